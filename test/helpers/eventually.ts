@@ -1,0 +1,1 @@
+export { waitFor as eventually } from '../../scripts/lib/wait-for.ts';
