@@ -1,4 +1,91 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('kong-fleet run: not implemented yet\n');
-  return 1;
+import { jobs } from '../../jobs/index.ts';
+import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
+import { createHttpServer } from '../http-server.ts';
+import { createLogger } from '../logger.ts';
+import { createRuntime } from '../runtime.ts';
+import { ExitCode } from './command.ts';
+
+const USAGE = `Usage: kong-fleet run [options]
+
+Runs the controller. Every option can also be given as an environment variable; flags win.
+
+Options:
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseSettings>;
+  try {
+    parsed = parseSettings({ argv, env: process.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`kong-fleet run: ${err.message}\n`);
+    return ExitCode.usage;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}${settingsHelp()}\n`);
+    return ExitCode.ok;
+  }
+  if (parsed.positionals.length > 0) {
+    process.stderr.write(`kong-fleet run: unexpected argument "${parsed.positionals[0]}"\n`);
+    return ExitCode.usage;
+  }
+
+  const { settings } = parsed;
+  const logger = createLogger({ level: settings.logLevel });
+  let crashed: Error | undefined;
+  let onCrash: (reason: string) => void = () => {};
+  const crash = new Promise<string>((resolve) => {
+    onCrash = resolve;
+  });
+  const runtime = createRuntime({
+    redisUrl: settings.redisUrl,
+    queuePrefix: settings.queuePrefix,
+    roles: settings.roles,
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    jobs,
+    deps: () => ({}),
+    logger,
+    onStopped: (error) => {
+      crashed = error;
+      onCrash('crash');
+    },
+  });
+  const http = createHttpServer({
+    host: settings.httpHost,
+    port: settings.httpPort,
+    logger,
+    readiness: () => runtime.readiness(),
+  });
+
+  const stopped = new Promise<string>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(ExitCode.failure);
+      }
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+  let reason: string;
+  try {
+    const address = await http.listen();
+    logger.info({ address }, 'http server listening');
+    // A signal may arrive while start() still waits for Redis: stopping then is a clean exit.
+    const starting = runtime.start().then(() => undefined);
+    reason = (await Promise.race([starting, stopped])) ?? (await Promise.race([stopped, crash]));
+    starting.catch(() => {});
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    await Promise.allSettled([runtime.stop('start-up failed'), http.close()]);
+    return ExitCode.failure;
+  }
+
+  await runtime.stop(reason);
+  await http.close();
+  return crashed ? ExitCode.failure : ExitCode.ok;
 }

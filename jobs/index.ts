@@ -1,0 +1,7 @@
+import type { AnyJobDefinition } from '../queue/define-job.ts';
+
+/**
+ * Every job type of the controller, in one explicit list: the runtime starts a worker for each job
+ * whose role the process has, and installs the schedules of the scheduled ones.
+ */
+export const jobs: readonly AnyJobDefinition[] = [];

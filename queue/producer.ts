@@ -1,0 +1,86 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { CoalescingWindow } from './coalescing-window.ts';
+import type { JobDefinition } from './define-job.ts';
+import { PayloadError } from './errors.ts';
+import { baseJobOptions } from './job-options.ts';
+
+export interface JobProducerOptions {
+  /** A producer connection (queue/connection.ts): fails fast when Redis is away. */
+  readonly connection: Redis;
+  /** BullMQ key prefix. */
+  readonly prefix: string;
+  /** Longest a burst of coalesced adds may postpone a run. @defaultValue 2000 */
+  readonly maxCoalesceDelayMs?: number;
+  /** @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+/** Adds jobs of any definition: validates the payload, applies the definition's options and coalescing. */
+export class JobProducer {
+  readonly #options: JobProducerOptions;
+  readonly #queues = new Map<string, Queue>();
+  readonly #windows = new Map<string, CoalescingWindow>();
+
+  constructor(options: JobProducerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Validates `payload` and adds a job. Throws PayloadError (nothing is added) when it does not match
+   * the schema. Returns the id of the job that will carry the work (an existing one when coalesced).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any dependencies; the producer never calls the handler
+  async enqueue<P>(definition: JobDefinition<P, any>, payload: P): Promise<string | undefined> {
+    const parsed = definition.payload.safeParse(payload);
+    if (!parsed.success) throw new PayloadError(definition.name, z.prettifyError(parsed.error));
+    const options = baseJobOptions(definition);
+    const coalesce = definition.coalesce;
+    if (coalesce) {
+      const key = coalesce.key(parsed.data);
+      const postpone =
+        coalesce.extend === true &&
+        this.#window(definition.name, coalesce.delayMs ?? 0).mayPostpone(key, this.#now());
+      options.deduplication = { id: key, keepLastIfActive: true, replace: postpone };
+      if (coalesce.delayMs) options.delay = coalesce.delayMs;
+    }
+    const job = await this.queue(definition.name).add(definition.name, parsed.data, options);
+    return job.id;
+  }
+
+  /** The BullMQ queue of a job name (created once, sharing the producer connection). */
+  queue(name: string): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.#options.connection,
+        prefix: this.#options.prefix,
+        streams: { events: { maxLen: 2000 } },
+      });
+      queue.on('error', () => {
+        // Surfaced to callers through the rejected promise of the command that failed.
+      });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()].map((queue) => queue.close()));
+    this.#queues.clear();
+  }
+
+  #window(name: string, delayMs: number): CoalescingWindow {
+    let window = this.#windows.get(name);
+    if (!window) {
+      window = new CoalescingWindow({ delayMs, maxDelayMs: this.#options.maxCoalesceDelayMs ?? 2000 });
+      this.#windows.set(name, window);
+    }
+    return window;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+}

@@ -1,0 +1,47 @@
+import type { AnyJobDefinition, JobSchedule } from './define-job.ts';
+import { baseJobOptions } from './job-options.ts';
+import type { JobProducer } from './producer.ts';
+
+/** Per job name: a schedule that replaces the declared one, or null to switch it off. */
+export type ScheduleOverrides = Readonly<Record<string, JobSchedule | null | undefined>>;
+
+export interface InstalledSchedule {
+  readonly job: string;
+  readonly schedule: JobSchedule | null;
+}
+
+/**
+ * Makes the job schedulers in Redis match the definitions: upserts one scheduler (id = job name)
+ * per scheduled job and removes the scheduler of a job that no longer has one. Idempotent, so a
+ * restart or a second leader changes nothing.
+ */
+export async function installSchedules(
+  definitions: readonly AnyJobDefinition[],
+  producer: JobProducer,
+  overrides: ScheduleOverrides = {},
+): Promise<InstalledSchedule[]> {
+  const installed: InstalledSchedule[] = [];
+  for (const definition of definitions) {
+    const override = overrides[definition.name];
+    const schedule = override === null ? null : (override ?? definition.schedule ?? null);
+    const queue = producer.queue(definition.name);
+    if (schedule) {
+      const { attempts, backoff, removeOnComplete, removeOnFail } = baseJobOptions(definition);
+      await queue.upsertJobScheduler(
+        definition.name,
+        schedule.every !== undefined
+          ? { every: schedule.every }
+          : { pattern: schedule.cron, tz: schedule.tz ?? 'UTC' },
+        {
+          name: definition.name,
+          data: definition.schedulePayload,
+          opts: { attempts, backoff, removeOnComplete, removeOnFail },
+        },
+      );
+    } else {
+      await queue.removeJobScheduler(definition.name);
+    }
+    installed.push({ job: definition.name, schedule });
+  }
+  return installed;
+}

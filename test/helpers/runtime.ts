@@ -1,0 +1,30 @@
+import { pino } from 'pino';
+import type { AnyJobDefinition, Role } from '../../queue/define-job.ts';
+import type { ScheduleOverrides } from '../../queue/schedules.ts';
+import { createRuntime, type Runtime } from '../../workers/runtime.ts';
+import { redisUrl } from './redis.ts';
+
+export interface TestRuntimeOptions<D> {
+  readonly prefix: string;
+  readonly jobs: readonly AnyJobDefinition<D>[];
+  readonly deps?: D;
+  /** @defaultValue every role */
+  readonly roles?: readonly Role[];
+  /** @defaultValue 5000 */
+  readonly shutdownTimeoutMs?: number;
+  readonly scheduleOverrides?: ScheduleOverrides;
+}
+
+/** A runtime on the run's real Redis, under the test's own prefix, logging nothing. */
+export function testRuntime<D>(options: TestRuntimeOptions<D>): Runtime {
+  return createRuntime({
+    redisUrl: redisUrl(),
+    queuePrefix: options.prefix,
+    roles: options.roles ?? ['leader', 'build', 'push', 'drift'],
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
+    jobs: options.jobs,
+    deps: () => options.deps as D,
+    logger: pino({ level: 'silent' }),
+    scheduleOverrides: options.scheduleOverrides,
+  });
+}

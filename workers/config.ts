@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { type SettingName, type SettingSpec, type Settings, settingSpecs } from './settings.ts';
+
+/** A setting that could not be used. The message names the setting, the value and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ParseSettingsInput {
+  /** Command-line arguments after the command name. */
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ParsedCommandLine {
+  readonly settings: Settings;
+  /** Arguments that are not options. */
+  readonly positionals: readonly string[];
+  readonly help: boolean;
+}
+
+const specEntries = Object.entries(settingSpecs) as [SettingName, SettingSpec<unknown>][];
+
+/**
+ * Flags > environment > defaults, each value validated by its setting's schema; the result is frozen.
+ * Throws ConfigError on the first bad value or unknown flag.
+ */
+export function parseSettings({ argv, env }: ParseSettingsInput): ParsedCommandLine {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(specEntries.map(([, spec]) => [spec.flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (err) {
+    const option = /option '([^']+)'/.exec((err as Error).message)?.[1];
+    throw new ConfigError(option ? `unknown option ${option}` : (err as Error).message);
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of specEntries) {
+    const fromFlag = parsed.values[spec.flag];
+    const fromEnv = env[spec.env];
+    const [source, raw] =
+      typeof fromFlag === 'string'
+        ? [`--${spec.flag}`, fromFlag]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [spec.env, fromEnv]
+          : [`${spec.env} (default)`, spec.default];
+    if (raw === undefined) {
+      values[name] = undefined;
+      continue;
+    }
+    const result = spec.schema.safeParse(raw);
+    if (!result.success) {
+      const reason = result.error.issues[0]?.message ?? 'invalid value';
+      const shown = spec.secret ? maskSecret(raw) : raw;
+      throw new ConfigError(`invalid setting ${source}=${JSON.stringify(shown)}: ${reason}`);
+    }
+    values[name] = result.data;
+  }
+
+  return {
+    settings: deepFreeze(values) as Settings,
+    positionals: parsed.positionals,
+    help: parsed.values.help === true,
+  };
+}
+
+/** Keeps a value readable but hides the credentials of a URL (`redis://user:pass@host` → `redis://****@host`). */
+export function maskSecret(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1****@');
+}
+
+/** The options table for `kong-fleet run --help` and the README. */
+export function settingsHelp(): string {
+  const rows = specEntries.map(([, spec]) => [
+    `--${spec.flag}`,
+    spec.env,
+    spec.default ?? '(none)',
+    spec.help,
+  ]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows
+    .map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '))
+    .join('\n');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,203 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { connectRedis, createRedisConnection } from '../queue/connection.ts';
+import { type AnyJobDefinition, assertUniqueJobNames, type Role } from '../queue/define-job.ts';
+import { JobProducer } from '../queue/producer.ts';
+import { installSchedules, type ScheduleOverrides } from '../queue/schedules.ts';
+import { createJobWorker } from '../queue/worker.ts';
+import { maskSecret } from './config.ts';
+import type { Runnable } from './runnable.ts';
+
+/** What the runtime hands to the dependency factory: the shared I/O every job may need. */
+export interface RuntimeIo {
+  readonly producer: JobProducer;
+  /** The producer connection, for state reads and writes outside BullMQ. */
+  readonly redis: Redis;
+  readonly logger: Logger;
+}
+
+export interface RuntimeOptions<D> {
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly roles: readonly Role[];
+  /** How long in-flight jobs may finish after stop() before they are handed back. */
+  readonly shutdownTimeoutMs: number;
+  readonly jobs: readonly AnyJobDefinition<D>[];
+  /** Builds the handlers' dependencies once Redis is reachable. */
+  readonly deps: (io: RuntimeIo) => D | Promise<D>;
+  readonly logger: Logger;
+  /** Long-lived parts, each started only when the process has its role. */
+  readonly runnables?: (
+    io: RuntimeIo,
+    deps: D,
+  ) => readonly { readonly role: Role; readonly runnable: Runnable }[];
+  readonly scheduleOverrides?: ScheduleOverrides;
+  /** Called once after stop() finished cleaning up, or when a runnable crashed. */
+  readonly onStopped?: (error?: Error) => void;
+}
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly detail?: string }>>;
+}
+
+export interface Runtime {
+  /** Resolves when workers and runnables are running. Waits for Redis as long as it takes, unless stopped. */
+  start(): Promise<void>;
+  /** Idempotent. In-flight jobs get `shutdownTimeoutMs` to finish; the rest are handed back. */
+  stop(reason: string): Promise<void>;
+  readiness(): Promise<ReadinessReport>;
+  readonly producer: JobProducer;
+  readonly redis: Redis;
+  readonly workers: ReadonlyMap<string, Worker>;
+}
+
+const REDIS_RETRY_LOG_EVERY_MS = 5000;
+
+export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
+  const { logger, roles } = options;
+  assertUniqueJobNames(options.jobs);
+
+  const stopping = new AbortController();
+  const shutdown = new AbortController();
+  const redis = createRedisConnection(options.redisUrl, 'producer');
+  const workerRedis = createRedisConnection(options.redisUrl, 'worker');
+  redis.on('error', () => {}); // reported by readiness and by the failing calls
+  workerRedis.on('error', () => {});
+  const producer = new JobProducer({ connection: redis, prefix: options.queuePrefix });
+  const workers = new Map<string, Worker>();
+  const running: { runnable: Runnable; done: Promise<void> }[] = [];
+  let started = false;
+  let stopPromise: Promise<void> | undefined;
+
+  async function waitForRedis(): Promise<void> {
+    let lastLogged = 0;
+    for (;;) {
+      try {
+        await connectRedis(redis, 5000);
+        await connectRedis(workerRedis, 5000);
+        return;
+      } catch (err) {
+        if (stopping.signal.aborted) throw new Error('stopped before Redis was reachable');
+        if (Date.now() - lastLogged > REDIS_RETRY_LOG_EVERY_MS) {
+          logger.warn({ err, redis: maskSecret(options.redisUrl) }, 'waiting for Redis');
+          lastLogged = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    await waitForRedis();
+    const io: RuntimeIo = { producer, redis, logger };
+    const deps = await options.deps(io);
+    if (roles.includes('leader')) {
+      const installed = await installSchedules(options.jobs, producer, options.scheduleOverrides);
+      for (const { job, schedule } of installed) {
+        if (schedule) logger.info({ job, schedule }, 'job schedule installed');
+      }
+    }
+    for (const definition of options.jobs) {
+      if (!roles.includes(definition.role)) continue;
+      const worker = createJobWorker(definition, {
+        connection: workerRedis,
+        prefix: options.queuePrefix,
+        deps,
+        logger,
+        shutdown: shutdown.signal,
+      });
+      workers.set(definition.name, worker);
+      worker
+        .run()
+        .catch((err) => logger.error({ err, job: definition.name }, 'worker stopped with an error'));
+    }
+    for (const { role, runnable } of options.runnables?.(io, deps) ?? []) {
+      if (!roles.includes(role)) continue;
+      const done = runnable.run(stopping.signal).catch((err: unknown) => {
+        if (stopping.signal.aborted) return;
+        const error = err instanceof Error ? err : new Error(String(err));
+        logger.fatal({ err: error, runnable: runnable.name }, 'a component crashed; stopping');
+        void stop(`${runnable.name} crashed`).then(() => options.onStopped?.(error));
+      });
+      running.push({ runnable, done });
+    }
+    started = true;
+    logger.info({ roles, jobs: [...workers.keys()] }, 'runtime started');
+  }
+
+  function stop(reason: string): Promise<void> {
+    stopPromise ??= (async () => {
+      logger.info({ reason }, 'stopping');
+      stopping.abort(new Error(`stopping: ${reason}`));
+      await Promise.allSettled(running.map(({ done }) => done));
+
+      const closing = Promise.allSettled([...workers.values()].map((worker) => worker.close()));
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), options.shutdownTimeoutMs).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn(
+          { timeoutMs: options.shutdownTimeoutMs },
+          'jobs still running at the shutdown deadline; handing them back',
+        );
+        shutdown.abort(new Error('shutdown'));
+        for (const worker of workers.values()) worker.cancelAllJobs('shutdown');
+        const handedBack = await Promise.race([
+          closing.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+        ]);
+        if (!handedBack) await Promise.allSettled([...workers.values()].map((worker) => worker.close(true)));
+      }
+      await producer.close();
+      await Promise.allSettled([quit(redis), quit(workerRedis)]);
+      logger.info({ reason }, 'stopped');
+    })();
+    return stopPromise;
+  }
+
+  async function readiness(): Promise<ReadinessReport> {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    checks.redis = await pingRedis(redis);
+    checks.started = {
+      ok: started && !stopping.signal.aborted,
+      detail: stopping.signal.aborted ? 'stopping' : undefined,
+    };
+    for (const [name, worker] of workers) checks[`worker:${name}`] = { ok: worker.isRunning() };
+    for (const { runnable } of running) {
+      if (runnable.ready) checks[runnable.name] = { ok: runnable.ready() };
+    }
+    return { ready: Object.values(checks).every((check) => check.ok), checks };
+  }
+
+  return { start, stop, readiness, producer, redis, workers };
+}
+
+async function pingRedis(redis: Redis): Promise<{ ok: boolean; detail?: string }> {
+  if (redis.status !== 'ready') return { ok: false, detail: `connection ${redis.status}` };
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no answer within 1 s')), 1000).unref(),
+      ),
+    ]);
+    return { ok: answer === 'PONG' };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message };
+  }
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  try {
+    await Promise.race([
+      redis.quit(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref()),
+    ]);
+  } catch {
+    redis.disconnect();
+  }
+}
