@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import { redisKey } from '../keys.ts';
+import { luaScript } from './lua.ts';
+
+/**
+ * Built configs, content-addressed by their configuration hash (the MD5 Kong will report), plus the
+ * `desired` pointer every push job reads. Keeps the last few builds for diff and rollback.
+ *
+ * Keys: builds:<hash> (config text), builds:<hash>:meta (BuildRecord JSON), builds:recent (list,
+ * newest first), desired (hash: hash, revision, at).
+ */
+
+export interface BuildRecord {
+  readonly hash: string;
+  /** Object-store revision the build was made from. */
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly sizeBytes: number;
+  readonly durationMs: number;
+  /** Objects dropped from this build (translation or validation errors, exclusions). */
+  readonly droppedObjects: number;
+}
+
+export interface Desired {
+  readonly hash: string;
+  readonly revision: number;
+  readonly at: string;
+}
+
+/** Moves `desired` to ARGV[1..3] unless it already points at a newer revision. Returns {advanced, oldHash}. */
+const ADVANCE = luaScript(`
+local current = redis.call('HGET', KEYS[1], 'revision')
+if current and tonumber(current) > tonumber(ARGV[2]) then return {0, redis.call('HGET', KEYS[1], 'hash') or ''} end
+local old = redis.call('HGET', KEYS[1], 'hash') or ''
+redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'revision', ARGV[2], 'at', ARGV[3])
+return {1, old}
+`);
+
+export interface BuildStoreOptions {
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Builds kept besides the desired one. @defaultValue 5 */
+  readonly keep?: number;
+}
+
+export class BuildStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #keep: number;
+
+  constructor(options: BuildStoreOptions) {
+    this.#redis = options.redis;
+    this.#prefix = options.prefix;
+    this.#keep = options.keep ?? 5;
+  }
+
+  async save(text: string, record: BuildRecord): Promise<void> {
+    const recent = this.#key('builds', 'recent');
+    const reply = await this.#redis
+      .multi()
+      .set(this.#key('builds', record.hash), text)
+      .set(this.#key('builds', record.hash, 'meta'), JSON.stringify(record))
+      .lrem(recent, 0, record.hash)
+      .lpush(recent, record.hash)
+      .lrange(recent, this.#keep, -1)
+      .ltrim(recent, 0, this.#keep - 1)
+      .hget(this.#key('desired'), 'hash')
+      .exec();
+    const evicted = (reply?.[4]?.[1] ?? []) as string[];
+    const desired = reply?.[6]?.[1] as string | null;
+    const doomed = evicted.filter((hash) => hash !== desired && hash !== record.hash);
+    if (doomed.length > 0) {
+      await this.#redis.del(
+        ...doomed.flatMap((hash) => [this.#key('builds', hash), this.#key('builds', hash, 'meta')]),
+      );
+    }
+  }
+
+  /**
+   * Points `desired` at `hash` unless a build of a newer revision got there first (an older
+   * revision never overwrites a newer one). Returns whether it moved and what it pointed at before.
+   */
+  async advanceDesired(
+    hash: string,
+    revision: number,
+    at = new Date(),
+  ): Promise<{ advanced: boolean; previous: string }> {
+    const [advanced, previous] = (await ADVANCE(
+      this.#redis,
+      [this.#key('desired')],
+      [hash, revision, at.toISOString()],
+    )) as [number, string];
+    return { advanced: advanced === 1, previous };
+  }
+
+  async desired(): Promise<Desired | null> {
+    const fields = await this.#redis.hgetall(this.#key('desired'));
+    if (!fields.hash) return null;
+    return { hash: fields.hash, revision: Number(fields.revision), at: fields.at ?? '' };
+  }
+
+  /** The exact text of a build (what is sent, and what the hash was computed over). */
+  async text(hash: string): Promise<string | null> {
+    return this.#redis.get(this.#key('builds', hash));
+  }
+
+  async record(hash: string): Promise<BuildRecord | null> {
+    const json = await this.#redis.get(this.#key('builds', hash, 'meta'));
+    return json ? (JSON.parse(json) as BuildRecord) : null;
+  }
+
+  /** Newest first. */
+  async recent(): Promise<BuildRecord[]> {
+    const hashes = await this.#redis.lrange(this.#key('builds', 'recent'), 0, -1);
+    const records = await Promise.all(hashes.map((hash) => this.record(hash)));
+    return records.filter((record): record is BuildRecord => record !== null);
+  }
+
+  #key(...parts: string[]): string {
+    return redisKey(this.#prefix, ...parts);
+  }
+}

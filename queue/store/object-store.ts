@@ -1,0 +1,215 @@
+import type { Redis } from 'ioredis';
+import { redisKey } from '../keys.ts';
+import { luaScript } from './lua.ts';
+
+/**
+ * The controller's copy of the Kubernetes objects it translates, in Redis so that any build worker
+ * can read it. Every change bumps one revision counter atomically and is appended to a capped
+ * change stream whose entry ids are the revisions, so a builder holding revision R reads only what
+ * changed after R. Only the leader writes.
+ *
+ * Keys (under the prefix): state:objects (hash objectKey → JSON), state:revision (counter),
+ * state:changes (stream, id `<revision>-1`, field `k`), state:synced (set when every informer listed),
+ * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes).
+ */
+
+export interface ObjectChange {
+  /** Object key, `Kind.group/namespace/name` (see k8s/object-key.ts). */
+  readonly key: string;
+  /** The stored JSON, or null when the object was deleted. */
+  readonly json: string | null;
+}
+
+export interface WriteResult {
+  readonly revision: number;
+  /** False when the object was already stored exactly so (no revision was spent). */
+  readonly changed: boolean;
+}
+
+export interface ChangeSet {
+  readonly revision: number;
+  /** True when the caller's revision is too old for the change stream: `changes` is then every object. */
+  readonly full: boolean;
+  readonly changes: readonly ObjectChange[];
+}
+
+/** Upsert (ARGV[2] = JSON) or delete (ARGV[2] = '') one object; skip when nothing changed. */
+const WRITE = luaScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if not current then return {tonumber(redis.call('GET', KEYS[2]) or '0'), 0} end
+  redis.call('HDEL', KEYS[1], ARGV[1])
+elseif current == ARGV[2] then
+  return {tonumber(redis.call('GET', KEYS[2]) or '0'), 0}
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+local revision = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], revision .. '-1', 'k', ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+return {revision, 1}
+`);
+
+/**
+ * Changes after revision ARGV[1], with the current value of each changed key, read atomically.
+ * Returns {revision, full(0|1), key1, json1, key2, json2, …}; full=1 when the stream no longer holds
+ * revision ARGV[1]+1 or holds more than ARGV[2] changes: the caller then reads everything.
+ */
+const CHANGES = luaScript(`
+local revision = tonumber(redis.call('GET', KEYS[2]) or '0')
+local since = tonumber(ARGV[1])
+if since == 0 or since > revision then return {revision, 1} end
+if since == revision then return {revision, 0} end
+local first = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)
+if #first == 0 then return {revision, 1} end
+local firstRevision = tonumber(string.match(first[1][1], '^(%d+)'))
+if firstRevision > since + 1 then return {revision, 1} end
+if revision - since > tonumber(ARGV[2]) then return {revision, 1} end
+local entries = redis.call('XRANGE', KEYS[3], '(' .. since .. '-1', '+')
+local seen = {}
+local reply = {revision, 0}
+for _, entry in ipairs(entries) do
+  local key = entry[2][2]
+  if not seen[key] then
+    seen[key] = true
+    reply[#reply + 1] = key
+    reply[#reply + 1] = redis.call('HGET', KEYS[1], key) or false
+  end
+end
+return reply
+`);
+
+export interface Exclusion {
+  /** Kong's message, trimmed. */
+  readonly reason: string;
+  /** The build the proxy rejected. */
+  readonly configHash: string;
+  readonly proxy: string;
+  readonly at: string;
+}
+
+export interface ObjectStoreOptions {
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Changes kept in the stream; a builder further behind re-reads everything. @defaultValue 100000 */
+  readonly changeLogLength?: number;
+  /** Above this many changes a full read is cheaper than the change log. @defaultValue 20000 */
+  readonly maxIncremental?: number;
+}
+
+export class ObjectStore {
+  readonly #redis: Redis;
+  readonly #keys: readonly [objects: string, revision: string, changes: string, exclusions: string];
+  readonly #synced: string;
+  readonly #changeLogLength: number;
+  readonly #maxIncremental: number;
+
+  constructor(options: ObjectStoreOptions) {
+    this.#redis = options.redis;
+    const key = (...parts: string[]) => redisKey(options.prefix, 'state', ...parts);
+    this.#keys = [key('objects'), key('revision'), key('changes'), key('exclusions')];
+    this.#synced = key('synced');
+    this.#changeLogLength = options.changeLogLength ?? 100_000;
+    this.#maxIncremental = options.maxIncremental ?? 20_000;
+  }
+
+  /** Stores an object (already stripped of noise); a change also lifts any exclusion of it. */
+  async put(key: string, json: string): Promise<WriteResult> {
+    return this.#write(key, json);
+  }
+
+  async delete(key: string): Promise<WriteResult> {
+    return this.#write(key, '');
+  }
+
+  /**
+   * After a full LIST: stores `objects` and deletes the stored objects under `keyPrefix` (one kind)
+   * that the list no longer has — they were deleted while nobody watched.
+   */
+  async replaceAll(keyPrefix: string, objects: ReadonlyMap<string, string>): Promise<{ changed: number }> {
+    let changed = 0;
+    const stale: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.#redis.hscan(
+        this.#keys[0],
+        cursor,
+        'MATCH',
+        `${escapeGlob(keyPrefix)}*`,
+        'COUNT',
+        1000,
+      );
+      cursor = next;
+      for (let i = 0; i < entries.length; i += 2) {
+        const key = entries[i]!;
+        if (!objects.has(key)) stale.push(key);
+      }
+    } while (cursor !== '0');
+    for (const key of stale) if ((await this.delete(key)).changed) changed++;
+    for (const [key, json] of objects) if ((await this.put(key, json)).changed) changed++;
+    return { changed };
+  }
+
+  /** Leaves `key` out of builds until the object changes (a proxy rejected what it produced). */
+  async exclude(key: string, exclusion: Exclusion): Promise<void> {
+    await this.#redis.hset(this.#keys[3], key, JSON.stringify(exclusion));
+  }
+
+  async exclusions(): Promise<Map<string, Exclusion>> {
+    const all = await this.#redis.hgetall(this.#keys[3]);
+    return new Map(Object.entries(all).map(([key, json]) => [key, JSON.parse(json) as Exclusion]));
+  }
+
+  async revision(): Promise<number> {
+    return Number((await this.#redis.get(this.#keys[1])) ?? 0);
+  }
+
+  /** What changed after `since` (everything when `since` is 0 or too old), read atomically. */
+  async changesSince(since: number): Promise<ChangeSet> {
+    const reply = (await CHANGES(this.#redis, this.#keys, [since, this.#maxIncremental])) as (
+      | string
+      | number
+      | null
+    )[];
+    const revision = Number(reply[0]);
+    if (Number(reply[1]) === 1) return this.#readAll();
+    const changes: ObjectChange[] = [];
+    for (let i = 2; i < reply.length; i += 2) {
+      changes.push({
+        key: String(reply[i]),
+        json: typeof reply[i + 1] === 'string' ? (reply[i + 1] as string) : null,
+      });
+    }
+    return { revision, full: false, changes };
+  }
+
+  /** Marks (or clears) that every informer has completed its initial list: builds may start. */
+  async setSynced(synced: boolean): Promise<void> {
+    if (synced) await this.#redis.set(this.#synced, new Date().toISOString());
+    else await this.#redis.del(this.#synced);
+  }
+
+  async isSynced(): Promise<boolean> {
+    return (await this.#redis.exists(this.#synced)) === 1;
+  }
+
+  async #readAll(): Promise<ChangeSet> {
+    const reply = await this.#redis.multi().get(this.#keys[1]).hgetall(this.#keys[0]).exec();
+    const revision = Number((reply?.[0]?.[1] as string | null) ?? 0);
+    const all = (reply?.[1]?.[1] ?? {}) as Record<string, string>;
+    return { revision, full: true, changes: Object.entries(all).map(([key, json]) => ({ key, json })) };
+  }
+
+  async #write(key: string, json: string): Promise<WriteResult> {
+    const [revision, changed] = (await WRITE(this.#redis, this.#keys, [
+      key,
+      json,
+      this.#changeLogLength,
+    ])) as [number, number];
+    return { revision, changed: changed === 1 };
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import { redisKey } from '../keys.ts';
+import { luaScript } from './lua.ts';
+
+/**
+ * The proxies the controller knows (from discovery or the static list) and what it last learned
+ * about each. Push, drift and status jobs read it; discovery writes it.
+ *
+ * Keys: proxies (hash id → ProxyEndpoint JSON), proxy-status:<id> (hash of ProxyStatus fields).
+ */
+
+export type ProxySource = 'EndpointSlice' | 'Static';
+
+export interface ProxyEndpoint {
+  /** Stable name: the pod name for discovered proxies, a slug of the URL for static ones. */
+  readonly id: string;
+  readonly adminUrl: string;
+  readonly source: ProxySource;
+  readonly podRef?: { readonly name: string; readonly namespace: string };
+  /** TLS server name to verify; defaults to the URL's host. */
+  readonly serverName?: string;
+}
+
+export type ProxyState = 'Synced' | 'Pending' | 'Rejected' | 'Unreachable' | 'NeverSynced' | 'Incompatible';
+
+export interface ProxyStatus {
+  readonly state?: ProxyState;
+  /** The build the controller wants this proxy to run. */
+  readonly desiredHash?: string;
+  /** What the proxy itself last reported in GET /status (never assumed). */
+  readonly actualHash?: string;
+  readonly kongVersion?: string;
+  readonly lastPushAt?: string;
+  /** Last time the proxy answered at all. */
+  readonly lastSeenAt?: string;
+  readonly lastError?: string;
+  /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
+  readonly rejectedHash?: string;
+  readonly updatedAt?: string;
+}
+
+export interface RegistryChange {
+  readonly added: readonly ProxyEndpoint[];
+  readonly removed: readonly string[];
+  readonly updated: readonly ProxyEndpoint[];
+}
+
+/** HSET ARGV[2..n] pairs and HDEL the fields after the '--' marker, only while proxy ARGV[1] is registered. */
+const UPDATE_STATUS = luaScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+local i = 2
+while ARGV[i] ~= '--' do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for j = i + 1, #ARGV do redis.call('HDEL', KEYS[2], ARGV[j]) end
+return 1
+`);
+
+export class ProxyRegistry {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(options: { readonly redis: Redis; readonly prefix: string }) {
+    this.#redis = options.redis;
+    this.#prefix = options.prefix;
+  }
+
+  /** Makes the proxies of one source exactly `endpoints`; proxies of other sources are left alone. */
+  async replaceSource(source: ProxySource, endpoints: readonly ProxyEndpoint[]): Promise<RegistryChange> {
+    const current = await this.list();
+    const wanted = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+    const added: ProxyEndpoint[] = [];
+    const updated: ProxyEndpoint[] = [];
+    const removed = current.filter((p) => p.source === source && !wanted.has(p.id)).map((p) => p.id);
+    const byId = new Map(current.map((p) => [p.id, p]));
+    for (const endpoint of endpoints) {
+      const existing = byId.get(endpoint.id);
+      if (!existing) added.push(endpoint);
+      else if (JSON.stringify(existing) !== JSON.stringify(endpoint)) updated.push(endpoint);
+    }
+    const tx = this.#redis.multi();
+    for (const endpoint of [...added, ...updated])
+      tx.hset(this.#key('proxies'), endpoint.id, JSON.stringify(endpoint));
+    for (const id of removed) tx.hdel(this.#key('proxies'), id).del(this.#key('proxy-status', id));
+    if (added.length + updated.length + removed.length > 0) await tx.exec();
+    else tx.discard();
+    return { added, removed, updated };
+  }
+
+  async list(): Promise<ProxyEndpoint[]> {
+    const all = await this.#redis.hgetall(this.#key('proxies'));
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as ProxyEndpoint)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<ProxyEndpoint | null> {
+    const json = await this.#redis.hget(this.#key('proxies'), id);
+    return json ? (JSON.parse(json) as ProxyEndpoint) : null;
+  }
+
+  async status(id: string): Promise<ProxyStatus> {
+    return (await this.#redis.hgetall(this.#key('proxy-status', id))) as ProxyStatus;
+  }
+
+  /** Merges `patch` into the proxy's status; a field set to '' is removed. No-op for a forgotten proxy. */
+  async updateStatus(
+    id: string,
+    patch: { readonly [K in keyof ProxyStatus]?: ProxyStatus[K] | '' },
+  ): Promise<void> {
+    const set: string[] = ['updatedAt', new Date().toISOString()];
+    const unset: string[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (value === '') unset.push(field);
+      else set.push(field, String(value));
+    }
+    await UPDATE_STATUS(
+      this.#redis,
+      [this.#key('proxies'), this.#key('proxy-status', id)],
+      [id, ...set, '--', ...unset],
+    );
+  }
+
+  #key(...parts: string[]): string {
+    return redisKey(this.#prefix, ...parts);
+  }
+}

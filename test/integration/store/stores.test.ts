@@ -1,0 +1,178 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BuildStore } from '../../../queue/store/build-store.ts';
+import { ObjectStore } from '../../../queue/store/object-store.ts';
+import { ProxyRegistry } from '../../../queue/store/proxy-registry.ts';
+import { SnapshotCache } from '../../../queue/store/snapshot-cache.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(redisUrl());
+});
+afterAll(() => redis.disconnect());
+
+describe('ObjectStore', () => {
+  const prefix = uniquePrefix('objects');
+  afterEach(() => deleteKeysWithPrefix(prefix));
+
+  it('bumps the revision once per real change and never for an identical write', async () => {
+    const store = new ObjectStore({ redis, prefix });
+    expect(await store.put('Service/default/a', '{"v":1}')).toEqual({ revision: 1, changed: true });
+    expect(await store.put('Service/default/a', '{"v":1}')).toEqual({ revision: 1, changed: false });
+    expect(await store.put('Service/default/a', '{"v":2}')).toEqual({ revision: 2, changed: true });
+    expect(await store.delete('Service/default/a')).toEqual({ revision: 3, changed: true });
+    expect(await store.delete('Service/default/a')).toEqual({ revision: 3, changed: false });
+  });
+
+  it('lets a cache catch up with only what changed, and re-reads everything when it is too far behind', async () => {
+    const store = new ObjectStore({ redis, prefix, changeLogLength: 10 });
+    for (let i = 0; i < 5; i++) await store.put(`Service/default/s${i}`, `{"i":${i}}`);
+    const cache = new SnapshotCache();
+    const first = await cache.refresh(store);
+    expect(first).toMatchObject({ revision: 5, full: true });
+    expect(cache.size).toBe(5);
+
+    await store.put('Service/default/s1', '{"i":"changed"}');
+    await store.delete('Service/default/s2');
+    const second = await cache.refresh(store);
+    expect(second).toEqual({
+      revision: 7,
+      full: false,
+      changed: ['Service/default/s1', 'Service/default/s2'],
+    });
+    expect(new Map(cache.objects()).get('Service/default/s1')).toEqual({ i: 'changed' });
+    expect(new Map(cache.objects()).has('Service/default/s2')).toBe(false);
+
+    const stale = new SnapshotCache();
+    await stale.refresh(store);
+    for (let i = 0; i < 40; i++) await store.put(`Service/default/t${i}`, '{}'); // the stream is capped near 10
+    const behind = new SnapshotCache();
+    // A cache at revision 7 asks after the stream has dropped revision 8: full re-read.
+    await behind.refresh(store);
+    const refreshed = await stale.refresh(store);
+    expect(refreshed.full).toBe(true);
+    expect(stale.size).toBe(behind.size);
+    expect(stale.size).toBe(44);
+  });
+
+  it('deletes, after a re-list, the objects of a kind that disappeared while nobody watched', async () => {
+    const store = new ObjectStore({ redis, prefix });
+    await store.put('Service/default/keep', '{"a":1}');
+    await store.put('Service/default/gone', '{}');
+    await store.put('Ingress.networking.k8s.io/default/other-kind', '{}');
+    const { changed } = await store.replaceAll(
+      'Service/',
+      new Map([
+        ['Service/default/keep', '{"a":1}'],
+        ['Service/default/new', '{}'],
+      ]),
+    );
+    expect(changed).toBe(2);
+    const cache = new SnapshotCache();
+    await cache.refresh(store);
+    expect([...new Map(cache.objects()).keys()].sort()).toEqual([
+      'Ingress.networking.k8s.io/default/other-kind',
+      'Service/default/keep',
+      'Service/default/new',
+    ]);
+  });
+
+  it('lifts an exclusion as soon as the excluded object changes', async () => {
+    const store = new ObjectStore({ redis, prefix });
+    await store.put('KongPlugin.configuration.konghq.com/default/p', '{"v":1}');
+    const exclusion = { reason: 'unknown field', configHash: 'a'.repeat(32), proxy: 'kong-0', at: 'now' };
+    await store.exclude('KongPlugin.configuration.konghq.com/default/p', exclusion);
+    expect([...(await store.exclusions()).entries()]).toEqual([
+      ['KongPlugin.configuration.konghq.com/default/p', exclusion],
+    ]);
+    await store.put('KongPlugin.configuration.konghq.com/default/p', '{"v":1}'); // unchanged: stays excluded
+    expect((await store.exclusions()).size).toBe(1);
+    await store.put('KongPlugin.configuration.konghq.com/default/p', '{"v":2}');
+    expect((await store.exclusions()).size).toBe(0);
+  });
+
+  it('records whether the informers have synced', async () => {
+    const store = new ObjectStore({ redis, prefix });
+    expect(await store.isSynced()).toBe(false);
+    await store.setSynced(true);
+    expect(await store.isSynced()).toBe(true);
+    await store.setSynced(false);
+    expect(await store.isSynced()).toBe(false);
+  });
+});
+
+describe('BuildStore', () => {
+  const prefix = uniquePrefix('builds');
+  afterEach(() => deleteKeysWithPrefix(prefix));
+  const record = (hash: string, revision: number) => ({
+    hash,
+    revision,
+    createdAt: new Date().toISOString(),
+    sizeBytes: 10,
+    durationMs: 1,
+    droppedObjects: 0,
+  });
+
+  it('never lets an older revision overwrite a newer desired build', async () => {
+    const builds = new BuildStore({ redis, prefix });
+    expect(await builds.advanceDesired('h10', 10)).toEqual({ advanced: true, previous: '' });
+    expect(await builds.advanceDesired('h9', 9)).toEqual({ advanced: false, previous: 'h10' });
+    expect(await builds.advanceDesired('h10b', 10)).toEqual({ advanced: true, previous: 'h10' });
+    expect((await builds.desired())?.hash).toBe('h10b');
+  });
+
+  it('keeps the last few builds and always the desired one', async () => {
+    const builds = new BuildStore({ redis, prefix, keep: 2 });
+    await builds.save('text-a', record('a', 1));
+    await builds.advanceDesired('a', 1);
+    await builds.save('text-b', record('b', 2));
+    await builds.save('text-c', record('c', 3));
+    await builds.save('text-d', record('d', 4));
+    expect((await builds.recent()).map((r) => r.hash)).toEqual(['d', 'c']);
+    expect(await builds.text('a')).toBe('text-a'); // desired, kept although evicted from the list
+    expect(await builds.text('b')).toBeNull();
+    expect(await builds.text('d')).toBe('text-d');
+  });
+});
+
+describe('ProxyRegistry', () => {
+  const prefix = uniquePrefix('proxies');
+  afterEach(() => deleteKeysWithPrefix(prefix));
+
+  it('replaces the proxies of one source and forgets removed ones with their status', async () => {
+    const registry = new ProxyRegistry({ redis, prefix });
+    const a = { id: 'kong-a', adminUrl: 'https://10.0.0.1:8444', source: 'EndpointSlice' as const };
+    const b = { id: 'kong-b', adminUrl: 'https://10.0.0.2:8444', source: 'EndpointSlice' as const };
+    const s = { id: 'static-1', adminUrl: 'https://proxy.example:8444', source: 'Static' as const };
+    await registry.replaceSource('Static', [s]);
+    expect(await registry.replaceSource('EndpointSlice', [a, b])).toEqual({
+      added: [a, b],
+      removed: [],
+      updated: [],
+    });
+    await registry.updateStatus('kong-b', { state: 'Synced', actualHash: 'x' });
+    const moved = { ...b, adminUrl: 'https://10.0.0.3:8444' };
+    expect(await registry.replaceSource('EndpointSlice', [moved])).toEqual({
+      added: [],
+      removed: ['kong-a'],
+      updated: [moved],
+    });
+    expect((await registry.list()).map((p) => p.id)).toEqual(['kong-b', 'static-1']);
+    expect(await registry.status('kong-b')).toMatchObject({ state: 'Synced', actualHash: 'x' });
+    await registry.replaceSource('EndpointSlice', []);
+    expect(await registry.status('kong-b')).toEqual({});
+  });
+
+  it('ignores status for a proxy it does not know and removes fields set to empty', async () => {
+    const registry = new ProxyRegistry({ redis, prefix });
+    await registry.updateStatus('ghost', { state: 'Synced' });
+    expect(await redis.exists(`${prefix}:proxy-status:ghost`)).toBe(0);
+    await registry.replaceSource('Static', [{ id: 'p', adminUrl: 'https://p:8444', source: 'Static' }]);
+    await registry.updateStatus('p', { state: 'Rejected', lastError: 'bad' });
+    await registry.updateStatus('p', { state: 'Synced', lastError: '' });
+    const status = await registry.status('p');
+    expect(status.state).toBe('Synced');
+    expect(status.lastError).toBeUndefined();
+  });
+});
