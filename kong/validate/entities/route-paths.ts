@@ -1,0 +1,89 @@
+/**
+ * Route path rules (`typedefs.router_paths` + `validate_path_with_regexes` in Kong's routes schema):
+ * prefix paths must be normalized, regex paths (`~` prefix) must compile.
+ */
+import type { Field } from '../schema.ts';
+
+const UNRESERVED_RE = /[A-Za-z0-9\-._~]/;
+
+/** Kong's `normalize(path)`: decode escaped unreserved characters, upper-case other escapes, resolve dot segments. */
+export function normalizePath(path: string): string {
+  const decoded = path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const ch = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED_RE.test(ch) ? ch : `%${hex.toUpperCase()}`;
+  });
+  const input = decoded.split('/');
+  const output: string[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const segment = input[i]!;
+    const last = i === input.length - 1;
+    if (segment === '.') {
+      if (last) output.push('');
+    } else if (segment === '..') {
+      if (output.length > 1) output.pop();
+      if (last) output.push('');
+    } else output.push(segment);
+  }
+  return output.join('/');
+}
+
+/** Compiles a regex the way the router will (PCRE); returns the engine's error text. */
+export function regexError(source: string): string | undefined {
+  try {
+    new RegExp(source.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>'), 'u');
+    return undefined;
+  } catch (err) {
+    try {
+      new RegExp(source);
+      return undefined;
+    } catch {
+      return (err as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, '');
+    }
+  }
+}
+
+function validateRoutePath(value: string): string | undefined {
+  const badEscape = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(value);
+  if (badEscape) return `invalid url-encoded value: '${badEscape[0]}'`;
+  if (!value.startsWith('~')) {
+    const normalized = normalizePath(value);
+    return normalized === value ? undefined : `non-normalized path, consider use '${normalized}' instead`;
+  }
+  const regex = value.slice(1);
+  const err = regexError(regex);
+  return err === undefined ? undefined : `invalid regex: '${regex}' (PCRE returned: ${err})`;
+}
+
+export const routePath: Field = {
+  type: 'string',
+  matchNone: [{ pattern: /\/\//, err: 'must not have empty segments' }],
+  custom: (v: string) =>
+    v.startsWith('/') || v.startsWith('~/')
+      ? validateRoutePath(v)
+      : 'should start with: / (fixed path) or ~/ (regex path)',
+};
+
+const RUST_UNSUPPORTED: readonly [RegExp, string][] = [
+  [/\(\?<?[=!]/, 'look-around, including look-ahead and look-behind, is not supported'],
+  [/\\[1-9]|\\k</, 'backreferences are not supported'],
+  [/\(\?>/, 'atomic groups are not supported'],
+  [/[*+?}][+]/, 'possessive quantifiers are not supported'],
+];
+
+/**
+ * The ATC (Rust `regex`) check the `traditional_compatible` and `expressions` flavors add: regex paths must
+ * also be valid Rust regexes (no look-around, no back-references).
+ */
+export function atcRegexError(paths: readonly string[] | null | undefined): string | undefined {
+  if (!paths) return undefined;
+  for (const p of paths) {
+    if (!p.startsWith('~')) continue;
+    const regex = p.slice(1);
+    for (const [pattern, message] of RUST_UNSUPPORTED) {
+      if (pattern.test(regex)) {
+        return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,294 @@
+/**
+ * kong/db/schema/entities/routes.lua + routes_subschemas.lua for the three router flavors.
+ */
+
+import {
+  atLeastOneOf,
+  type CheckFailure,
+  type EntityCheck,
+  type Field,
+  isSet,
+  quoteList,
+  type Rec,
+  type RecordSchema,
+  record,
+} from '../schema.ts';
+import * as t from '../typedefs.ts';
+import type { RouterFlavor } from '../types.ts';
+import { atcRegexError, routePath } from './route-paths.ts';
+
+const ipPort = record(
+  [
+    ['ip', t.ipOrCidr],
+    ['port', t.port],
+  ],
+  [atLeastOneOf(['ip', 'port'])],
+);
+const ipPortSet: Field = { type: 'set', elements: { type: 'record', record: ipPort } };
+
+const METHOD_RE = /^[A-Z]+$/;
+
+function emptySet(err: string): Field {
+  return { type: 'set', lenEq: 0, mustBeNull: false, err, elements: { type: 'any' } };
+}
+
+function conditionalAtLeastOneOf(
+  branches: readonly { when: (protocols: string[]) => boolean; fields: readonly string[]; err: string }[],
+): EntityCheck {
+  return {
+    fields: ['protocols'],
+    runWithMissing: true,
+    run: (e): CheckFailure | undefined => {
+      const protocols = (e.protocols as string[] | null) ?? [];
+      for (const branch of branches) {
+        if (!branch.when(protocols)) continue;
+        if (branch.fields.some((f) => isSet(e[f]))) return undefined;
+        return branch.err.replace('%s', quoteList(branch.fields));
+      }
+      return undefined;
+    },
+  };
+}
+
+const contains = (p: string) => (protocols: string[]) => protocols.includes(p);
+const allIn = (set: readonly string[]) => (protocols: string[]) =>
+  protocols.length > 0 && protocols.every((p) => set.includes(p));
+
+function buildRoutes(flavor: RouterFlavor): RecordSchema {
+  const expressions = flavor === 'expressions';
+  const withExpression = (fields: string[]) => (expressions ? [...fields, 'expression'] : fields);
+  const snisOk = ['grpcs', 'https', 'tls', 'tls_passthrough'];
+
+  const checks: EntityCheck[] = [
+    {
+      fields: ['protocols', 'snis'],
+      runWithMissing: true,
+      run: (e) => {
+        const protocols = (e.protocols as string[] | null) ?? [];
+        if (!isSet(e.snis) || protocols.some((p) => snisOk.includes(p))) return undefined;
+        return {
+          entity: "failed conditional validation given value of field 'protocols'",
+          field: 'snis',
+          message: 'length must be 0',
+        };
+      },
+    },
+  ];
+  if (flavor !== 'traditional')
+    checks.push({ fields: [], runWithMissing: true, run: validateAtc(expressions) });
+
+  const base: [string, Field][] = [
+    ['id', t.uuidField],
+    ['created_at', t.timestamp],
+    ['updated_at', t.timestamp],
+    ['name', t.utf8Name],
+    [
+      'protocols',
+      {
+        type: 'set',
+        required: true,
+        lenMin: 1,
+        elements: t.protocol,
+        default: ['http', 'https'],
+        exclusiveSubsets: [['http', 'https'], ['tcp', 'tls', 'udp'], ['tls_passthrough'], ['grpc', 'grpcs']],
+      },
+    ],
+    [
+      'https_redirect_status_code',
+      { type: 'integer', required: true, default: 426, oneOf: [426, 301, 302, 307, 308] },
+    ],
+    ['strip_path', { type: 'boolean', required: true, default: true }],
+    ['preserve_host', { type: 'boolean', required: true, default: false }],
+    ['request_buffering', { type: 'boolean', required: true, default: true }],
+    ['response_buffering', { type: 'boolean', required: true, default: true }],
+    ['tags', t.tags],
+    ['service', { type: 'foreign', reference: 'services' }],
+    ['snis', { type: 'set', elements: flavor === 'traditional' ? t.sni : t.wildcardHost }],
+    ['sources', ipPortSet],
+    ['destinations', ipPortSet],
+    ['methods', { type: 'set', elements: { type: 'string', match: METHOD_RE } }],
+    ['hosts', { type: 'array', elements: t.wildcardHost }],
+    ['paths', { type: 'array', elements: routePath }],
+    [
+      'headers',
+      {
+        type: 'map',
+        keys: {
+          ...t.headerName,
+          matchNone: [
+            {
+              pattern: /^[Hh][Oo][Ss][Tt]$/,
+              err: "cannot contain 'host' header, which must be specified in the 'hosts' attribute",
+            },
+          ],
+        },
+        values: { type: 'array', elements: { type: 'string' } },
+      },
+    ],
+    ['regex_priority', { type: 'integer', default: 0 }],
+    ['path_handling', { type: 'string', default: 'v0', oneOf: ['v0', 'v1'] }],
+  ];
+  if (expressions) {
+    base.push(['expression', { type: 'string' }]);
+    base.push(['priority', { type: 'integer', required: true, default: 0, between: [0, 2 ** 46 - 1] }]);
+  }
+  const routes = record(base, checks);
+
+  const streamMsg = (f: string) =>
+    `cannot set '${f}' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'`;
+  const grpcMsg = (f: string) => `cannot set '${f}' when 'protocols' is 'grpc' or 'grpcs'`;
+  const http = subschema(
+    routes,
+    expressions
+      ? []
+      : [
+          ['sources', emptySet("cannot set 'sources' when 'protocols' is 'http' or 'https'")],
+          ['destinations', emptySet("cannot set 'destinations' when 'protocols' is 'http' or 'https'")],
+        ],
+    [
+      conditionalAtLeastOneOf([
+        {
+          when: contains('https'),
+          fields: withExpression(['methods', 'hosts', 'headers', 'paths', 'snis']),
+          err: "must set one of %s when 'protocols' is 'https'",
+        },
+        {
+          when: contains('http'),
+          fields: withExpression(['methods', 'hosts', 'headers', 'paths']),
+          err: "must set one of %s when 'protocols' is 'http'",
+        },
+      ]),
+    ],
+  );
+  const stream = subschema(
+    routes,
+    [
+      ['methods', emptySet(streamMsg('methods'))],
+      ['hosts', emptySet(streamMsg('hosts'))],
+      ['paths', emptySet(streamMsg('paths'))],
+      ['headers', { type: 'map', lenEq: 0, err: streamMsg('headers') }],
+    ],
+    [
+      conditionalAtLeastOneOf([
+        {
+          when: allIn(['tcp', 'tls', 'udp']),
+          fields: withExpression(['sources', 'destinations', 'snis']),
+          err: "must set one of %s when 'protocols' is 'tcp', 'tls' or 'udp'",
+        },
+        {
+          when: allIn(['tls_passthrough']),
+          fields: withExpression(['snis']),
+          err: expressions
+            ? "must set one of %s when 'protocols' is 'tls_passthrough'"
+            : "must set snis when 'protocols' is 'tls_passthrough'",
+        },
+      ]),
+    ],
+  );
+  const grpc = subschema(
+    routes,
+    [
+      [
+        'strip_path',
+        {
+          type: 'boolean',
+          required: true,
+          default: false,
+          ne: true,
+          err: "cannot set 'strip_path' when 'protocols' is 'grpc' or 'grpcs'",
+        },
+      ],
+      ['methods', emptySet(grpcMsg('methods'))],
+      ...(expressions
+        ? []
+        : ([
+            ['sources', emptySet(grpcMsg('sources'))],
+            ['destinations', emptySet(grpcMsg('destinations'))],
+          ] as [string, Field][])),
+    ],
+    [
+      conditionalAtLeastOneOf([
+        {
+          when: contains('grpcs'),
+          fields: withExpression(['hosts', 'headers', 'paths', 'snis']),
+          err: "must set one of %s when 'protocols' is 'grpcs'",
+        },
+        {
+          when: contains('grpc'),
+          fields: withExpression(['hosts', 'headers', 'paths']),
+          err: "must set one of %s when 'protocols' is 'grpc'",
+        },
+      ]),
+    ],
+  );
+  const subschemas = new Map<string, RecordSchema>([
+    ['http', http],
+    ['https', http],
+    ['tcp', stream],
+    ['tls', stream],
+    ['udp', stream],
+    ['tls_passthrough', stream],
+    ['grpc', grpc],
+    ['grpcs', grpc],
+  ]);
+  return record(routes.fields, routes.checks, { subschemaKey: 'protocols', subschemas });
+}
+
+function subschema(base: RecordSchema, overrides: [string, Field][], checks: EntityCheck[]): RecordSchema {
+  const replaced = new Map(overrides);
+  return record(
+    base.fields.map(([n, f]) => [n, replaced.get(n) ?? f] as const),
+    [...base.checks, ...checks],
+  );
+}
+
+const MATCH_FIELDS = ['snis', 'sources', 'destinations', 'methods', 'hosts', 'paths', 'headers'] as const;
+const EXCLUSIVE = "'methods', 'hosts', 'paths', 'headers', 'snis', 'sources' or 'destinations'";
+
+/** The ATC validation of `traditional_compatible`/`expressions` (Kong's `validate_route`). */
+function validateAtc(expressions: boolean): (e: Rec) => string | undefined {
+  return (e) => {
+    const hasExpression = typeof e.expression === 'string';
+    const hasOthers = MATCH_FIELDS.some((f) => isSet(e[f]));
+    if (!hasExpression && !hasOthers) return undefined;
+    if (expressions) {
+      if (hasExpression && hasOthers)
+        return `Router Expression failed validation: cannot set 'expression' with ${EXCLUSIVE} simultaneously`;
+      if (hasExpression && e.regex_priority !== 0 && e.regex_priority !== null)
+        return "Router Expression failed validation: cannot set 'regex_priority' with 'expression' simultaneously";
+      if (hasOthers && e.priority !== 0 && e.priority !== null)
+        return `Router Expression failed validation: cannot set 'priority' with ${EXCLUSIVE} simultaneously`;
+      if (hasExpression) return expressionError(e.expression as string);
+    }
+    return atcRegexError(e.paths as string[] | null);
+  };
+}
+
+/** A light syntax check of an ATC expression: balanced parentheses and quotes, known operators. */
+function expressionError(expression: string): string | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < expression.length; i++) {
+    const ch = expression[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) break;
+  }
+  if (inString || depth !== 0 || expression.trim() === '')
+    return `Router Expression failed validation: syntax error: ${expression}`;
+  return undefined;
+}
+
+const cache = new Map<RouterFlavor, RecordSchema>();
+
+export function routesSchema(flavor: RouterFlavor): RecordSchema {
+  let schema = cache.get(flavor);
+  if (!schema) {
+    schema = buildRoutes(flavor);
+    cache.set(flavor, schema);
+  }
+  return schema;
+}

@@ -1,0 +1,195 @@
+/** kong/db/schema/entities/upstreams.lua and targets.lua */
+import { conditional, distinct, type Field, type Rec, record, then } from '../schema.ts';
+import * as t from '../typedefs.ts';
+
+const HASH_ON = ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'];
+
+const upstreamName: Field = {
+  type: 'string',
+  required: true,
+  unique: true,
+  custom: (v: string) => {
+    const hp = t.splitHostPort(v);
+    if (t.isIp(hp.host)) return `Invalid name ('${v}'); no ip addresses allowed`;
+    if (hp.port !== undefined || hp.portError) return `Invalid name ('${v}'); no port allowed`;
+    return t.isHostname(v) ? undefined : `Invalid name ('${v}'); must be a valid hostname`;
+  },
+};
+
+const statuses = (d: number[]): Field => ({
+  type: 'array',
+  default: d,
+  elements: { type: 'integer', between: [100, 999] },
+});
+const counter: Field = { type: 'integer', default: 0, between: [0, 255] };
+const interval: Field = { type: 'number', default: 0, between: [0, 65535] };
+const checkType: Field = {
+  type: 'string',
+  default: 'http',
+  oneOf: ['tcp', 'http', 'https', 'grpc', 'grpcs'],
+};
+
+const activeHealthy = record([
+  ['interval', interval],
+  ['http_statuses', statuses([200, 302])],
+  ['successes', counter],
+]);
+const activeUnhealthy = record([
+  ['interval', interval],
+  ['http_statuses', statuses([429, 404, 500, 501, 502, 503, 504, 505])],
+  ['tcp_failures', counter],
+  ['timeouts', counter],
+  ['http_failures', counter],
+]);
+const passiveHealthy = record([
+  [
+    'http_statuses',
+    statuses([200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308]),
+  ],
+  ['successes', counter],
+]);
+const passiveUnhealthy = record([
+  ['http_statuses', statuses([429, 500, 503])],
+  ['tcp_failures', counter],
+  ['timeouts', counter],
+  ['http_failures', counter],
+]);
+const healthchecks = record([
+  [
+    'active',
+    {
+      type: 'record',
+      record: record([
+        ['type', checkType],
+        ['timeout', { type: 'number', default: 1, between: [0, 65535] }],
+        ['concurrency', { type: 'integer', default: 10, between: [1, 2 ** 31 - 1] }],
+        ['http_path', { ...t.path, default: '/' }],
+        ['https_sni', t.host],
+        ['https_verify_certificate', { type: 'boolean', default: true }],
+        [
+          'headers',
+          { type: 'map', keys: t.headerName, values: { type: 'array', elements: { type: 'string' } } },
+        ],
+        ['healthy', { type: 'record', record: activeHealthy }],
+        ['unhealthy', { type: 'record', record: activeUnhealthy }],
+      ]),
+    },
+  ],
+  [
+    'passive',
+    {
+      type: 'record',
+      record: record([
+        ['type', checkType],
+        ['healthy', { type: 'record', record: passiveHealthy }],
+        ['unhealthy', { type: 'record', record: passiveUnhealthy }],
+      ]),
+    },
+  ],
+  ['threshold', { type: 'number', default: 0, between: [0, 100] }],
+]);
+
+const is = (mode: string) => (v: unknown) => v === mode;
+const oneOf = (allowed: string[]) => (v: unknown) =>
+  v === null || v === undefined || allowed.includes(v as string)
+    ? undefined
+    : `expected one of: ${allowed.join(', ')}`;
+
+export const upstreams = record(
+  [
+    ['id', t.uuidField],
+    ['created_at', t.timestamp],
+    ['updated_at', t.timestamp],
+    ['name', upstreamName],
+    [
+      'algorithm',
+      {
+        type: 'string',
+        default: 'round-robin',
+        oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'],
+      },
+    ],
+    ['hash_on', { type: 'string', default: 'none', oneOf: HASH_ON }],
+    ['hash_fallback', { type: 'string', default: 'none', oneOf: HASH_ON }],
+    ['hash_on_header', t.headerName],
+    ['hash_fallback_header', t.headerName],
+    ['hash_on_cookie', { type: 'string', match: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/ }],
+    ['hash_on_cookie_path', { ...t.path, default: '/' }],
+    ['hash_on_query_arg', { type: 'string' }],
+    ['hash_fallback_query_arg', { type: 'string' }],
+    ['hash_on_uri_capture', { type: 'string' }],
+    ['hash_fallback_uri_capture', { type: 'string' }],
+    ['slots', { type: 'integer', default: 10000, between: [10, 2 ** 16] }],
+    ['healthchecks', { type: 'record', record: healthchecks }],
+    ['tags', t.tags],
+    ['host_header', t.hostWithOptionalPort],
+    ['client_certificate', { type: 'foreign', reference: 'certificates' }],
+    ['use_srv_name', { type: 'boolean', default: false }],
+  ],
+  [
+    conditional('hash_on', is('header'), 'hash_on_header', then.required),
+    conditional('hash_fallback', is('header'), 'hash_fallback_header', then.required),
+    conditional('hash_on', is('cookie'), 'hash_on_cookie', then.required),
+    conditional('hash_fallback', is('cookie'), 'hash_on_cookie', then.required),
+    conditional('hash_on', is('none'), 'hash_fallback', oneOf(['none'])),
+    conditional('hash_on', is('cookie'), 'hash_fallback', oneOf(['none'])),
+    conditional(
+      'hash_on',
+      is('consumer'),
+      'hash_fallback',
+      oneOf(['none', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+    ),
+    conditional(
+      'hash_on',
+      is('ip'),
+      'hash_fallback',
+      oneOf(['none', 'consumer', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+    ),
+    conditional(
+      'hash_on',
+      is('path'),
+      'hash_fallback',
+      oneOf(['none', 'consumer', 'ip', 'header', 'cookie', 'query_arg', 'uri_capture']),
+    ),
+    conditional('hash_on', is('query_arg'), 'hash_on_query_arg', then.required),
+    conditional('hash_fallback', is('query_arg'), 'hash_fallback_query_arg', then.required),
+    conditional('hash_on', is('uri_capture'), 'hash_on_uri_capture', then.required),
+    conditional('hash_fallback', is('uri_capture'), 'hash_fallback_uri_capture', then.required),
+    distinct(['hash_on_header', 'hash_fallback_header']),
+    distinct(['hash_on_query_arg', 'hash_fallback_query_arg']),
+    distinct(['hash_on_uri_capture', 'hash_fallback_uri_capture']),
+  ],
+);
+
+/**
+ * Kong's upstream shorthands, applied before validation: least-connections/latency clear `hash_on`; otherwise an
+ * explicit `hash_on` rewrites `algorithm` (non-none → consistent-hashing, none → round-robin).
+ */
+export function rewriteUpstreamAlgorithm(entity: Rec): void {
+  const algorithm = entity.algorithm;
+  if (algorithm === 'least-connections' || algorithm === 'latency') {
+    if (entity.hash_on !== undefined) entity.hash_on = 'none';
+    return;
+  }
+  if (typeof entity.hash_on === 'string') {
+    entity.algorithm = entity.hash_on === 'none' ? 'round-robin' : 'consistent-hashing';
+  }
+}
+
+function targetError(v: string): string | undefined {
+  const hp = t.splitHostPort(v);
+  if (hp.portError) return 'Invalid target; not a valid port';
+  return t.isIp(hp.host) || t.isHostname(hp.host)
+    ? undefined
+    : `Invalid target ('${v}'); not a valid hostname or ip address`;
+}
+
+export const targets = record([
+  ['id', t.uuidField],
+  ['created_at', { type: 'number', auto: true }],
+  ['updated_at', { type: 'number', auto: true }],
+  ['upstream', { type: 'foreign', reference: 'upstreams', required: true }],
+  ['target', { type: 'string', required: true, custom: targetError }],
+  ['weight', { type: 'integer', default: 100, between: [0, 65535] }],
+  ['tags', t.tags],
+]);

@@ -1,0 +1,241 @@
+/**
+ * Kong 3.x DB-less declarative-config validation, shared by the Kong simulator (`POST /config`) and the
+ * controller (local validation before a push). Pure: no I/O.
+ *
+ * @example
+ * const result = validateDeclarativeConfig(config, { kongVersion: '3.9.1' });
+ * if (!result.ok) console.log(result.error.flattened_errors);
+ */
+
+import {
+  assignIds,
+  type ErrTable,
+  type Group,
+  type Index,
+  resolveForeign,
+  resolveReferences,
+  validateCollection,
+} from './declarative.ts';
+import { type Registry, registryFor } from './entities/registry.ts';
+import { normalizePath } from './entities/route-paths.ts';
+import { luaPretty, toKongJson } from './error-format.ts';
+import { flattenErrors } from './flatten-errors.ts';
+import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
+import type {
+  DeclarativeMeta,
+  ErrorTree,
+  FlattenedEntities,
+  KongConfigError,
+  ValidationOptions,
+  ValidationResult,
+} from './types.ts';
+
+export type * from './types.ts';
+
+export interface ValidateOptions extends ValidationOptions {
+  /** Add `flattened_errors` (and drain `fields`) as Kong does for `flatten_errors=1`. @defaultValue true */
+  flattenErrors?: boolean;
+}
+
+const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'];
+
+/** `3.9.1` → 9. Unknown strings fall back to the newest modelled minor. */
+export function kongMinor(version: string | undefined): number {
+  const m = /^3\.(\d+)/.exec(version ?? '3.9.1');
+  return m ? Number(m[1]) : 9;
+}
+
+/**
+ * Validates a parsed declarative configuration exactly as a Kong node would on `POST /config`.
+ * On success returns the entities Kong would store (its 201 body); on failure, the 400 body.
+ */
+export function validateDeclarativeConfig(config: unknown, options: ValidateOptions = {}): ValidationResult {
+  const registry = registryFor(
+    kongMinor(options.kongVersion),
+    options.routerFlavor ?? 'traditional_compatible',
+    options.edition ?? 'community',
+  );
+  const flatten = options.flattenErrors ?? true;
+  if (!isPlainObject(config)) {
+    return fail(
+      { error: 'failed parsing declarative configuration: expected an object' },
+      undefined,
+      false,
+      registry,
+    );
+  }
+
+  const errors: ErrTable = {};
+  const meta: DeclarativeMeta = {};
+  const version = config._format_version;
+  if (version === undefined || version === null) errors._format_version = MSG.required;
+  else if (typeof version !== 'string') errors._format_version = 'expected a string';
+  else if (!FORMAT_VERSIONS.includes(version))
+    errors._format_version = `expected one of: ${FORMAT_VERSIONS.join(', ')}`;
+  else meta._format_version = version;
+  const transform = config._transform;
+  if (transform !== undefined && transform !== null && typeof transform !== 'boolean')
+    errors._transform = 'expected a boolean';
+  meta._transform = typeof transform === 'boolean' ? transform : true;
+  if (config._comment !== undefined && config._comment !== null) {
+    if (typeof config._comment !== 'string') errors._comment = 'expected a string';
+    else meta._comment = config._comment;
+  }
+  if (config._ignore !== undefined && config._ignore !== null && !isSequence(config._ignore))
+    errors._ignore = 'expected an array';
+
+  for (const key in config) {
+    if (key.startsWith('_') && ['_format_version', '_transform', '_comment', '_ignore'].includes(key))
+      continue;
+    if (!registry.byName.has(key)) errors[key] = MSG.unknown;
+  }
+
+  const input = version === '1.1' || version === '2.1' ? migrateLegacyPaths(config) : config;
+  if (input !== config) meta._format_version = '3.0';
+
+  const roots: Group[] = [];
+  for (const type of registry.types) {
+    const items = input[type.name];
+    if (items === undefined || items === null) continue;
+    if (!isSequence(items)) {
+      errors[type.name] = 'expected an array';
+      continue;
+    }
+    const group: Group = { type, nodes: [] };
+    roots.push(group);
+    const collectionErrors = validateCollection(registry, type, Array.isArray(items) ? items : [], group);
+    if (collectionErrors) errors[type.name] = collectionErrors;
+  }
+  if (Object.keys(errors).length > 0) return fail(errors, config, flatten, registry);
+
+  assignIds(roots, {
+    now: options.now ? options.now() : Math.floor(Date.now() / 1000),
+    randomUuid: options.randomUuid ?? (() => crypto.randomUUID()),
+  });
+  const { index, errors: referenceErrors } = resolveReferences(roots);
+  if (referenceErrors) return fail(referenceErrors, withDerivedIds(config, roots), flatten, registry);
+
+  const { entities, count, errors: uniqueErrors } = buildEntities(registry, index);
+  if (uniqueErrors) return fail(uniqueErrors, withDerivedIds(config, roots), flatten, registry);
+  return { ok: true, entities, meta, entityCount: count };
+}
+
+/** Final pass: flat entities keyed by id, foreign keys as `{id}`, and the other `unique` fields checked. */
+function buildEntities(
+  registry: Registry,
+  index: Index,
+): { entities: FlattenedEntities; count: number; errors?: ErrTable } {
+  const entities: FlattenedEntities = {};
+  let errs: ErrTable | undefined;
+  const uniques = new Map<string, Set<unknown>>();
+  for (const node of index.order) {
+    const type = node.type;
+    const flat: Rec = {};
+    for (const [name, field] of type.schema.fields) {
+      let value = node.processed[name];
+      if (field.type === 'foreign') value = resolveForeign(index, field.reference!, value);
+      flat[name] = value === undefined ? null : value;
+      if (field.unique && value !== null && value !== undefined) {
+        const uniqueKey = `${type.name}\u0000${name}\u0000${isPlainObject(value) ? String(value.id) : String(value)}`;
+        let seen = uniques.get(uniqueKey);
+        if (!seen) uniques.set(uniqueKey, (seen = new Set()));
+        if (seen.size > 0) {
+          // Kong resets the collection's error table on every hit (`errs[entity] = errors[entity] or {}`
+          // reads an unrelated table), so only the last violation of a collection is reported.
+          const key = (type.endpointKey && (flat[type.endpointKey] as string)) || String(flat.id);
+          errs ??= {};
+          errs[type.name] = {
+            [key]: `uniqueness violation: '${type.name}' entity with ${name} set to '${String(value)}' already declared`,
+          };
+        }
+        seen.add(node);
+      }
+    }
+    const collection = (entities[type.name] ??= {});
+    const id =
+      type.primaryKey.length === 1 ? String(flat.id) : type.primaryKey.map((k) => pkPart(flat[k])).join(':');
+    collection[id] = flat;
+  }
+  let count = 0;
+  for (const name in entities) count += Object.keys(entities[name]!).length;
+  return errs ? { entities, count, errors: errs } : { entities, count };
+}
+
+function pkPart(value: unknown): string {
+  return isPlainObject(value) ? String(value.id) : String(value);
+}
+
+function fail(
+  errors: ErrTable,
+  input: Rec | undefined,
+  flatten: boolean,
+  registry: Registry,
+): ValidationResult {
+  let flattened: KongConfigError['flattened_errors'];
+  if (flatten && input) {
+    flattened = flattenErrors(structuredClone(input), errors, registry);
+  }
+  const fields = toKongJson(errors) as ErrorTree;
+  const error: KongConfigError = {
+    code: 14,
+    name: 'invalid declarative configuration',
+    message: `declarative config is invalid: ${luaPretty(errors)}`,
+    fields: Array.isArray(fields) ? {} : fields,
+    ...(flattened ? { flattened_errors: flattened } : {}),
+  };
+  return { ok: false, error };
+}
+
+/** Kong writes derived ids into its copy of the input before the reference phase; errors then show them. */
+function withDerivedIds(config: Rec, roots: readonly Group[]): Rec {
+  const copy = structuredClone(config);
+  const visit = (container: Rec, groups: readonly Group[]) => {
+    for (const group of groups) {
+      const items = container[group.type.name];
+      if (!Array.isArray(items)) continue;
+      for (const node of group.nodes) {
+        const item = items[node.index];
+        if (!isPlainObject(item)) continue;
+        if (node.derivedId && item.id === undefined) item.id = node.derivedId;
+        visit(item, node.groups);
+      }
+    }
+  };
+  visit(copy, roots);
+  return copy;
+}
+
+const PLAIN_PATH_RE = /^[A-Za-z0-9.\-_~/%]*$/;
+
+/**
+ * `_format_version` 1.1/2.1: route paths with regex characters get a `~` prefix (Kong's on-the-fly
+ * migration, kong/db/declarative/migrations/route_path.lua) for top-level routes and routes nested in
+ * top-level services.
+ */
+function migrateLegacyPaths(config: Rec): Rec {
+  const fix = (route: unknown) => {
+    if (!isPlainObject(route) || !Array.isArray(route.paths)) return route;
+    return {
+      ...route,
+      paths: route.paths.map((p) =>
+        typeof p !== 'string'
+          ? p
+          : PLAIN_PATH_RE.test(p)
+            ? normalizePath(p)
+            : p.startsWith('~')
+              ? p
+              : `~${p}`,
+      ),
+    };
+  };
+  const copy: Rec = { ...config };
+  if (Array.isArray(copy.routes)) copy.routes = copy.routes.map(fix);
+  if (Array.isArray(copy.services)) {
+    copy.services = copy.services.map((s) =>
+      isPlainObject(s) && Array.isArray(s.routes) ? { ...s, routes: s.routes.map(fix) } : s,
+    );
+  }
+  return copy;
+}
+
+export { EMPTY_CONFIG_HASH } from '../config-hash.ts';

@@ -1,0 +1,82 @@
+/**
+ * The plugin catalogue of a simulated node: full schemas for the plugins most used from Kubernetes, and the
+ * other bundled OSS plugin names with their `config` accepted as an opaque object (their schemas are not
+ * modelled; see scripts/kong-sim/README.md).
+ */
+import type { KongEdition } from '../types.ts';
+import { acl, basicAuth, jwt, keyAuth } from './auth.ts';
+import { type PluginDefinition, protocolsAll } from './common.ts';
+import {
+  correlationId,
+  cors,
+  degraphql,
+  prometheus,
+  requestTransformer,
+  responseTransformer,
+} from './http.ts';
+import { ipRestriction, proxyCache, rateLimiting, requestTermination } from './traffic.ts';
+
+export type { PluginDefinition } from './common.ts';
+
+/** Bundled OSS plugins (kong/constants.lua) whose config is not modelled. */
+const OPAQUE_BUNDLED = [
+  'oauth2',
+  'tcp-log',
+  'udp-log',
+  'file-log',
+  'http-log',
+  'hmac-auth',
+  'request-size-limiting',
+  'response-ratelimiting',
+  'syslog',
+  'loggly',
+  'datadog',
+  'ldap-auth',
+  'statsd',
+  'bot-detection',
+  'aws-lambda',
+  'session',
+  'acme',
+  'grpc-gateway',
+  'grpc-web',
+  'pre-function',
+  'post-function',
+  'azure-functions',
+  'zipkin',
+  'opentelemetry',
+  'ai-proxy',
+  'ai-prompt-decorator',
+  'ai-prompt-template',
+  'ai-prompt-guard',
+  'ai-request-transformer',
+  'ai-response-transformer',
+  'standard-webhooks',
+  'redirect',
+];
+
+const opaque: PluginDefinition = {
+  protocols: protocolsAll,
+  config: { type: 'map', required: true, default: {} },
+};
+
+/** Name → definition for a Kong minor version and edition. */
+export function pluginCatalogue(minor: number, edition: KongEdition): Map<string, PluginDefinition> {
+  const catalogue = new Map<string, PluginDefinition>([
+    ['key-auth', keyAuth],
+    ['basic-auth', basicAuth],
+    ['jwt', jwt],
+    ['acl', acl],
+    ['cors', cors],
+    ['rate-limiting', rateLimiting],
+    ['request-transformer', requestTransformer],
+    ['response-transformer', responseTransformer],
+    ['ip-restriction', ipRestriction],
+    ['correlation-id', correlationId],
+    ['proxy-cache', proxyCache],
+    ['prometheus', prometheus(minor)],
+    ['request-termination', requestTermination],
+  ]);
+  for (const name of OPAQUE_BUNDLED) catalogue.set(name, opaque);
+  if (edition === 'enterprise') catalogue.set('degraphql', degraphql);
+  return catalogue;
+}

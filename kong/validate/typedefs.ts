@@ -1,0 +1,203 @@
+/**
+ * Kong's reusable field definitions (`kong/db/schema/typedefs.lua`) with their validators and messages.
+ */
+import type { Field } from './schema.ts';
+
+const NAME_RE = /^[A-Za-z0-9.\-_~\u0080-\u{10FFFF}]+$/u;
+
+/** utf8_name: services, routes, plugin instance names. */
+export const utf8Name: Field = {
+  type: 'string',
+  unique: true,
+  custom: (v: string) =>
+    NAME_RE.test(v)
+      ? undefined
+      : `invalid value '${v}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
+};
+
+const TAG_RE = /^[\u0020-\u002b\u002d-\u002e\u0030-\u007e\u0080-\u{10FFFF}]+$/u;
+
+/** Tags: a set of non-empty printable strings without `,` or `/`. */
+export const tags: Field = {
+  type: 'set',
+  elements: {
+    type: 'string',
+    custom: (v: string) =>
+      TAG_RE.test(v)
+        ? undefined
+        : `invalid tag '${v}': expected printable ascii (except \`,\` and \`/\`) or valid utf-8 sequences`,
+  },
+};
+
+export const uuidField: Field = { type: 'string', uuid: true, auto: true };
+export const timestamp: Field = { type: 'integer', auto: true };
+
+export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp'] as const;
+export const HTTP_PROTOCOLS = ['grpc', 'grpcs', 'http', 'https'] as const;
+export const protocol: Field = { type: 'string', oneOf: PROTOCOLS };
+
+export const port: Field = { type: 'integer', between: [0, 65535] };
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpv4(value: string): boolean {
+  return IPV4_RE.test(value);
+}
+
+export function isIpv6(value: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(value) || !value.includes(':')) return false;
+  const double = value.split('::');
+  if (double.length > 2) return false;
+  const groups = value.split(':').filter((g) => g !== '');
+  const last = groups[groups.length - 1];
+  let count = groups.length;
+  if (last?.includes('.')) {
+    if (!isIpv4(last)) return false;
+    count += 1;
+  }
+  if (groups.some((g, i) => !(i === groups.length - 1 && g.includes('.')) && !/^[0-9A-Fa-f]{1,4}$/.test(g)))
+    return false;
+  return double.length === 2 ? count < 8 : count === 8;
+}
+
+export function isIp(value: string): boolean {
+  return isIpv4(value) || isIpv6(value);
+}
+
+const LABEL_RE = /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$|^[A-Za-z0-9_]$/;
+
+/** A hostname made of `[A-Za-z0-9-._]` labels, none empty (except a trailing dot) nor ending in `-`. */
+export function isHostname(value: string, allowWildcard = false): boolean {
+  if (value.length === 0 || value.length > 253) return false;
+  const labels = (value.endsWith('.') ? value.slice(0, -1) : value).split('.');
+  return labels.every((label, i) => {
+    if (allowWildcard && label === '*' && (i === 0 || i === labels.length - 1)) return true;
+    return LABEL_RE.test(label);
+  });
+}
+
+interface HostPort {
+  host: string;
+  port?: number;
+  portError?: boolean;
+}
+
+/** Splits `host[:port]` as Kong's `normalize_ip`/`hostname_type` do (IPv6 needs brackets with a port). */
+export function splitHostPort(value: string): HostPort {
+  if (value.startsWith('[')) {
+    const close = value.indexOf(']');
+    if (close < 0) return { host: value };
+    const host = value.slice(1, close);
+    const rest = value.slice(close + 1);
+    if (rest === '') return { host };
+    if (!/^:\d+$/.test(rest)) return { host, portError: true };
+    return checkPort(host, rest.slice(1));
+  }
+  if (isIpv6(value)) return { host: value };
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return { host: value };
+  const rawPort = value.slice(colon + 1);
+  if (!/^\d+$/.test(rawPort)) return { host: value, portError: true };
+  return checkPort(value.slice(0, colon), rawPort);
+}
+
+function checkPort(host: string, rawPort: string): HostPort {
+  const portNumber = Number(rawPort);
+  return portNumber > 65535 ? { host, port: portNumber, portError: true } : { host, port: portNumber };
+}
+
+/** typedefs.host: hostname or IP, no port. */
+export const host: Field = {
+  type: 'string',
+  custom: (v: string) => {
+    const hp = splitHostPort(v);
+    if (hp.portError) return `invalid value: ${v}`;
+    if (hp.port !== undefined) return 'must not have a port';
+    return isIp(hp.host) || isHostname(hp.host) ? undefined : `invalid value: ${v}`;
+  },
+};
+
+/** typedefs.host_with_optional_port. */
+export const hostWithOptionalPort: Field = {
+  type: 'string',
+  custom: (v: string) => {
+    const hp = splitHostPort(v);
+    if (hp.portError) return `invalid value: ${v}`;
+    return isIp(hp.host) || isHostname(hp.host) ? undefined : `invalid value: ${v}`;
+  },
+};
+
+/** typedefs.wildcard_host: a hostname with an optional leading or trailing `*` label, optional port. */
+export const wildcardHost: Field = {
+  type: 'string',
+  custom: (v: string) => {
+    const hp = splitHostPort(v);
+    if (hp.portError) return `invalid value: ${v}`;
+    const stars = (hp.host.match(/\*/g) ?? []).length;
+    if (stars > 1) return 'only one wildcard must be specified';
+    if (stars === 1 && !hp.host.startsWith('*.') && !hp.host.endsWith('.*'))
+      return 'wildcard must be leftmost or rightmost character';
+    return isIp(hp.host) || isHostname(hp.host, true) ? undefined : `invalid value: ${v}`;
+  },
+};
+
+/** typedefs.sni: a hostname (wildcard allowed), not an IP, no port. */
+export const sni: Field = {
+  type: 'string',
+  custom: (v: string) => {
+    if (isIp(v)) return `must not be an IP`;
+    const hp = splitHostPort(v);
+    if (hp.port !== undefined || hp.portError) return 'must not have a port';
+    const stars = (v.match(/\*/g) ?? []).length;
+    if (stars > 1) return 'only one wildcard must be specified';
+    if (stars === 1 && !v.startsWith('*.') && !v.endsWith('.*'))
+      return 'wildcard must be leftmost or rightmost character';
+    return isHostname(v, true) ? undefined : `invalid value: ${v}`;
+  },
+};
+
+const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/;
+
+export function headerNameError(v: string): string | undefined {
+  return HEADER_NAME_RE.test(v)
+    ? undefined
+    : `bad header name '${v}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`;
+}
+
+export const headerName: Field = { type: 'string', custom: headerNameError };
+
+const PATH_CHARS_RE = /^[A-Za-z0-9.\-_~/%:@!$&'()*+,;=]*$/;
+
+/** typedefs.path (service paths): starts with `/`, RFC 3986 characters, valid `%XX` escapes, no `//`. */
+export const path: Field = {
+  type: 'string',
+  startsWith: '/',
+  matchNone: [{ pattern: /\/\//, err: 'must not have empty segments' }],
+  custom: (v: string) => {
+    if (!PATH_CHARS_RE.test(v))
+      return `invalid path: '${v}' (characters outside of the reserved list of RFC 3986 found)`;
+    const bad = v.match(/%(?![0-9A-Fa-f]{2})../)?.[0] ?? v.match(/%.?$/)?.[0];
+    if (bad !== undefined && /%(?![0-9A-Fa-f]{2})/.test(v)) return `invalid url-encoded value: '${bad}'`;
+    return undefined;
+  },
+};
+
+const CIDR_V4_RE = /^(.+)\/(\d{1,2})$/;
+
+export function isCidrOrIp(v: string): boolean {
+  if (isIp(v)) return true;
+  const m = CIDR_V4_RE.exec(v) ?? /^(.+)\/(\d{1,3})$/.exec(v);
+  if (!m) return false;
+  const bits = Number(m[2]);
+  if (isIpv4(m[1]!)) return bits <= 32;
+  if (isIpv6(m[1]!)) return bits <= 128;
+  return false;
+}
+
+export const ipOrCidr: Field = {
+  type: 'string',
+  custom: (v: string) => (isCidrOrIp(v) ? undefined : `invalid ip or cidr range: '${v}'`),
+};
+
+/** A timeout in milliseconds. */
+export const timeout: Field = { type: 'integer', between: [1, 2 ** 31 - 2] };
