@@ -35,8 +35,9 @@ function emptySet(err: string): Field {
 function conditionalAtLeastOneOf(
   branches: readonly { when: (protocols: string[]) => boolean; fields: readonly string[]; err: string }[],
 ): EntityCheck {
+  const fields = ['protocols', ...new Set(branches.flatMap((b) => b.fields))];
   return {
-    fields: ['protocols'],
+    fields,
     runWithMissing: true,
     run: (e): CheckFailure | undefined => {
       const protocols = (e.protocols as string[] | null) ?? [];

@@ -1,0 +1,11 @@
+/** The Kong Admin API simulator library (see README.md). */
+export { type ControlApi, startControlApi } from './control-api.ts';
+export { type SimulatedFleet, type SimulatedFleetOptions, startSimulatedFleet } from './fleet.ts';
+export {
+  type ProxyFaults,
+  type ProxyState,
+  type SimulatedProxy,
+  type SimulatedProxyOptions,
+  startSimulatedProxy,
+  type TlsOptions,
+} from './proxy.ts';

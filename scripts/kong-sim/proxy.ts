@@ -1,0 +1,501 @@
+/**
+ * One simulated Kong node (DB-less) on loopback: the Admin API endpoints the controller touches, Kong's
+ * `POST /config` semantics (kong-admin-api.md §1–§5, §14) and fault injection.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { configHash, EMPTY_CONFIG_HASH } from '../../kong/config-hash.ts';
+import {
+  type FlattenedEntities,
+  type KongEdition,
+  type RouterFlavor,
+  validateDeclarativeConfig,
+} from '../../kong/validate/index.ts';
+import { contentTypeFilter, decodeConfigRequest } from './config-request.ts';
+import { exportConfig } from './export.ts';
+import { nginxErrorPage, readBody, sendJson } from './http-util.ts';
+
+export interface TlsOptions {
+  /** PEM server certificate (chain). */
+  cert: string | Buffer;
+  /** PEM server key. */
+  key: string | Buffer;
+  /** PEM CA bundle: when set, clients must present a certificate it signed (nginx `ssl_verify_client on`). */
+  clientCa?: string | Buffer;
+}
+
+export interface SimulatedProxyOptions {
+  /** Identifier used by the fleet and the control API. @defaultValue `proxy-<port>` */
+  id?: string;
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+  /** @defaultValue 0 (a free port) */
+  port?: number;
+  tls?: TlsOptions;
+  /** Reported by `GET /` and used to pick schemas. @defaultValue '3.9.1' */
+  kongVersion?: string;
+  /** @defaultValue 'traditional_compatible' */
+  routerFlavor?: RouterFlavor;
+  /** @defaultValue 'community' */
+  edition?: KongEdition;
+  /** How long a load holds the node-wide lock (steps 8–9 of §2.3). @defaultValue 20 */
+  loadDurationMs?: number;
+  /** `Retry-After` sent with 429 (Kong: min(remaining lock TTL, 10)). @defaultValue 10 */
+  retryAfterSeconds?: number;
+  /** nginx `client_max_body_size`. @defaultValue 10 MiB */
+  maxBodyBytes?: number;
+}
+
+export interface ProxyState {
+  id: string;
+  up: boolean;
+  configurationHash: string;
+  /** The flattened entities currently loaded (empty after a restart). */
+  config: FlattenedEntities;
+  entityCount: number;
+  requestCount: number;
+  configPushes: number;
+  version: string;
+  nodeId: string;
+  loading: boolean;
+}
+
+export interface ProxyFaults {
+  /** Delay every request by `ms` before handling it. */
+  setLatency(ms: number): void;
+  /** Answer the next `count` requests with `status` (JSON body). */
+  failNext(count: number, status: number): void;
+  /** Destroy the connection of the next `count` requests without answering. */
+  dropNext(count: number): void;
+  /** A fresh pod: config lost, hash back to zeros, counters reset, new node id. */
+  restart(): void;
+  /** Network outage: close the listener and open sockets; the config is kept. */
+  down(): Promise<void>;
+  /** Listen again on the same port. */
+  up(): Promise<void>;
+  /** What `GET /` reports (e.g. an old, unsupported Kong). */
+  setVersion(version: string): void;
+}
+
+export interface SimulatedProxy {
+  readonly id: string;
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly faults: ProxyFaults;
+  state(): ProxyState;
+  stop(): Promise<void>;
+}
+
+interface Counters {
+  accepted: number;
+  handled: number;
+  totalRequests: number;
+  writing: number;
+}
+
+const JSON_HEADERS_NOT_FOUND = { message: 'Not found' };
+
+/** Starts one simulated node; resolves once it listens. */
+export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): Promise<SimulatedProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const loadDurationMs = options.loadDurationMs ?? 20;
+  const retryAfter = options.retryAfterSeconds ?? 10;
+  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const flavor = options.routerFlavor ?? 'traditional_compatible';
+  const edition = options.edition ?? 'community';
+  const tls = options.tls;
+
+  let version = options.kongVersion ?? '3.9.1';
+  let nodeId = randomUUID();
+  let hash = EMPTY_CONFIG_HASH;
+  let entities: FlattenedEntities = {};
+  let entityCount = 0;
+  let loading = false;
+  let pushes = 0;
+  let latencyMs = 0;
+  let failRemaining = 0;
+  let failStatus = 500;
+  let dropRemaining = 0;
+  let counters: Counters = { accepted: 0, handled: 0, totalRequests: 0, writing: 0 };
+  const sockets = new Set<Socket>();
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    counters.totalRequests++;
+    counters.writing++;
+    res.on('close', () => counters.writing--);
+    const go = () => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { message: 'An unexpected error occurred' });
+      });
+    };
+    if (latencyMs > 0) setTimeout(go, latencyMs);
+    else go();
+  };
+
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        handler,
+      )
+    : createHttpServer(handler);
+  server.keepAliveTimeout = 60_000;
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    counters.accepted++;
+    counters.handled++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (dropRemaining > 0) {
+      dropRemaining--;
+      req.socket.destroy();
+      return;
+    }
+    if (tls?.clientCa) {
+      const socket = req.socket as TLSSocket;
+      const peer = socket.getPeerCertificate();
+      const refusal =
+        !peer || Object.keys(peer).length === 0
+          ? 'No required SSL certificate was sent'
+          : socket.authorized
+            ? undefined
+            : 'The SSL certificate error';
+      if (refusal) {
+        const page = nginxErrorPage(400, 'Bad Request', refusal);
+        res.writeHead(400, {
+          'Content-Type': 'text/html',
+          'Content-Length': Buffer.byteLength(page),
+          Connection: 'close',
+        });
+        res.end(page);
+        return;
+      }
+    }
+    if (failRemaining > 0) {
+      failRemaining--;
+      sendJson(res, failStatus, { message: `injected failure (${failStatus})` });
+      return;
+    }
+    const started = Date.now();
+    const headers = {
+      Server: `kong/${version}`,
+      'Access-Control-Allow-Origin': req.headers.origin ?? '*',
+      'Access-Control-Allow-Credentials': 'true',
+      'X-Kong-Admin-Latency': '0',
+    };
+    const url = new URL(req.url ?? '/', 'http://kong');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBody) return tooLarge(req, res);
+      const body = await readBody(req, maxBody);
+      if (!body) return tooLarge(req, res);
+      const refused = contentTypeFilter(
+        req.headersDistinct['content-type'] ?? [],
+        body.length,
+        path === '/config',
+      );
+      if (refused) {
+        if (refused.text) {
+          res.writeHead(refused.status, {
+            ...headers,
+            'Content-Type': 'text/plain',
+            'Content-Length': Buffer.byteLength(refused.text),
+          });
+          res.end(refused.text);
+        } else {
+          res.writeHead(refused.status, { ...headers, 'Content-Length': 0 });
+          res.end();
+        }
+        return;
+      }
+      if (path === '/config' && method === 'POST') return postConfig(req, res, url, body, headers);
+      if (ENTITY_ROUTES.has(path.split('/')[1] ?? '')) {
+        return sendJson(
+          res,
+          405,
+          {
+            code: 12,
+            name: 'operation unsupported',
+            message: `cannot create${method === 'POST' ? '' : ' or update'} '${path.split('/')[1]}' entities when not using a database`,
+          },
+          headers,
+        );
+      }
+      return sendJson(
+        res,
+        path === '/config' ? 405 : 404,
+        path === '/config' ? { message: 'Method not allowed' } : JSON_HEADERS_NOT_FOUND,
+        headers,
+      );
+    }
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...headers,
+        Allow: 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+      });
+      res.end();
+      return;
+    }
+    if (method !== 'GET') return sendJson(res, 405, { message: 'Method not allowed' }, headers);
+    headers['X-Kong-Admin-Latency'] = String(Date.now() - started);
+    switch (path) {
+      case '/':
+        return sendJson(res, 200, rootDocument(), headers);
+      case '/status':
+        return sendJson(res, 200, statusDocument(), headers);
+      case '/status/ready':
+        return hash === EMPTY_CONFIG_HASH
+          ? sendJson(
+              res,
+              503,
+              { message: 'no configuration available (empty configuration present)' },
+              headers,
+            )
+          : sendJson(res, 200, { message: 'ready' }, headers);
+      case '/config':
+        return sendJson(res, 200, { config: exportConfig(entities) }, headers);
+    }
+    const [, collection, id] = path.split('/');
+    if (collection && ENTITY_ROUTES.has(collection)) {
+      const byId = entities[collection] ?? {};
+      if (id === undefined) return sendJson(res, 200, { data: Object.values(byId), next: null }, headers);
+      const found = byId[id] ?? Object.values(byId).find((e) => e.name === id || e.username === id);
+      return found ? sendJson(res, 200, found, headers) : sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
+    }
+    return sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
+  }
+
+  function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    const page = nginxErrorPage(413, 'Request Entity Too Large');
+    res.writeHead(413, {
+      'Content-Type': 'text/html',
+      'Content-Length': Buffer.byteLength(page),
+      Connection: 'close',
+    });
+    res.end(page);
+    req.resume();
+  }
+
+  async function postConfig(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const decoded = decodeConfigRequest(req.headers['content-type'], url.searchParams, body);
+    if (decoded.kind === 'response') {
+      if (decoded.text !== undefined) {
+        res.writeHead(decoded.status, { ...headers, 'Content-Type': 'text/plain' });
+        res.end(decoded.text);
+        return;
+      }
+      return sendJson(res, decoded.status, decoded.body, headers);
+    }
+    // Parsing happens before the 304 comparison (§2.3 steps 3–4), so an unparsable text is always a 400.
+    if (decoded.kind === 'parse-error') {
+      const fields = { error: `failed parsing declarative configuration: ${decoded.message}` };
+      return sendJson(
+        res,
+        400,
+        {
+          code: 14,
+          name: 'invalid declarative configuration',
+          message: `declarative config is invalid: {error="${fields.error}"}`,
+          fields,
+        },
+        headers,
+      );
+    }
+    if (decoded.checkHash && decoded.hash !== undefined && decoded.hash === hash) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const result = validateDeclarativeConfig(decoded.config, {
+      kongVersion: version,
+      routerFlavor: flavor,
+      edition,
+      flattenErrors: decoded.flattenErrors,
+    });
+    if (!result.ok) return sendJson(res, 400, result.error, headers);
+    if (loading) {
+      return sendJson(
+        res,
+        429,
+        { message: 'Currently loading previous configuration' },
+        { ...headers, 'Retry-After': String(retryAfter) },
+      );
+    }
+    loading = true;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, loadDurationMs));
+      const newHash =
+        result.entityCount === 0
+          ? EMPTY_CONFIG_HASH
+          : (decoded.hash ?? configHash(JSON.stringify([result.entities, result.meta])));
+      entities = result.entities;
+      entityCount = result.entityCount;
+      hash = newHash;
+      pushes++;
+    } finally {
+      loading = false;
+    }
+    sendJson(res, 201, result.entities, headers);
+  }
+
+  function rootDocument() {
+    const enabled = new Set<string>();
+    for (const plugin of Object.values(entities.plugins ?? {})) enabled.add(String(plugin.name));
+    return {
+      tagline: 'Welcome to kong',
+      version,
+      edition: edition === 'enterprise' ? 'enterprise' : 'community',
+      hostname: `kong-sim-${port}`,
+      node_id: nodeId,
+      timers: { running: 0, pending: 5 },
+      plugins: { available_on_server: {}, enabled_in_cluster: [...enabled] },
+      lua_version: 'LuaJIT 2.1.0-20231117',
+      configuration: {
+        database: 'off',
+        router_flavor: flavor,
+        plugins: ['bundled'],
+        admin_listen: [`${host}:${port}${tls ? ' ssl' : ''}`],
+      },
+      pids: { master: process.pid, workers: [process.pid] },
+    };
+  }
+
+  function statusDocument() {
+    const active = sockets.size;
+    const writing = Math.max(0, Math.min(counters.writing, active));
+    return {
+      memory: {
+        workers_lua_vms: [
+          { http_allocated_gc: `${(entityCount * 0.002 + 20).toFixed(2)} MiB`, pid: process.pid },
+        ],
+        lua_shared_dicts: {
+          kong: { allocated_slabs: '0.04 MiB', capacity: '5.00 MiB' },
+          kong_db_cache: {
+            allocated_slabs: `${(entityCount * 0.001 + 0.8).toFixed(2)} MiB`,
+            capacity: '128.00 MiB',
+          },
+        },
+      },
+      server: {
+        total_requests: counters.totalRequests,
+        connections_active: active,
+        connections_accepted: counters.accepted,
+        connections_handled: counters.handled,
+        connections_reading: 0,
+        connections_writing: writing,
+        connections_waiting: active - writing,
+      },
+      configuration_hash: hash,
+    };
+  }
+
+  let port = options.port ?? 0;
+  let up = false;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const address = server.address();
+        if (address && typeof address === 'object') port = address.port;
+        up = true;
+        resolve();
+      });
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!up) return resolve();
+      up = false;
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  await listen();
+  const id = options.id ?? `proxy-${port}`;
+  const scheme = tls ? 'https' : 'http';
+
+  return {
+    id,
+    port,
+    adminUrl: `${scheme}://${host}:${port}`,
+    faults: {
+      setLatency: (ms) => {
+        latencyMs = Math.max(0, ms);
+      },
+      failNext: (count, status) => {
+        failRemaining = count;
+        failStatus = status;
+      },
+      dropNext: (count) => {
+        dropRemaining = count;
+      },
+      restart: () => {
+        hash = EMPTY_CONFIG_HASH;
+        entities = {};
+        entityCount = 0;
+        nodeId = randomUUID();
+        counters = { accepted: 0, handled: 0, totalRequests: 0, writing: 0 };
+        for (const socket of sockets) socket.destroy();
+      },
+      down: close,
+      up: async () => {
+        if (!up) await listen();
+      },
+      setVersion: (v) => {
+        version = v;
+      },
+    },
+    state: () => ({
+      id,
+      up,
+      configurationHash: hash,
+      config: entities,
+      entityCount,
+      requestCount: counters.totalRequests,
+      configPushes: pushes,
+      version,
+      nodeId,
+      loading,
+    }),
+    stop: close,
+  };
+}
+
+const ENTITY_ROUTES = new Set([
+  'services',
+  'routes',
+  'plugins',
+  'consumers',
+  'upstreams',
+  'targets',
+  'certificates',
+  'snis',
+  'ca_certificates',
+  'keyauth_credentials',
+  'basicauth_credentials',
+  'acls',
+  'jwt_secrets',
+  'hmacauth_credentials',
+]);
