@@ -1,0 +1,29 @@
+import { configHash } from './config-hash.ts';
+import type { KongDeclarativeConfig } from './declarative.ts';
+
+/**
+ * The exact text the controller sends as the `config` field of `POST /config` and hashes: JSON with object keys
+ * sorted (code-unit order) at every level, arrays in their given order, no whitespace. Kong parses the `config`
+ * string as JSON first and computes `configuration_hash` as the MD5 of these bytes, so equal configs give equal text
+ * and equal hashes.
+ */
+export function canonicalJson(config: KongDeclarativeConfig | unknown): string {
+  return JSON.stringify(sortKeys(config));
+}
+
+/** `canonicalJson` plus its Kong configuration hash. */
+export function canonicalConfig(config: KongDeclarativeConfig): { text: string; hash: string } {
+  const text = canonicalJson(config);
+  return { text, hash: configHash(text) };
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { KongCACertificateEntity, KongCertificateEntity } from '../declarative.ts';
+import type { ErrorCollector } from './errors.ts';
+import type { TlsClaims } from './ingress.ts';
+import { labelsOf, secretData, uidOf } from './k8s-object.ts';
+import type { Snapshot } from './snapshot.ts';
+import { tagsForObject } from './tags.ts';
+
+/**
+ * KIC's `getCerts` + `mergeCerts`: one certificate per TLS Secret claimed by an Ingress (or a Service's
+ * client-cert), `id` = the Secret's uid, PEM trimmed and checked as a key pair, SNIs sorted. Secrets holding the
+ * same pair collapse into one certificate keeping the smallest uid.
+ */
+export function translateCertificates(
+  snapshot: Snapshot,
+  tls: TlsClaims,
+  errors: ErrorCollector,
+): KongCertificateEntity[] {
+  const byPair = new Map<string, { cert: KongCertificateEntity; snis: string[] }>();
+  const sniOwner = new Map<string, string>();
+  for (const key of [...tls.hostsBySecret.keys()].sort()) {
+    const slash = key.indexOf('/');
+    const secret = snapshot.get('Secret', key.slice(0, slash), key.slice(slash + 1));
+    const parents = tls.parentsBySecret.get(key) ?? [];
+    if (!secret) {
+      for (const parent of parents)
+        errors.warn(parent, `TLS Secret ${key} not found; certificate not configured`);
+      continue;
+    }
+    const data = secretData(secret);
+    const certPem = data.get('tls.crt')?.trim();
+    const keyPem = data.get('tls.key')?.trim();
+    const problem =
+      !certPem || !keyPem ? 'no tls.crt/tls.key key pair in the Secret' : keyPairProblem(certPem, keyPem);
+    if (problem) {
+      errors.drop(secret, `invalid TLS certificate: ${problem}`);
+      for (const parent of parents)
+        errors.warn(parent, `TLS Secret ${key} is invalid; certificate not configured`);
+      continue;
+    }
+    const identifier = `${certPem}\u0000${keyPem}`;
+    const uid = uidOf(secret);
+    let entry = byPair.get(identifier);
+    if (!entry) {
+      const cert: KongCertificateEntity = {
+        id: uid,
+        cert: certPem!,
+        key: keyPem!,
+        tags: tagsForObject(secret),
+      };
+      entry = { cert, snis: [] };
+      byPair.set(identifier, entry);
+    } else if (uid && (!entry.cert.id || uid < entry.cert.id)) {
+      entry.cert.id = uid;
+    }
+    for (const host of tls.hostsBySecret.get(key)!) {
+      if (sniOwner.has(host)) {
+        errors.warn(secret, `SNI ${host} is already served by another certificate; ignored`);
+        continue;
+      }
+      sniOwner.set(host, key);
+      entry.snis.push(host);
+    }
+  }
+  const out: KongCertificateEntity[] = [];
+  for (const { cert, snis } of byPair.values()) {
+    if (snis.length > 0) {
+      cert.snis = [...snis]
+        .sort()
+        .map((name) =>
+          cert.id ? { name, certificate: { id: cert.id } } : { name },
+        ) as KongCertificateEntity['snis'];
+    }
+    if (!cert.id) delete (cert as Partial<KongCertificateEntity>).id;
+    out.push(cert);
+  }
+  return out;
+}
+
+/** Why a PEM certificate and key do not form a usable pair (no secret material in the message). */
+function keyPairProblem(certPem: string, keyPem: string): string | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    return 'tls.crt is not a PEM certificate';
+  }
+  try {
+    const key = createPrivateKey(keyPem);
+    if (!cert.checkPrivateKey(key)) return 'tls.key does not match tls.crt';
+  } catch {
+    return 'tls.key is not a PEM private key';
+  }
+  return undefined;
+}
+
+/** Secrets labelled `konghq.com/ca-cert: "true"` of our class → `ca_certificates` (KIC's `getCACerts`). */
+export function translateCACertificates(
+  snapshot: Snapshot,
+  errors: ErrorCollector,
+): KongCACertificateEntity[] {
+  const out: KongCACertificateEntity[] = [];
+  for (const secret of snapshot.list('Secret')) {
+    if (labelsOf(secret)['konghq.com/ca-cert'] !== 'true' || !snapshot.annotationMatchesClass(secret))
+      continue;
+    const data = secretData(secret);
+    const id = data.get('id');
+    const cert = data.get('cert')?.trim();
+    if (!id || !cert) {
+      errors.drop(secret, 'CA certificate Secret needs "id" and "cert" data fields');
+      continue;
+    }
+    try {
+      new X509Certificate(cert);
+    } catch {
+      errors.drop(secret, 'CA certificate "cert" is not a PEM certificate');
+      continue;
+    }
+    out.push({ id, cert, tags: tagsForObject(secret) });
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+import type {
+  KongConsumerEntity,
+  KongConsumerGroupConsumerEntity,
+  KongConsumerGroupEntity,
+  KongCredentialEntity,
+} from '../declarative.ts';
+import type { ErrorCollector } from './errors.ts';
+import { type K8sObject, labelsOf, namespaceOf, nonEmpty, secretData, str, strings } from './k8s-object.ts';
+import type { PluginBindings } from './plugins.ts';
+import type { Snapshot } from './snapshot.ts';
+import { tagsForObject } from './tags.ts';
+
+/** Credential type (label `konghq.com/credential` or legacy data key `kongCredType`) → consumer collection. */
+const CREDENTIAL_TYPES: Readonly<
+  Record<string, { collection: keyof KongConsumerEntity; required: string; unique?: boolean }>
+> = {
+  'key-auth': { collection: 'keyauth_credentials', required: 'key', unique: true },
+  'basic-auth': { collection: 'basicauth_credentials', required: 'username', unique: true },
+  'hmac-auth': { collection: 'hmacauth_credentials', required: 'username', unique: true },
+  jwt: { collection: 'jwt_secrets', required: 'key', unique: true },
+  acl: { collection: 'acls', required: 'group' },
+  oauth2: { collection: 'oauth2_credentials', required: 'client_id', unique: true },
+  'mtls-auth': { collection: 'mtls_auth_credentials', required: 'subject_name' },
+};
+
+/** Fields Kong's credential entities accept (KIC decodes Secret data into go-kong structs, dropping the rest). */
+const CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'key-auth': ['key', 'ttl'],
+  'basic-auth': ['username', 'password'],
+  'hmac-auth': ['username', 'secret'],
+  jwt: ['key', 'algorithm', 'rsa_public_key', 'secret'],
+  acl: ['group'],
+  oauth2: ['name', 'client_id', 'client_secret', 'redirect_uris', 'hash_secret', 'client_type'],
+  'mtls-auth': ['subject_name'],
+};
+
+export interface ConsumerResult {
+  consumers: KongConsumerEntity[];
+  groups: KongConsumerGroupEntity[];
+  memberships: KongConsumerGroupConsumerEntity[];
+}
+
+/**
+ * KongConsumerGroups and KongConsumers of our class (KIC's `FillConsumerGroups`, `FillConsumersAndCredentials`):
+ * consumers with their credentials from Secrets, group memberships, and plugin bindings.
+ */
+export function translateConsumers(
+  snapshot: Snapshot,
+  bindings: PluginBindings,
+  errors: ErrorCollector,
+): ConsumerResult {
+  const groups: KongConsumerGroupEntity[] = [];
+  const groupNames = new Set<string>();
+  for (const obj of snapshot.list('KongConsumerGroup')) {
+    if (!snapshot.annotationMatchesClass(obj)) continue;
+    const name = str((obj.metadata as Record<string, unknown>).name)!;
+    groups.push({ name, tags: tagsForObject(obj) });
+    groupNames.add(`${namespaceOf(obj)}/${name}`);
+    bindings.add('consumerGroup', namespaceOf(obj), obj, name);
+  }
+
+  const consumers: KongConsumerEntity[] = [];
+  const memberships: KongConsumerGroupConsumerEntity[] = [];
+  const seenCredentials = new Map<string, string>();
+  for (const obj of snapshot.list('KongConsumer')) {
+    if (!snapshot.annotationMatchesClass(obj)) continue;
+    const username = nonEmpty(obj.username);
+    const customId = nonEmpty(obj.custom_id);
+    if (!username && !customId) {
+      errors.drop(obj, 'no username or custom_id specified');
+      continue;
+    }
+    const consumer: KongConsumerEntity = {};
+    if (username) consumer.username = username;
+    if (customId) consumer.custom_id = customId;
+    consumer.tags = tagsForObject(obj);
+    const identity = (username ?? customId)!;
+    for (const group of strings(obj.consumerGroups)) {
+      if (!groupNames.has(`${namespaceOf(obj)}/${group}`)) {
+        errors.warn(obj, `nonexistent consumer group "${group}"; membership skipped`);
+        continue;
+      }
+      memberships.push({ consumer: identity, consumer_group: group });
+    }
+    for (const secretName of strings(obj.credentials)) {
+      const problem = addCredential(snapshot, obj, consumer, secretName, seenCredentials, errors);
+      if (problem) errors.warn(obj, `credential "${secretName}": ${problem}; skipped`);
+    }
+    consumers.push(consumer);
+    bindings.add('consumer', namespaceOf(obj), obj, identity);
+  }
+  return { consumers, groups, memberships };
+}
+
+function addCredential(
+  snapshot: Snapshot,
+  consumerObj: K8sObject,
+  consumer: KongConsumerEntity,
+  secretName: string,
+  seen: Map<string, string>,
+  errors: ErrorCollector,
+): string | undefined {
+  const secret = snapshot.get('Secret', namespaceOf(consumerObj), secretName);
+  if (!secret) return 'Secret not found';
+  const data = secretData(secret);
+  const type = labelsOf(secret)['konghq.com/credential'] ?? data.get('kongCredType');
+  if (!type) return 'the Secret has no konghq.com/credential label';
+  const spec = CREDENTIAL_TYPES[type];
+  if (!spec) return `unsupported credential type "${type}"`;
+  const credential: KongCredentialEntity = {};
+  for (const field of CREDENTIAL_FIELDS[type]!) {
+    const value = data.get(field);
+    if (value === undefined) continue;
+    if (field === 'redirect_uris') credential[field] = value.split(',');
+    else if (field === 'hash_secret') {
+      const parsed = parseGoBool(value);
+      if (parsed === undefined) errors.warn(secret, 'hash_secret is not a boolean; defaulting to false');
+      credential[field] = parsed ?? false;
+    } else if (field === 'ttl') {
+      if (/^[+-]?\d+$/.test(value)) credential[field] = Number(value);
+      else errors.warn(secret, 'ttl is not an integer; field skipped');
+    } else credential[field] = value;
+  }
+  if (type === 'jwt' && !credential.algorithm) credential.algorithm = 'HS256';
+  if (credential[spec.required] === undefined) return `${type} credential has no ${spec.required}`;
+  if (spec.unique) {
+    const key = `${type}\u0000${String(credential[spec.required])}`;
+    const owner = seen.get(key);
+    if (owner !== undefined) {
+      errors.drop(
+        secret,
+        `${type} ${spec.required} is already used by another credential (${owner}); skipped`,
+      );
+      return;
+    }
+    seen.set(key, `${namespaceOf(secret)}/${secretName}`);
+  }
+  credential.tags = tagsForObject(secret);
+  const list = (consumer[spec.collection] as KongCredentialEntity[] | undefined) ?? [];
+  list.push(credential);
+  (consumer as Record<string, unknown>)[spec.collection] = list;
+  return undefined;
+}
+
+function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  return undefined;
+}

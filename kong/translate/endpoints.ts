@@ -1,0 +1,84 @@
+import { A } from './annotations.ts';
+import {
+  annotationsOf,
+  bool,
+  int,
+  type K8sObject,
+  nameOf,
+  namespaceOf,
+  rec,
+  records,
+  specOf,
+  str,
+  strings,
+} from './k8s-object.ts';
+import type { Snapshot } from './snapshot.ts';
+
+/** A Kubernetes Service port (`spec.ports[]`), validated. */
+export interface ServicePort {
+  name: string;
+  port: number;
+  protocol: string;
+  targetPort: string;
+}
+
+export function servicePorts(svc: K8sObject): ServicePort[] {
+  return records(specOf(svc).ports).flatMap((p) => {
+    const port = int(p.port);
+    if (port === undefined) return [];
+    const target = p.targetPort;
+    return [
+      {
+        name: str(p.name) ?? '',
+        port,
+        protocol: str(p.protocol) ?? 'TCP',
+        targetPort: typeof target === 'number' || typeof target === 'string' ? String(target) : String(port),
+      },
+    ];
+  });
+}
+
+/**
+ * `address:port` targets for one Service port, as KIC's `getEndpoints`: the Service's own DNS name with
+ * `ingress.kubernetes.io/service-upstream`, the external name for ExternalName Services, else every ready endpoint
+ * of the Service's EndpointSlices whose port name equals the Service port name and whose protocol is TCP or one
+ * the Service uses. Deduplicated, in slice order.
+ */
+export function targetsFor(snapshot: Snapshot, svc: K8sObject, port: ServicePort): string[] {
+  const spec = specOf(svc);
+  if (annotationsOf(svc)[A.serviceUpstream] === 'true') {
+    return [`${nameOf(svc)}.${namespaceOf(svc)}.svc:${port.port}`];
+  }
+  if (str(spec.type) === 'ExternalName') {
+    const external = str(spec.externalName);
+    return external ? [`${hostPart(external)}:${port.targetPort}`] : [];
+  }
+  const protocols = new Set(['TCP', ...servicePorts(svc).map((p) => p.protocol)]);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const slice of snapshot.endpointSlicesFor(namespaceOf(svc), nameOf(svc))) {
+    for (const p of records(slice.ports)) {
+      const number = int(p.port);
+      const protocol = str(p.protocol) ?? 'TCP';
+      if (number === undefined || number < 0 || !protocols.has(protocol) || (str(p.name) ?? '') !== port.name)
+        continue;
+      for (const endpoint of records(slice.endpoints)) {
+        const conditions = rec(endpoint.conditions);
+        // nil ready means "unknown", which Kubernetes says to treat as ready.
+        if (bool(conditions?.ready) === false) continue;
+        const address = strings(endpoint.addresses)[0];
+        if (!address) continue;
+        const target = `${hostPart(address)}:${number}`;
+        if (seen.has(target)) continue;
+        seen.add(target);
+        out.push(target);
+      }
+    }
+  }
+  return out;
+}
+
+/** IPv6 literals are bracketed so that the port concatenation stays unambiguous. */
+function hostPart(address: string): string {
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}

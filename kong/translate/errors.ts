@@ -1,0 +1,56 @@
+import { type K8sObject, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
+
+/**
+ * A problem with one Kubernetes object. `dropped` tells whether the object (and what depends on it) was left out
+ * of the config; when false, the offending value was ignored (KIC's behaviour) and the rest of the object shipped.
+ * Reasons never contain Secret values.
+ */
+export interface ObjectError {
+  object: ObjectRef;
+  reason: string;
+  dropped?: boolean;
+}
+
+/** Collects per-object errors during one build, deduplicated and in a stable order. */
+export class ErrorCollector {
+  private readonly seen = new Set<string>();
+  readonly errors: ObjectError[] = [];
+
+  /** The object was (partly) not translated. */
+  drop(obj: K8sObject | ObjectRef, reason: string): void {
+    this.push(obj, reason, true);
+  }
+
+  /** A value was ignored; the object itself still shipped. */
+  warn(obj: K8sObject | ObjectRef, reason: string): void {
+    this.push(obj, reason, false);
+  }
+
+  private push(obj: K8sObject | ObjectRef, reason: string, dropped: boolean): void {
+    const ref = isRef(obj) ? obj : refOf(obj);
+    const key = `${keyOfRef(ref)}\u0000${reason}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.errors.push({ object: ref, reason, dropped });
+  }
+
+  /** Errors sorted by object then reason, so output does not depend on input order. */
+  sorted(): ObjectError[] {
+    return [...this.errors].sort((a, b) => {
+      const ka = `${keyOfRef(a.object)}\u0000${a.reason}`;
+      const kb = `${keyOfRef(b.object)}\u0000${b.reason}`;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+  }
+}
+
+function isRef(value: K8sObject | ObjectRef): value is ObjectRef {
+  return typeof value.kind === 'string' && typeof value.name === 'string' && !('metadata' in value);
+}
+
+/** One line per error, as the CLI prints them: `Kind namespace/name: reason`. */
+export function formatObjectError(error: ObjectError): string {
+  const { kind, namespace, name } = error.object;
+  const where = namespace ? `${namespace}/${name}` : name;
+  return `${kind || '<no kind>'} ${where || '<no name>'}: ${error.reason}`;
+}

@@ -1,0 +1,199 @@
+import type { KongDeclarativeConfig } from '../declarative.ts';
+import type {
+  FlattenedError,
+  KongConfigError,
+  KongEdition,
+  RouterFlavor,
+  ValidationResult,
+} from '../validate/index.ts';
+import { validateDeclarativeConfig } from '../validate/index.ts';
+import { exclusionClosure } from './dependencies.ts';
+import { ErrorCollector, type ObjectError } from './errors.ts';
+import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
+import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
+import { Snapshot } from './snapshot.ts';
+import { type TranslateResult, translate } from './translate.ts';
+
+export interface FallbackOptions {
+  settings?: TranslateSettings | SettingsOverrides;
+  /**
+   * Objects to leave out from the start, with everything that depends on them: e.g. those a real proxy rejected
+   * with a 400 (mapped from `flattened_errors[].entity_tags`). `Kind/namespace/name` strings or ObjectRefs.
+   */
+  exclude?: Iterable<ObjectRef | string>;
+  /**
+   * Local validation of each build; `false` turns it off (then the first build is returned).
+   * @defaultValue the shared Kong validator (`kong/validate`) for the settings' Kong version and router
+   */
+  validate?: false | ((config: KongDeclarativeConfig) => ValidationResult);
+  /** Edition and router flavor for the default validator. @defaultValue community; expressions iff ExpressionRoutes, else traditional */
+  validation?: { edition?: KongEdition; routerFlavor?: RouterFlavor };
+  /** Bound on translate → validate rounds. @defaultValue 5 */
+  maxIterations?: number;
+}
+
+export interface ExcludedObject {
+  object: ObjectRef;
+  reason: string;
+}
+
+export interface FallbackResult extends TranslateResult {
+  /** Objects left out of the build, broken ones and their dependants, each with the reason. */
+  excluded: ExcludedObject[];
+  /** Number of translate (→ validate) rounds run. */
+  iterations: number;
+  /** Whether the returned config passed local validation (undefined when validation is off). */
+  valid: boolean | undefined;
+  /** The validator's 400 body when the last round still failed and could not be narrowed to objects. */
+  validationError?: KongConfigError;
+  /** True when nothing translated and `config` is KIC's stub; callers keep their last good build instead. */
+  empty: boolean;
+}
+
+/**
+ * The fallback build (KIC's FallbackConfiguration): translate → validate → map failing entities back to
+ * Kubernetes objects through their `k8s-*` tags → exclude those objects and everything depending on them
+ * (KIC's dependency graph) → translate again, until the validator accepts or `maxIterations` is reached.
+ * Everything else still ships; excluded objects are reported in `errors` too.
+ */
+export function buildWithFallback(
+  objects: readonly unknown[],
+  options: FallbackOptions = {},
+): FallbackResult {
+  const full = resolveSettings(options.settings);
+  const graphErrors = new ErrorCollector();
+  const graph = new Snapshot(objects, full, graphErrors);
+  const all = objects.filter(isRecord) as K8sObject[];
+  const known = new Map(all.map((o) => [keyOf(o), o]));
+  const broken = new Map<string, string>();
+  for (const item of options.exclude ?? []) {
+    const key = typeof item === 'string' ? item : keyOfRef(item);
+    broken.set(key, 'rejected by Kong');
+  }
+  const validate =
+    options.validate === false ? undefined : (options.validate ?? defaultValidator(full, options));
+  const max = Math.max(1, options.maxIterations ?? 5);
+
+  let iterations = 0;
+  for (;;) {
+    iterations++;
+    const closure = exclusionClosure(graph, all, new Set(broken.keys()));
+    const kept = objects.filter((o) => !isRecord(o) || !closure.has(keyOf(o)));
+    const result = translate(kept, full);
+    const excluded = describeExclusions(closure, known, broken);
+    const errors = mergeErrors(result.errors, excluded);
+    const empty = isStub(result.config);
+    if (!validate) return { ...result, errors, excluded, iterations, valid: undefined, empty };
+    const verdict = validate(result.config);
+    if (verdict.ok) return { ...result, errors, excluded, iterations, valid: true, empty };
+    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], known, broken);
+    if (culprits.size === 0 || iterations >= max) {
+      return { ...result, errors, excluded, iterations, valid: false, validationError: verdict.error, empty };
+    }
+    for (const [key, reason] of culprits) broken.set(key, reason);
+  }
+}
+
+function defaultValidator(settings: TranslateSettings, options: FallbackOptions) {
+  const routerFlavor =
+    options.validation?.routerFlavor ??
+    (settings.featureFlags.ExpressionRoutes ? 'expressions' : 'traditional');
+  const edition =
+    options.validation?.edition ?? (settings.featureFlags.EnterpriseEdition ? 'enterprise' : 'community');
+  return (config: KongDeclarativeConfig): ValidationResult => {
+    // Deterministic clock and ids: the validator's output is only inspected for errors.
+    let counter = 0;
+    return validateDeclarativeConfig(config, {
+      kongVersion: settings.kongVersion,
+      routerFlavor,
+      edition,
+      now: () => 0,
+      randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
+    });
+  };
+}
+
+/** Objects named by the failing entities' `k8s-*` tags (only objects of this snapshot, not yet excluded). */
+function culpritsOf(
+  flattened: readonly FlattenedError[],
+  known: ReadonlyMap<string, K8sObject>,
+  broken: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entity of flattened) {
+    const ref = refFromTags(entity.entity_tags ?? []);
+    if (!ref) continue;
+    const key = keyOfRef(ref);
+    if (!known.has(key) || broken.has(key)) continue;
+    const messages = entity.errors
+      .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+      .join('; ')
+      .slice(0, 300);
+    const what = `${entity.entity_type}${entity.entity_name ? ` ${entity.entity_name}` : ''}`;
+    const reason = `Kong would reject ${what}: ${messages}`;
+    out.set(key, out.has(key) ? `${out.get(key)}; ${reason}` : reason);
+  }
+  return out;
+}
+
+/** `k8s-kind:`, `k8s-namespace:`, `k8s-name:` (… `k8s-group:`, `k8s-version:`, `k8s-uid:`) tags → ObjectRef. */
+export function refFromTags(tags: readonly string[]): ObjectRef | undefined {
+  const get = (prefix: string) => tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+  const kind = get('k8s-kind:');
+  const name = get('k8s-name:');
+  if (!kind || !name) return undefined;
+  const ref: ObjectRef = { kind, name };
+  const namespace = get('k8s-namespace:');
+  if (namespace) ref.namespace = namespace;
+  const group = get('k8s-group:');
+  if (group) ref.group = group;
+  const version = get('k8s-version:');
+  if (version) ref.version = version;
+  const uid = get('k8s-uid:');
+  if (uid) ref.uid = uid;
+  return ref;
+}
+
+function describeExclusions(
+  closure: ReadonlyMap<string, string | undefined>,
+  known: ReadonlyMap<string, K8sObject>,
+  broken: ReadonlyMap<string, string>,
+): ExcludedObject[] {
+  const out: ExcludedObject[] = [];
+  for (const [key, cause] of [...closure].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const obj = known.get(key);
+    const object = obj ? refOf(obj) : refFromKey(key);
+    const reason =
+      cause === undefined ? (broken.get(key) ?? 'excluded') : `depends on ${cause}, which is excluded`;
+    out.push({ object, reason });
+  }
+  return out;
+}
+
+function refFromKey(key: string): ObjectRef {
+  const parts = key.split('/');
+  if (parts.length >= 3) return { kind: parts[0]!, namespace: parts[1]!, name: parts.slice(2).join('/') };
+  return { kind: parts[0] ?? '', name: parts[1] ?? '' };
+}
+
+function mergeErrors(errors: readonly ObjectError[], excluded: readonly ExcludedObject[]): ObjectError[] {
+  return [
+    ...excluded.map((e) => ({
+      object: e.object,
+      reason: `excluded from the build: ${e.reason}`,
+      dropped: true,
+    })),
+    ...errors,
+  ];
+}
+
+function isStub(config: KongDeclarativeConfig): boolean {
+  const keys = Object.keys(config);
+  return (
+    keys.length === 2 &&
+    Array.isArray(config.upstreams) &&
+    config.upstreams.length === 1 &&
+    config.upstreams[0]?.name === 'kong' &&
+    config.upstreams[0].algorithm === undefined
+  );
+}

@@ -1,0 +1,420 @@
+import type { KongRouteEntity } from '../declarative.ts';
+import { A, commaList } from './annotations.ts';
+import { getOrInsert } from './collections.ts';
+import type { ErrorCollector } from './errors.ts';
+import {
+  and,
+  CATCH_ALL_HTTP_EXPRESSION,
+  hostMatcher,
+  httpHeader,
+  httpPath,
+  httpQuery,
+  type Matcher,
+  methodMatcher,
+  or,
+  push,
+  RESOURCE_KIND,
+  RESOURCE_KIND_SHIFT,
+  render,
+  shl,
+  sniMatcher,
+} from './expressions.ts';
+import {
+  backendRefSpecs,
+  gatewayServiceDraft,
+  hostnamesOf,
+  parseDurationMs,
+  resolveBackendRefs,
+  ruleName,
+} from './gateway-common.ts';
+import { pluginsFromFilters } from './httproute-filters.ts';
+import { KONG_REGEX_PREFIX } from './ingress-paths.ts';
+import {
+  annotationsOf,
+  type K8sObject,
+  nameOf,
+  namespaceOf,
+  rec,
+  records,
+  specOf,
+  str,
+} from './k8s-object.ts';
+import type { RouteDraft, ServiceDraft, ServiceMap } from './model.ts';
+import { DEFAULT_TIMEOUT } from './model.ts';
+import { routePriorityOrder, type SplitMatch } from './route-priority.ts';
+import type { Snapshot } from './snapshot.ts';
+import { namedRouteRuleTags, tagsForObject } from './tags.ts';
+
+type Rule = Record<string, unknown>;
+type Match = Record<string, unknown>;
+
+/** Translates HTTPRoutes (KIC's non-combined HTTPRoute translation, traditional or expression routes). */
+export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, errors: ErrorCollector): void {
+  const expressions = snapshot.settings.featureFlags.ExpressionRoutes;
+  const routes: K8sObject[] = [];
+  for (const route of snapshot.list('HTTPRoute')) {
+    const rules = records(specOf(route).rules);
+    if (rules.length === 0) {
+      errors.drop(route, 'HTTPRoute has no rules');
+      continue;
+    }
+    if (
+      !expressions &&
+      rules.some((r) => records(r.matches).some((m) => records(m.queryParams).length > 0))
+    ) {
+      errors.drop(
+        route,
+        'query parameter matches need the expression router (feature flag ExpressionRoutes)',
+      );
+      continue;
+    }
+    routes.push(route);
+  }
+  const priorities = expressions ? assignPriorities(routes) : undefined;
+
+  for (const route of routes) {
+    const produced: Array<[string, ServiceDraft]> = [];
+    let failure: string | undefined;
+    for (const group of groupRulesByBackends(route)) {
+      const name = `httproute.${namespaceOf(route)}.${nameOf(route)}.${group[0]!.index}`;
+      const refs = backendRefSpecs(group[0]!.rule.backendRefs);
+      const backends = resolveBackendRefs(snapshot, route, refs, errors);
+      const service = gatewayServiceDraft(name, 'http', route, backends, refs.length);
+      for (const { rule } of group) applyTimeouts(service, rule);
+      const routesOrError = expressions
+        ? expressionRoutes(route, group, priorities!)
+        : traditionalRoutes(route, group);
+      if (typeof routesOrError === 'string') {
+        failure = routesOrError;
+        break;
+      }
+      service.routes = routesOrError;
+      produced.push([name, service]);
+    }
+    if (failure !== undefined) {
+      errors.drop(route, `HTTPRoute can't be routed: ${failure}`);
+      continue;
+    }
+    for (const [name, service] of produced) services.set(name, service);
+  }
+}
+
+interface IndexedRule {
+  rule: Rule;
+  index: number;
+}
+
+/** Rules of one HTTPRoute with identical backendRefs share a Kong service named after the first of them. */
+function groupRulesByBackends(route: K8sObject): IndexedRule[][] {
+  const groups = new Map<string, IndexedRule[]>();
+  records(specOf(route).rules).forEach((rule, index) => {
+    const key = backendRefSpecs(rule.backendRefs)
+      .map(
+        (b) =>
+          `${b.namespace ?? namespaceOf(route)}.${b.name}.${b.port ?? ''}.${b.weight ?? ''}.${b.kind ?? ''}`,
+      )
+      .sort()
+      .join('_');
+    const group = getOrInsert(groups, key, () => []);
+    group.push({ rule, index });
+  });
+  return [...groups.values()];
+}
+
+function applyTimeouts(service: ServiceDraft, rule: Rule): void {
+  const backendRequest = str(rec(rule.timeouts)?.backendRequest);
+  if (backendRequest === undefined) return;
+  const ms = parseDurationMs(backendRequest);
+  if (ms === undefined || ms === DEFAULT_TIMEOUT) return;
+  service.entity.read_timeout = ms;
+  service.entity.connect_timeout = ms;
+  service.entity.write_timeout = ms;
+}
+
+function filtersOf(rule: Rule): Record<string, unknown>[] {
+  return records(rule.filters);
+}
+
+function routeTags(route: K8sObject, names: readonly string[]): string[] {
+  return tagsForObject(route, namedRouteRuleTags(names));
+}
+
+/** Traditional routes: rules grouped by filters, then matches grouped by method+headers+query into one route. */
+function traditionalRoutes(route: K8sObject, group: IndexedRule[]): RouteDraft[] | string {
+  const out: RouteDraft[] = [];
+  const hostnames = hostnamesOf(route);
+  const byFilters = new Map<string, IndexedRule[]>();
+  for (const r of group) {
+    const key = filtersOf(r.rule)
+      .map((f) => JSON.stringify(f))
+      .sort()
+      .join(';');
+    const list = getOrInsert(byFilters, key, () => []);
+    list.push(r);
+  }
+  for (const rules of byFilters.values()) {
+    const filters = filtersOf(rules[0]!.rule);
+    const matchGroups = new Map<string, Array<{ match: Match; rule: number; index: number }>>();
+    const names = rules.map((r) => ruleName(r.rule)).filter((n): n is string => n !== undefined);
+    const tags = routeTags(route, names);
+    for (const { rule, index } of rules) {
+      const matches = records(rule.matches);
+      if (matches.length === 0) {
+        const entity: KongRouteEntity = {
+          name: `httproute.${namespaceOf(route)}.${nameOf(route)}.${index}.0`,
+          preserve_host: true,
+          tags,
+        };
+        if (hostnames.length > 0) entity.hosts = [...hostnames];
+        else entity.paths = ['/'];
+        const draft: RouteDraft = { entity, source: route, expression: false };
+        const err = attachFilterPlugins(draft, filters, '', tags, false);
+        if (err) return err;
+        out.push(draft);
+        continue;
+      }
+      matches.forEach((match, matchIndex) => {
+        const key = matchGroupKey(match);
+        const list = getOrInsert(matchGroups, key, () => []);
+        list.push({ match, rule: index, index: matchIndex });
+      });
+    }
+    for (const list of matchGroups.values()) {
+      const first = list[0]!;
+      const entity: KongRouteEntity = {
+        name: `httproute.${namespaceOf(route)}.${nameOf(route)}.${first.rule}.${first.index}`,
+        preserve_host: true,
+        tags,
+      };
+      if (hostnames.length > 0) entity.hosts = [...hostnames];
+      const headers = headersOf(first.match);
+      if (typeof headers === 'string') return headers;
+      if (Object.keys(headers).length > 0) entity.headers = headers;
+      entity.strip_path = false;
+      const methods: string[] = [];
+      const paths: string[] = [];
+      for (const { match } of list) {
+        const path = rec(match.path);
+        if (path) paths.push(...traditionalPathsFor(path));
+        const method = str(match.method);
+        if (method && !methods.includes(method)) methods.push(method);
+      }
+      if (paths.length > 0) entity.paths = paths;
+      if (methods.length > 0) entity.methods = methods;
+      const draft: RouteDraft = { entity, source: route, expression: false };
+      const rewritePath = str(rec(first.match.path)?.value) ?? '';
+      const err = attachFilterPlugins(draft, filters, rewritePath, tags, false);
+      if (err) return err;
+      out.push(draft);
+    }
+  }
+  return out.sort((a, b) => (a.entity.name < b.entity.name ? -1 : a.entity.name > b.entity.name ? 1 : 0));
+}
+
+/** KIC's `generateKongRoutePathFromHTTPRouteMatch`. */
+function traditionalPathsFor(path: Record<string, unknown>): string[] {
+  const value = str(path.value) ?? '/';
+  switch (str(path.type) ?? 'PathPrefix') {
+    case 'Exact':
+      return [`${KONG_REGEX_PREFIX}${value}$`];
+    case 'RegularExpression':
+      return [`${KONG_REGEX_PREFIX}${value}`];
+    default:
+      return [`${KONG_REGEX_PREFIX}${value}$`, value.endsWith('/') ? value : `${value}/`];
+  }
+}
+
+function headersOf(match: Match): Record<string, string[]> | string {
+  const out: Record<string, string[]> = {};
+  for (const h of records(match.headers)) {
+    const name = str(h.name) ?? '';
+    if (name in out) return `multiple header matches for the same header are not allowed: ${name}`;
+    const type = str(h.type) ?? 'Exact';
+    const value = str(h.value) ?? '';
+    if (type === 'RegularExpression') out[name] = [`~*${value}`];
+    else if (type === 'Exact') out[name] = [value];
+    else return `unknown/unsupported header match type: ${type}`;
+  }
+  return out;
+}
+
+/** Matches with the same method, headers (case-insensitive, first wins) and query params share a route. */
+function matchGroupKey(match: Match): string {
+  const seen = new Set<string>();
+  const headers: Array<[string, string, string]> = [];
+  for (const h of records(match.headers)) {
+    const name = (str(h.name) ?? '').toLowerCase();
+    if (seen.has(name)) continue;
+    seen.add(name);
+    headers.push([name, str(h.type) ?? '', str(h.value) ?? '']);
+  }
+  headers.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const query = records(match.queryParams).map((q) => [str(q.name), str(q.type), str(q.value)]);
+  return JSON.stringify([str(match.method) ?? null, headers, query]);
+}
+
+function attachFilterPlugins(
+  draft: RouteDraft,
+  filters: readonly Record<string, unknown>[],
+  path: string,
+  tags: readonly string[],
+  expressions: boolean,
+): string | undefined {
+  const result = pluginsFromFilters(filters, path, tags, expressions);
+  if ('error' in result) return result.error;
+  if (result.plugins.length > 0) draft.entity.plugins = [...(draft.entity.plugins ?? []), ...result.plugins];
+  for (const modify of result.modifiers) modify(draft);
+  if (result.extensionPlugins.length > 0) draft.extraPlugins = result.extensionPlugins;
+  return undefined;
+}
+
+// ---------------------------------------------------------------- expression router
+
+/** One hostname × rule × match of an HTTPRoute (KIC's `SplitHTTPRouteMatch`). */
+function splitMatches(route: K8sObject): SplitMatch[] {
+  const hostnames = hostnamesOf(route);
+  const out: SplitMatch[] = [];
+  for (const hostname of hostnames.length > 0 ? hostnames : ['']) {
+    records(specOf(route).rules).forEach((rule, ruleIndex) => {
+      const matches = records(rule.matches);
+      if (matches.length === 0) out.push({ route, hostname, match: {}, ruleIndex, matchIndex: 0 });
+      matches.forEach((match, matchIndex) => {
+        out.push({ route, hostname, match, ruleIndex, matchIndex });
+      });
+    });
+  }
+  return out;
+}
+
+/** KIC's `HTTPRoutePriorityTraits.EncodeToPriority` (without the 12 relative-order bits). */
+function basePriority(split: SplitMatch): number {
+  let p = shl(RESOURCE_KIND.httpRoute, RESOURCE_KIND_SHIFT);
+  if (split.hostname !== '') {
+    if (!split.hostname.startsWith('*')) p += shl(1, 43);
+    p += shl(split.hostname.length, 35);
+  }
+  const path = rec(split.match.path);
+  if (path) {
+    const type = str(path.type);
+    if (type === 'Exact') p += shl(1, 34);
+    if (type === 'RegularExpression') p += shl(1, 33);
+    const length = (str(path.value) ?? '').length;
+    if (length > 0) p += shl(length - 1, 23);
+  }
+  p += shl(records(split.match.headers).length, 17);
+  if (split.match.method !== undefined) p += shl(1, 22);
+  p += shl(records(split.match.queryParams).length, 12);
+  return p;
+}
+
+function assignPriorities(
+  routes: readonly K8sObject[],
+): Map<SplitKey, { split: SplitMatch; priority: number }> {
+  const all = routes.flatMap(splitMatches);
+  const withPriority = routePriorityOrder(all, basePriority, 12);
+  const out = new Map<SplitKey, { split: SplitMatch; priority: number }>();
+  for (const { split, priority } of withPriority) out.set(splitKey(split), { split, priority });
+  return out;
+}
+
+type SplitKey = string;
+function splitKey(s: SplitMatch): SplitKey {
+  return `${namespaceOf(s.route)}/${nameOf(s.route)}/${s.hostname}/${s.ruleIndex}/${s.matchIndex}`;
+}
+
+function expressionRoutes(
+  route: K8sObject,
+  group: IndexedRule[],
+  priorities: Map<SplitKey, { split: SplitMatch; priority: number }>,
+): RouteDraft[] | string {
+  const ruleIndexes = new Set(group.map((g) => g.index));
+  const out: RouteDraft[] = [];
+  const anns = annotationsOf(route);
+  for (const split of splitMatches(route)) {
+    if (!ruleIndexes.has(split.ruleIndex)) continue;
+    const { priority } = priorities.get(splitKey(split))!;
+    const rule = records(specOf(route).rules)[split.ruleIndex]!;
+    const named = ruleName(rule);
+    const tags = routeTags(route, named ? [named] : []);
+    const host = split.hostname === '' ? '_' : split.hostname.replaceAll('*', '_');
+    const entity: KongRouteEntity = {
+      name: `httproute.${namespaceOf(route)}.${nameOf(route)}.${host}.${split.ruleIndex}.${split.matchIndex}`,
+      preserve_host: true,
+      strip_path: false,
+      tags,
+    };
+    const matcher = and();
+    if (split.hostname !== '') push(matcher, hostMatcher([split.hostname]));
+    const snis = commaList(anns, A.snis) ?? [];
+    if (snis.length > 0) push(matcher, sniMatcher(snis));
+    const fromMatch = matcherFromMatch(split.match);
+    if (typeof fromMatch === 'string') return fromMatch;
+    push(matcher, fromMatch);
+    const expression = render(matcher);
+    entity.expression = expression === '' ? CATCH_ALL_HTTP_EXPRESSION : expression;
+    entity.priority = priority;
+    const draft: RouteDraft = { entity, source: route, expression: true };
+    const err = attachFilterPlugins(
+      draft,
+      filtersOf(rule),
+      str(rec(split.match.path)?.value) ?? '',
+      tags,
+      true,
+    );
+    if (err) return err;
+    out.push(draft);
+  }
+  return out;
+}
+
+/** KIC's `generateMatcherFromHTTPRouteMatch`. */
+function matcherFromMatch(match: Match): Matcher | string {
+  const m = and();
+  const path = rec(match.path);
+  if (path) {
+    const value = str(path.value) ?? '';
+    switch (str(path.type) ?? 'PathPrefix') {
+      case 'Exact':
+        push(m, httpPath('==', value));
+        break;
+      case 'PathPrefix':
+        if (value === '' || value === '/') push(m, httpPath('^=', '/'));
+        else {
+          const trimmed = value.replace(/\/$/, '');
+          push(m, or(httpPath('==', trimmed), httpPath('^=', `${trimmed}/`)));
+        }
+        break;
+      case 'RegularExpression':
+        push(m, httpPath('~', value.startsWith('^') ? value : `^${value}`));
+        break;
+      default:
+        return `path match type ${str(path.type)} not supported`;
+    }
+  }
+  const headers = records(match.headers)
+    .map((h) => ({ name: str(h.name) ?? '', type: str(h.type) ?? 'Exact', value: str(h.value) ?? '' }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (headers.length > 0) {
+    push(
+      m,
+      and(
+        ...headers.map((h) => {
+          const key = h.name.toLowerCase().replaceAll('-', '_');
+          return httpHeader(key, h.type === 'RegularExpression' ? '~' : '==', h.value);
+        }),
+      ),
+    );
+  }
+  const queries = records(match.queryParams)
+    .map((q) => ({ name: str(q.name) ?? '', type: str(q.type) ?? 'Exact', value: str(q.value) ?? '' }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (queries.length > 0) {
+    push(
+      m,
+      and(...queries.map((q) => httpQuery(q.name, q.type === 'RegularExpression' ? '~' : '==', q.value))),
+    );
+  }
+  const method = str(match.method);
+  if (method !== undefined) push(m, methodMatcher([method]));
+  return m;
+}

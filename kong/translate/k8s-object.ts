@@ -1,0 +1,150 @@
+/**
+ * Reading untrusted Kubernetes objects. Input comes from YAML or informers with unknown shapes, so every accessor
+ * validates what it reads and returns `undefined` instead of throwing.
+ */
+
+/** A Kubernetes object as parsed from YAML/JSON: nothing is guaranteed beyond being a plain object. */
+export type K8sObject = Record<string, unknown>;
+
+/** Identity of a Kubernetes object, as reported in errors and encoded in entity tags. */
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+  group?: string;
+  version?: string;
+  uid?: string;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function rec(value: unknown): Record<string, unknown> | undefined {
+  return isRecord(value) ? value : undefined;
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A non-empty string, or undefined. */
+export function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function int(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+export function bool(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function records(value: unknown): Record<string, unknown>[] {
+  return arr(value).filter(isRecord);
+}
+
+export function strings(value: unknown): string[] {
+  return arr(value).filter((v): v is string => typeof v === 'string');
+}
+
+export function metadata(obj: K8sObject): Record<string, unknown> {
+  return rec(obj.metadata) ?? {};
+}
+
+export function kindOf(obj: K8sObject): string {
+  return str(obj.kind) ?? '';
+}
+
+export function nameOf(obj: K8sObject): string {
+  return str(metadata(obj).name) ?? '';
+}
+
+export function namespaceOf(obj: K8sObject): string {
+  return str(metadata(obj).namespace) ?? '';
+}
+
+export function uidOf(obj: K8sObject): string {
+  return str(metadata(obj).uid) ?? '';
+}
+
+export function annotationsOf(obj: K8sObject): Record<string, string> {
+  const anns = rec(metadata(obj).annotations);
+  if (!anns) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(anns)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export function labelsOf(obj: K8sObject): Record<string, string> {
+  const labels = rec(metadata(obj).labels);
+  if (!labels) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export function specOf(obj: K8sObject): Record<string, unknown> {
+  return rec(obj.spec) ?? {};
+}
+
+/** `apiVersion` split into group (empty for core) and version. */
+export function groupVersionOf(obj: K8sObject): { group: string; version: string } {
+  const apiVersion = str(obj.apiVersion) ?? '';
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export function refOf(obj: K8sObject): ObjectRef {
+  const { group, version } = groupVersionOf(obj);
+  const ref: ObjectRef = { kind: kindOf(obj), name: nameOf(obj) };
+  const namespace = namespaceOf(obj);
+  if (namespace) ref.namespace = namespace;
+  if (group) ref.group = group;
+  if (version) ref.version = version;
+  const uid = uidOf(obj);
+  if (uid) ref.uid = uid;
+  return ref;
+}
+
+/** `Kind/namespace/name` (or `Kind/name` for cluster-scoped objects): the key used everywhere for identity. */
+export function objectKey(kind: string, namespace: string, name: string): string {
+  return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+}
+
+export function keyOf(obj: K8sObject): string {
+  return objectKey(kindOf(obj), namespaceOf(obj), nameOf(obj));
+}
+
+export function keyOfRef(ref: ObjectRef): string {
+  return objectKey(ref.kind, ref.namespace ?? '', ref.name);
+}
+
+/** Decodes a base64 Secret data value; undefined when it is not valid base64 text. */
+export function decodeBase64(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64').toString('utf8');
+}
+
+/** Secret data (base64) merged with stringData (plain), decoded; stringData wins like the API server does. */
+export function secretData(obj: K8sObject): Map<string, string> {
+  const out = new Map<string, string>();
+  const data = rec(obj.data);
+  if (data) {
+    for (const [k, v] of Object.entries(data)) {
+      const decoded = decodeBase64(v);
+      if (decoded !== undefined) out.set(k, decoded);
+    }
+  }
+  const stringData = rec(obj.stringData);
+  if (stringData) for (const [k, v] of Object.entries(stringData)) if (typeof v === 'string') out.set(k, v);
+  return out;
+}

@@ -1,0 +1,141 @@
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from './annotations.ts';
+import { getOrInsert } from './collections.ts';
+import type { ErrorCollector } from './errors.ts';
+import {
+  annotationsOf,
+  isRecord,
+  type K8sObject,
+  keyOf,
+  kindOf,
+  labelsOf,
+  nameOf,
+  namespaceOf,
+  nonEmpty,
+  specOf,
+  str,
+} from './k8s-object.ts';
+import type { TranslateSettings } from './settings.ts';
+
+/** Kinds the translator reads; any other kind is ignored silently (Deployments, ConfigMaps… in a manifest). */
+export const KNOWN_KINDS: ReadonlySet<string> = new Set([
+  'Ingress',
+  'IngressClass',
+  'Service',
+  'EndpointSlice',
+  'Secret',
+  'KongPlugin',
+  'KongClusterPlugin',
+  'KongConsumer',
+  'KongConsumerGroup',
+  'KongUpstreamPolicy',
+  'KongServiceFacade',
+  'KongCustomEntity',
+  'KongVault',
+  'Gateway',
+  'GatewayClass',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TCPRoute',
+  'UDPRoute',
+  'TLSRoute',
+  'ReferenceGrant',
+  'ConfigMap',
+]);
+
+/** Kinds KIC once supported that kong-fleet deliberately does not translate. */
+export const UNSUPPORTED_KINDS: ReadonlyMap<string, string> = new Map([
+  ['KongIngress', 'KongIngress is deprecated; use annotations and KongUpstreamPolicy instead'],
+  ['TCPIngress', 'TCPIngress is deprecated; use TCPRoute or TLSRoute instead'],
+  ['UDPIngress', 'UDPIngress is deprecated; use UDPRoute instead'],
+]);
+
+/**
+ * Every index the translator needs, built once per build in O(n): objects by kind, Services by namespace/name,
+ * EndpointSlices by Service, plugins by name… Lookups are then O(1), so a build stays linear in the input size.
+ */
+export class Snapshot {
+  private readonly byKind = new Map<string, K8sObject[]>();
+  private readonly byKey = new Map<string, K8sObject>();
+  private readonly slicesByService = new Map<string, K8sObject[]>();
+  readonly settings: TranslateSettings;
+
+  constructor(objects: readonly unknown[], settings: TranslateSettings, errors: ErrorCollector) {
+    this.settings = settings;
+    for (const raw of objects) {
+      if (!isRecord(raw)) continue;
+      const kind = kindOf(raw);
+      if (UNSUPPORTED_KINDS.has(kind)) {
+        errors.drop(raw, UNSUPPORTED_KINDS.get(kind)!);
+        continue;
+      }
+      if (!KNOWN_KINDS.has(kind)) continue;
+      if (!nonEmpty(nameOf(raw))) {
+        errors.drop(raw, 'metadata.name is missing');
+        continue;
+      }
+      const key = keyOf(raw);
+      if (this.byKey.has(key))
+        errors.warn(raw, 'object appears more than once in the input; the last copy is used');
+      this.byKey.set(key, raw);
+    }
+    // Sort by key so the result never depends on the input order.
+    const keys = [...this.byKey.keys()].sort();
+    for (const key of keys) {
+      const obj = this.byKey.get(key)!;
+      const kind = kindOf(obj);
+      const list = getOrInsert(this.byKind, kind, () => []);
+      list.push(obj);
+    }
+    for (const slice of this.list('EndpointSlice')) {
+      const svc = labelsOf(slice)['kubernetes.io/service-name'];
+      if (!svc) continue;
+      const k = `${namespaceOf(slice)}/${svc}`;
+      const list = getOrInsert(this.slicesByService, k, () => []);
+      list.push(slice);
+    }
+  }
+
+  list(kind: string): readonly K8sObject[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  get(kind: string, namespace: string, name: string): K8sObject | undefined {
+    return this.byKey.get(namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`);
+  }
+
+  endpointSlicesFor(namespace: string, service: string): readonly K8sObject[] {
+    return this.slicesByService.get(`${namespace}/${service}`) ?? [];
+  }
+
+  /** KongPlugin in the namespace first, then a KongClusterPlugin of that name (KIC's precedence). */
+  plugin(namespace: string, name: string): K8sObject | undefined {
+    return this.get('KongPlugin', namespace, name) ?? this.get('KongClusterPlugin', '', name);
+  }
+
+  /** Whether the IngressClass named like our class exists and is marked default. */
+  get classIsDefault(): boolean {
+    const cls = this.get('IngressClass', '', this.settings.ingressClass);
+    return cls !== undefined && annotationsOf(cls)[DEFAULT_CLASS_ANNOTATION] === 'true';
+  }
+
+  /**
+   * KIC's store filter for Ingresses: the class annotation, else `spec.ingressClassName`, else the default class.
+   */
+  ingressMatchesClass(ingress: K8sObject): boolean {
+    const annotation = annotationsOf(ingress)[INGRESS_CLASS_ANNOTATION];
+    if (annotation !== undefined && annotation !== '') return annotation === this.settings.ingressClass;
+    const className = str(specOf(ingress).ingressClassName);
+    if (className !== undefined && className !== '') return className === this.settings.ingressClass;
+    return this.classIsDefault;
+  }
+
+  /**
+   * KongConsumer, KongConsumerGroup, global KongClusterPlugin, KongVault: the class annotation must match
+   * (an absent annotation is accepted only when our IngressClass is the default one).
+   */
+  annotationMatchesClass(obj: K8sObject): boolean {
+    const annotation = annotationsOf(obj)[INGRESS_CLASS_ANNOTATION];
+    if (annotation === undefined || annotation === '') return this.classIsDefault;
+    return annotation === this.settings.ingressClass;
+  }
+}

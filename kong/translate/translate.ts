@@ -1,0 +1,148 @@
+import type {
+  KongCertificateEntity,
+  KongDeclarativeConfig,
+  KongServiceEntity,
+  KongUpstreamEntity,
+} from '../declarative.ts';
+import { A } from './annotations.ts';
+import { translateCACertificates, translateCertificates } from './certificates.ts';
+import { translateConsumers } from './consumers.ts';
+import { ErrorCollector, type ObjectError } from './errors.ts';
+import { translateCustomEntities, translateVaults } from './extras.ts';
+import { fillDefaults, fillIds, isEmptyConfig, sortEntities, stubConfig } from './finalize.ts';
+import { translateGRPCRoutes } from './grpcroute.ts';
+import { translateHTTPRoutes } from './httproute.ts';
+import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
+import { annotationsOf, type K8sObject, namespaceOf } from './k8s-object.ts';
+import { translateL4Routes } from './l4routes.ts';
+import type { ServiceMap } from './model.ts';
+import { type BuiltPlugin, PluginBindings } from './plugins.ts';
+import { rewriteRoutes } from './rewrite-step.ts';
+import { applyRouteOverrides } from './route-overrides.ts';
+import { facadeOf, resolveServiceBackends } from './service-backends.ts';
+import { applyServiceOverrides } from './service-overrides.ts';
+import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
+import { Snapshot } from './snapshot.ts';
+import { buildUpstreams } from './upstreams.ts';
+
+export interface TranslateResult {
+  /** The declarative config; never empty (KIC's stub upstream `kong` when nothing translated). */
+  config: KongDeclarativeConfig;
+  /** Per-object problems, sorted by object; never contain Secret values. */
+  errors: ObjectError[];
+}
+
+/**
+ * The translator: a pure function from a snapshot of Kubernetes objects to a Kong declarative config (format 3.0)
+ * with KIC's entities, names, IDs, defaults and tags, plus per-object errors. No I/O, clock or randomness: the same
+ * objects (in any order) always give the same config. Malformed objects never throw past themselves.
+ */
+export function translate(
+  objects: readonly unknown[],
+  settings: TranslateSettings | SettingsOverrides = {},
+): TranslateResult {
+  const resolved = resolveSettings(settings);
+  const errors = new ErrorCollector();
+  const snapshot = new Snapshot(objects, resolved, errors);
+  const flags = resolved.featureFlags;
+
+  // 1. Routing objects → Kong services with their routes.
+  const services: ServiceMap = new Map();
+  const tls = newTlsClaims();
+  const ingresses = ingressesOfClass(snapshot);
+  for (const ingress of ingresses) {
+    if (annotationsOf(ingress)[A.override] !== undefined) {
+      errors.warn(ingress, `annotation ${A.override} (KongIngress) is not supported; ignored`);
+    }
+  }
+  translateIngresses(snapshot, ingresses, services, tls, errors);
+  rewriteRoutes(services, flags.RewriteURIs, errors);
+  translateHTTPRoutes(snapshot, services, errors);
+  translateL4Routes(snapshot, services, errors);
+  translateGRPCRoutes(snapshot, services, errors);
+
+  // 2. Backends, service/route/upstream overrides, targets.
+  const skip = resolveServiceBackends(snapshot, services, errors);
+  const bindings = new PluginBindings();
+  for (const [name, service] of services) {
+    if (skip.has(name)) continue;
+    applyServiceOverrides(snapshot, service, tls, errors);
+    for (const route of service.routes) applyRouteOverrides(route, errors);
+    for (const svc of service.k8sServices) {
+      bindings.add('service', namespaceOf(svc), svc, name, [], facadeOf(svc) ?? svc);
+    }
+    for (const route of service.routes) {
+      bindings.add(
+        'route',
+        namespaceOf(route.source),
+        route.source,
+        route.entity.name,
+        route.extraPlugins ?? [],
+      );
+    }
+  }
+  const upstreams = buildUpstreams(snapshot, services, skip, errors);
+
+  // 3. Consumers, plugins, certificates, vaults.
+  const consumers = translateConsumers(snapshot, bindings, errors);
+  const plugins = bindings.build(snapshot, errors);
+  const certificates: KongCertificateEntity[] = translateCertificates(snapshot, tls, errors);
+  const caCertificates = translateCACertificates(snapshot, errors);
+  const vaults = translateVaults(snapshot, errors);
+
+  // 4. Assemble, IDs, custom entities (they reference service IDs), decK defaults and order.
+  const serviceEntities: KongServiceEntity[] = [];
+  for (const [name, service] of services) {
+    if (skip.has(name)) continue;
+    const entity: KongServiceEntity = { ...service.entity };
+    if (service.routes.length > 0) entity.routes = service.routes.map((r) => r.entity);
+    if (service.plugins.length > 0) entity.plugins = service.plugins;
+    serviceEntities.push(entity);
+  }
+  const config: KongDeclarativeConfig = { _format_version: '3.0' };
+  setIfAny(config, 'services', serviceEntities);
+  setIfAny(config, 'upstreams', [...upstreams.values()] as KongUpstreamEntity[]);
+  setIfAny(config, 'certificates', certificates);
+  setIfAny(config, 'ca_certificates', caCertificates);
+  setIfAny(
+    config,
+    'plugins',
+    plugins.map((p) => p.entity),
+  );
+  setIfAny(config, 'consumers', consumers.consumers);
+  setIfAny(config, 'consumer_groups', consumers.groups);
+  setIfAny(config, 'consumer_group_consumers', consumers.memberships);
+  setIfAny(config, 'vaults', vaults);
+  if (flags.FillIDs) fillIds(config);
+  const custom = translateCustomEntities(snapshot, boundServiceIds(plugins, serviceEntities), errors);
+  for (const [type, entities] of [...custom].sort(([a], [b]) => (a < b ? -1 : 1)))
+    setIfAny(config, type, entities);
+  fillDefaults(config, flags.ExpressionRoutes);
+  sortEntities(config);
+
+  return { config: isEmptyConfig(config) ? stubConfig() : config, errors: errors.sorted() };
+}
+
+function setIfAny(config: KongDeclarativeConfig, key: string, list: readonly unknown[]): void {
+  if (list.length > 0) config[key] = list;
+}
+
+/** IDs of the Kong services a KongPlugin is bound to (directly, or through one of the service's routes). */
+function boundServiceIds(plugins: readonly BuiltPlugin[], services: readonly KongServiceEntity[]) {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const byRoute = new Map<string, KongServiceEntity>();
+  for (const s of services) for (const r of s.routes ?? []) byRoute.set(r.name, s);
+  return (plugin: K8sObject): string[] => {
+    const ids: string[] = [];
+    for (const p of plugins) {
+      if (p.source !== plugin) continue;
+      const service = p.entity.service
+        ? byName.get(p.entity.service)
+        : p.entity.route
+          ? byRoute.get(p.entity.route)
+          : undefined;
+      if (service?.id && !ids.includes(service.id)) ids.push(service.id);
+    }
+    return ids;
+  };
+}
