@@ -200,7 +200,11 @@ export function validateField(field: Field, value: unknown, out: { value: unknow
       return validateMap(field, isPlainObject(value) ? value : {}, out);
     case 'record':
       if (!isPlainObject(value) && !(Array.isArray(value) && value.length === 0)) return TYPE_MESSAGES.record;
-      return validateRecord(field.record!, isPlainObject(value) ? value : {}, out, false);
+      {
+        const recordErr = validateRecord(field.record!, isPlainObject(value) ? value : {}, out, false);
+        if (recordErr !== undefined || !field.custom) return recordErr;
+        return (field.custom as (v: unknown) => string | undefined)(out.value);
+      }
     case 'foreign':
       return validateForeign(value, out);
     case 'any':

@@ -69,30 +69,28 @@ export const rateLimiting: PluginDefinition = {
   config: {
     type: 'record',
     required: true,
-    record: record(
+    record: record([
+      ...PERIODS.map((p) => [p, period] as const),
       [
-        ...PERIODS.map((p) => [p, period] as const),
-        [
-          'limit_by',
-          {
-            type: 'string',
-            default: 'consumer',
-            oneOf: ['consumer', 'credential', 'ip', 'service', 'header', 'path', 'consumer-group'],
-          },
-        ],
-        ['header_name', str],
-        ['path', path],
-        // DB-less nodes have no `cluster` policy (kong/plugins/rate-limiting/schema.lua, is_dbless()).
-        ['policy', { type: 'string', default: 'local', lenMin: 0, oneOf: ['local', 'redis'] }],
-        ['fault_tolerant', bool(true)],
-        ['redis', { type: 'record', required: true, record: redis }],
-        ['hide_client_headers', bool(false)],
-        ['error_code', { type: 'number', default: 429, gt: 0 }],
-        ['error_message', { type: 'string', default: 'API rate limit exceeded' }],
-        ['sync_rate', { type: 'number', default: -1 }],
+        'limit_by',
+        {
+          type: 'string',
+          default: 'consumer',
+          oneOf: ['consumer', 'credential', 'ip', 'service', 'header', 'path', 'consumer-group'],
+        },
       ],
-      [{ fields: [...PERIODS], runWithMissing: true, run: periodsOrder }],
-    ),
+      ['header_name', str],
+      ['path', path],
+      // DB-less nodes have no `cluster` policy (kong/plugins/rate-limiting/schema.lua, is_dbless()).
+      ['policy', { type: 'string', default: 'local', lenMin: 0, oneOf: ['local', 'redis'] }],
+      ['fault_tolerant', bool(true)],
+      ['redis', { type: 'record', required: true, record: redis }],
+      ['hide_client_headers', bool(false)],
+      ['error_code', { type: 'number', default: 429, gt: 0 }],
+      ['error_message', { type: 'string', default: 'API rate limit exceeded' }],
+      ['sync_rate', { type: 'number', default: -1 }],
+    ]),
+    custom: periodsOrder as (v: never) => string | undefined,
   },
   checks: [
     prefixed(atLeastOneOf(PERIODS), PERIODS, 'at least'),
