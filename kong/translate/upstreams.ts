@@ -55,7 +55,7 @@ export function buildUpstreams(
       }
     }
     const upstream: KongUpstreamEntity = { name: upstreamName, ...service.upstream };
-    if (service.entity.tags) upstream.tags = service.entity.tags;
+    if (service.entity.tags) upstream.tags = [...service.entity.tags];
     if (targets.size > 0) upstream.targets = [...targets.values()];
     upstreams.set(upstreamName, upstream);
   }

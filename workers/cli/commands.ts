@@ -8,4 +8,10 @@ export const commands: readonly CliCommand[] = [
     usage: 'kong-fleet run [--roles leader,build,push,drift] [settings...]',
     load: () => import('./run.ts'),
   },
+  {
+    name: 'translate',
+    summary: 'print the Kong config for the Kubernetes objects in a YAML file (errors on stderr)',
+    usage: 'kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--json] [--no-validate]',
+    load: () => import('./translate.ts'),
+  },
 ];
