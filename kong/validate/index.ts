@@ -127,7 +127,7 @@ function buildEntities(
 ): { entities: FlattenedEntities; count: number; errors?: ErrTable } {
   const entities: FlattenedEntities = {};
   let errs: ErrTable | undefined;
-  const uniques = new Map<string, Set<unknown>>();
+  const uniques = new Set<string>();
   for (const node of index.order) {
     const type = node.type;
     const flat: Rec = {};
@@ -137,9 +137,7 @@ function buildEntities(
       flat[name] = value === undefined ? null : value;
       if (field.unique && value !== null && value !== undefined) {
         const uniqueKey = `${type.name}\u0000${name}\u0000${isPlainObject(value) ? String(value.id) : String(value)}`;
-        let seen = uniques.get(uniqueKey);
-        if (!seen) uniques.set(uniqueKey, (seen = new Set()));
-        if (seen.size > 0) {
+        if (uniques.has(uniqueKey)) {
           // Kong resets the collection's error table on every hit (`errs[entity] = errors[entity] or {}`
           // reads an unrelated table), so only the last violation of a collection is reported.
           const key = (type.endpointKey && (flat[type.endpointKey] as string)) || String(flat.id);
@@ -148,7 +146,7 @@ function buildEntities(
             [key]: `uniqueness violation: '${type.name}' entity with ${name} set to '${String(value)}' already declared`,
           };
         }
-        seen.add(node);
+        uniques.add(uniqueKey);
       }
     }
     const collection = (entities[type.name] ??= {});

@@ -450,9 +450,13 @@ export function pushEntityError(errors: FieldErrors, message: string): void {
   errors['@entity'] = list;
 }
 
+/** Defaults are small JSON values; a hand-rolled copy avoids structuredClone's cost on hot paths. */
 function cloneDefault(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  return structuredClone(value);
+  if (Array.isArray(value)) return value.map(cloneDefault);
+  const copy: Rec = {};
+  for (const key in value as Rec) copy[key] = cloneDefault((value as Rec)[key]);
+  return copy;
 }
 
 /** `'a', 'b', 'c'` as Kong quotes field lists in entity-check messages. */
