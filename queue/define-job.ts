@@ -101,6 +101,26 @@ export function defineJob<P, D>(definition: JobDefinition<P, D>): JobDefinition<
   return Object.freeze({ ...definition });
 }
 
+/** Deployment-time changes to a definition: a different schedule (null switches it off), backoff or concurrency. */
+export interface JobOverride {
+  readonly schedule?: JobSchedule | null;
+  readonly backoff?: BackoffPolicy;
+  readonly concurrency?: number;
+}
+
+export function withOverride<D>(
+  definition: AnyJobDefinition<D>,
+  override: JobOverride | undefined,
+): AnyJobDefinition<D> {
+  if (!override) return definition;
+  const { schedule, ...rest } = override;
+  return defineJob({
+    ...definition,
+    ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
+    ...(schedule === undefined ? {} : { schedule: schedule ?? undefined }),
+  });
+}
+
 /** Throws when two definitions share a name: a name is also a queue, and two handlers for one queue is a bug. */
 export function assertUniqueJobNames(definitions: readonly AnyJobDefinition[]): void {
   const seen = new Set<string>();

@@ -2,9 +2,6 @@ import type { AnyJobDefinition, JobSchedule } from './define-job.ts';
 import { baseJobOptions } from './job-options.ts';
 import type { JobProducer } from './producer.ts';
 
-/** Per job name: a schedule that replaces the declared one, or null to switch it off. */
-export type ScheduleOverrides = Readonly<Record<string, JobSchedule | null | undefined>>;
-
 export interface InstalledSchedule {
   readonly job: string;
   readonly schedule: JobSchedule | null;
@@ -18,12 +15,10 @@ export interface InstalledSchedule {
 export async function installSchedules(
   definitions: readonly AnyJobDefinition[],
   producer: JobProducer,
-  overrides: ScheduleOverrides = {},
 ): Promise<InstalledSchedule[]> {
   const installed: InstalledSchedule[] = [];
   for (const definition of definitions) {
-    const override = overrides[definition.name];
-    const schedule = override === null ? null : (override ?? definition.schedule ?? null);
+    const schedule = definition.schedule ?? null;
     const queue = producer.queue(definition.name);
     if (schedule) {
       const { attempts, backoff, removeOnComplete, removeOnFail } = baseJobOptions(definition);

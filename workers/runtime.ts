@@ -2,12 +2,19 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { connectRedis, createRedisConnection } from '../queue/connection.ts';
-import { type AnyJobDefinition, assertUniqueJobNames, type Role } from '../queue/define-job.ts';
+import {
+  type AnyJobDefinition,
+  assertUniqueJobNames,
+  type JobOverride,
+  type Role,
+  withOverride,
+} from '../queue/define-job.ts';
 import { JobProducer } from '../queue/producer.ts';
-import { installSchedules, type ScheduleOverrides } from '../queue/schedules.ts';
+import { installSchedules } from '../queue/schedules.ts';
 import { createJobWorker } from '../queue/worker.ts';
 import { maskSecret } from './config.ts';
 import type { Runnable } from './runnable.ts';
+import { sleep } from './sleep.ts';
 
 /** What the runtime hands to the dependency factory: the shared I/O every job may need. */
 export interface RuntimeIo {
@@ -27,12 +34,21 @@ export interface RuntimeOptions<D> {
   /** Builds the handlers' dependencies once Redis is reachable. */
   readonly deps: (io: RuntimeIo) => D | Promise<D>;
   readonly logger: Logger;
-  /** Long-lived parts, each started only when the process has its role. */
+  /**
+   * Long-lived parts, each started only when the process has its role. Those of the `leader` role
+   * run only while this process leads (see leaderElection), together with the job schedulers.
+   */
   readonly runnables?: (
     io: RuntimeIo,
     deps: D,
   ) => readonly { readonly role: Role; readonly runnable: Runnable }[];
-  readonly scheduleOverrides?: ScheduleOverrides;
+  /**
+   * Wraps the leader duties in an election: the returned runnable calls `lead` while this process
+   * holds leadership. Without it, a process with the `leader` role always leads (one replica).
+   */
+  readonly leaderElection?: (lead: (signal: AbortSignal) => Promise<void>) => Runnable;
+  /** Per job name, deployment-time changes (schedule, backoff, concurrency). */
+  readonly jobOverrides?: Readonly<Record<string, JobOverride>>;
   /** Called once after stop() finished cleaning up, or when a runnable crashed. */
   readonly onStopped?: (error?: Error) => void;
 }
@@ -58,6 +74,9 @@ const REDIS_RETRY_LOG_EVERY_MS = 5000;
 export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
   const { logger, roles } = options;
   assertUniqueJobNames(options.jobs);
+  const jobs = options.jobs.map((definition) =>
+    withOverride(definition, options.jobOverrides?.[definition.name]),
+  );
 
   const stopping = new AbortController();
   const shutdown = new AbortController();
@@ -84,7 +103,7 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
           logger.warn({ err, redis: maskSecret(options.redisUrl) }, 'waiting for Redis');
           lastLogged = Date.now();
         }
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500, stopping.signal);
       }
     }
   }
@@ -93,13 +112,7 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
     await waitForRedis();
     const io: RuntimeIo = { producer, redis, logger };
     const deps = await options.deps(io);
-    if (roles.includes('leader')) {
-      const installed = await installSchedules(options.jobs, producer, options.scheduleOverrides);
-      for (const { job, schedule } of installed) {
-        if (schedule) logger.info({ job, schedule }, 'job schedule installed');
-      }
-    }
-    for (const definition of options.jobs) {
+    for (const definition of jobs) {
       if (!roles.includes(definition.role)) continue;
       const worker = createJobWorker(definition, {
         connection: workerRedis,
@@ -113,18 +126,49 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
         .run()
         .catch((err) => logger.error({ err, job: definition.name }, 'worker stopped with an error'));
     }
-    for (const { role, runnable } of options.runnables?.(io, deps) ?? []) {
-      if (!roles.includes(role)) continue;
-      const done = runnable.run(stopping.signal).catch((err: unknown) => {
-        if (stopping.signal.aborted) return;
-        const error = err instanceof Error ? err : new Error(String(err));
-        logger.fatal({ err: error, runnable: runnable.name }, 'a component crashed; stopping');
-        void stop(`${runnable.name} crashed`).then(() => options.onStopped?.(error));
-      });
-      running.push({ runnable, done });
+    const parts = (options.runnables?.(io, deps) ?? []).filter(({ role }) => roles.includes(role));
+    const leaderParts = parts.filter(({ role }) => role === 'leader').map(({ runnable }) => runnable);
+    for (const { runnable } of parts.filter(({ role }) => role !== 'leader')) launch(runnable);
+    if (roles.includes('leader')) {
+      const duties = leaderDuties(leaderParts);
+      launch(options.leaderElection ? options.leaderElection(duties.lead) : duties);
     }
     started = true;
     logger.info({ roles, jobs: [...workers.keys()] }, 'runtime started');
+  }
+
+  /** The leader's work: install the job schedulers, then run the leader-only parts until the signal aborts. */
+  function leaderDuties(parts: readonly Runnable[]): Runnable & { lead(signal: AbortSignal): Promise<void> } {
+    let leading = false;
+    const lead = async (signal: AbortSignal) => {
+      leading = true;
+      try {
+        const installed = await installSchedules(jobs, producer);
+        for (const { job, schedule } of installed) {
+          if (schedule) logger.info({ job, schedule }, 'job schedule installed');
+        }
+        await Promise.all(parts.map((part) => part.run(signal)));
+      } finally {
+        leading = false;
+      }
+    };
+    return {
+      name: 'leader',
+      lead,
+      run: lead,
+      // A replica that does not lead is ready; the leader is ready once its parts are.
+      ready: () => !leading || parts.every((part) => part.ready?.() ?? true),
+    };
+  }
+
+  function launch(runnable: Runnable): void {
+    const done = runnable.run(stopping.signal).catch((err: unknown) => {
+      if (stopping.signal.aborted) return;
+      const error = err instanceof Error ? err : new Error(String(err));
+      logger.fatal({ err: error, runnable: runnable.name }, 'a component crashed; stopping');
+      void stop(`${runnable.name} crashed`).then(() => options.onStopped?.(error));
+    });
+    running.push({ runnable, done });
   }
 
   function stop(reason: string): Promise<void> {

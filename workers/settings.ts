@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_FEATURE_FLAGS, type FeatureFlags } from '../kong/translate/index.ts';
 import { roles } from '../queue/define-job.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 
@@ -71,6 +73,64 @@ const roleList = z.string().transform((text, ctx) => {
   return [...new Set(parts)] as (typeof roles)[number][];
 });
 
+const list = (item: RegExp, describe: string) =>
+  z.string().transform((text, ctx) => {
+    const parts = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const bad = parts.find((part) => !item.test(part));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${bad}" is not ${describe}` });
+      return z.NEVER;
+    }
+    return parts;
+  });
+
+const existingFile = z.string().refine((path) => existsSync(path), { message: 'no such file' });
+
+const adminUrls = z.string().transform((text, ctx) => {
+  const urls = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const url of urls) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('scheme');
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${url}" is not an http(s) admin URL, e.g. https://10.0.0.5:8444`,
+      });
+      return z.NEVER;
+    }
+  }
+  return urls;
+});
+
+const featureGates = z.string().transform((text, ctx) => {
+  const flags: Partial<FeatureFlags> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z]+)=(true|false)$/.exec(part);
+    const name = match?.[1] as keyof FeatureFlags | undefined;
+    if (!match || !name || !(name in DEFAULT_FEATURE_FLAGS)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected Name=true|false pairs with names from: ${Object.keys(DEFAULT_FEATURE_FLAGS).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    flags[name] = match[2] === 'true';
+  }
+  return flags;
+});
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 export const settingSpecs = {
   redisUrl: setting({
     env: 'KONG_FLEET_REDIS_URL',
@@ -118,6 +178,116 @@ export const settingSpecs = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'expected one of: fatal, error, warn, info, debug, trace, silent',
     }),
+  }),
+  kubeconfig: setting({
+    env: 'KONG_FLEET_KUBECONFIG',
+    flag: 'kubeconfig',
+    default: undefined,
+    help: 'kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount',
+    schema: existingFile,
+  }),
+  watchNamespaces: setting({
+    env: 'KONG_FLEET_WATCH_NAMESPACES',
+    flag: 'watch-namespaces',
+    default: '',
+    help: 'comma-separated namespaces to watch; empty watches all',
+    schema: list(DNS_LABEL, 'a namespace name'),
+  }),
+  ingressClass: setting({
+    env: 'KONG_FLEET_INGRESS_CLASS',
+    flag: 'ingress-class',
+    default: 'kong',
+    help: 'the ingress class this controller serves (spec.ingressClassName, kubernetes.io/ingress.class)',
+    schema: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a class name (DNS subdomain)' }),
+  }),
+  featureGates: setting({
+    env: 'KONG_FLEET_FEATURE_GATES',
+    flag: 'feature-gates',
+    default: '',
+    help: 'translator feature flags by KIC name, e.g. ExpressionRoutes=true',
+    schema: featureGates,
+  }),
+  adminService: setting({
+    env: 'KONG_FLEET_ADMIN_SERVICE',
+    flag: 'admin-service',
+    default: undefined,
+    help: "namespace/name of the proxies' admin Service; its EndpointSlices are the fleet",
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      message: 'expected namespace/name, e.g. kong/kong-admin',
+    }),
+  }),
+  adminPortNames: setting({
+    env: 'KONG_FLEET_ADMIN_PORT_NAMES',
+    flag: 'admin-port-names',
+    default: 'admin-tls,kong-admin-tls',
+    help: 'names of the admin Service port that serves the Admin API, first match wins',
+    schema: list(DNS_LABEL, 'a port name'),
+  }),
+  proxies: setting({
+    env: 'KONG_FLEET_PROXIES',
+    flag: 'proxies',
+    default: '',
+    help: 'comma-separated admin URLs of proxies outside Kubernetes discovery',
+    schema: adminUrls,
+  }),
+  adminTlsCert: setting({
+    env: 'KONG_FLEET_ADMIN_TLS_CERT',
+    flag: 'admin-tls-cert',
+    default: undefined,
+    help: 'client certificate (PEM) for Admin API mTLS; re-read when it changes',
+    schema: existingFile,
+  }),
+  adminTlsKey: setting({
+    env: 'KONG_FLEET_ADMIN_TLS_KEY',
+    flag: 'admin-tls-key',
+    default: undefined,
+    help: 'private key (PEM) of the client certificate',
+    schema: existingFile,
+    secret: true,
+  }),
+  adminTlsCa: setting({
+    env: 'KONG_FLEET_ADMIN_TLS_CA',
+    flag: 'admin-tls-ca',
+    default: undefined,
+    help: "CA bundle (PEM) that signs the proxies' Admin API certificates",
+    schema: existingFile,
+  }),
+  adminTlsServerName: setting({
+    env: 'KONG_FLEET_ADMIN_TLS_SERVER_NAME',
+    flag: 'admin-tls-server-name',
+    default: undefined,
+    help: 'TLS name to verify on every proxy; default pod.<svc>.<ns>.svc for discovered proxies, the URL host otherwise',
+    schema: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: 'expected a DNS name' }),
+  }),
+  minKongVersion: setting({
+    env: 'KONG_FLEET_MIN_KONG_VERSION',
+    flag: 'min-kong-version',
+    default: '3.4.1',
+    help: 'proxies older than this are not configured (state Incompatible)',
+    schema: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { message: 'expected a version like 3.4.1' }),
+  }),
+  pushBackoffCapMs: setting({
+    env: 'KONG_FLEET_PUSH_BACKOFF_CAP',
+    flag: 'push-backoff-cap',
+    default: '60s',
+    help: 'longest wait between two push retries to an unreachable proxy',
+    schema: duration(1000, 3_600_000),
+  }),
+  leaseNamespace: setting({
+    env: 'KONG_FLEET_LEASE_NAMESPACE',
+    flag: 'lease-namespace',
+    default: undefined,
+    help: 'namespace of the leader-election Lease; default: the pod namespace ($POD_NAMESPACE) or default',
+    schema: z.string().regex(DNS_LABEL, { message: 'expected a namespace name' }),
+  }),
+  leaderElection: setting({
+    env: 'KONG_FLEET_LEADER_ELECTION',
+    flag: 'leader-election',
+    default: 'true',
+    help: 'elect one leader among replicas with a Lease (false: this process always leads)',
+    schema: z.stringbool({ error: 'expected true or false' }),
   }),
   shutdownTimeoutMs: setting({
     env: 'KONG_FLEET_SHUTDOWN_TIMEOUT',

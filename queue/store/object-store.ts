@@ -183,14 +183,18 @@ export class ObjectStore {
     return { revision, full: false, changes };
   }
 
-  /** Marks (or clears) that every informer has completed its initial list: builds may start. */
-  async setSynced(synced: boolean): Promise<void> {
-    if (synced) await this.#redis.set(this.#synced, new Date().toISOString());
+  /**
+   * Marks that every informer has stored its full list, with the token of the leader session that
+   * did it (null clears the mark). Builds wait for the mark; a leader that finds its token gone
+   * knows the store lost its data and lists everything again.
+   */
+  async setSynced(token: string | null): Promise<void> {
+    if (token) await this.#redis.set(this.#synced, token);
     else await this.#redis.del(this.#synced);
   }
 
-  async isSynced(): Promise<boolean> {
-    return (await this.#redis.exists(this.#synced)) === 1;
+  async syncedToken(): Promise<string | null> {
+    return this.#redis.get(this.#synced);
   }
 
   async #readAll(): Promise<ChangeSet> {

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
-import type { AnyJobDefinition, Role } from '../../queue/define-job.ts';
-import type { ScheduleOverrides } from '../../queue/schedules.ts';
+import type { AnyJobDefinition, JobOverride, Role } from '../../queue/define-job.ts';
 import { createRuntime, type Runtime } from '../../workers/runtime.ts';
 import { redisUrl } from './redis.ts';
 
@@ -12,7 +11,7 @@ export interface TestRuntimeOptions<D> {
   readonly roles?: readonly Role[];
   /** @defaultValue 5000 */
   readonly shutdownTimeoutMs?: number;
-  readonly scheduleOverrides?: ScheduleOverrides;
+  readonly jobOverrides?: Readonly<Record<string, JobOverride>>;
 }
 
 /** A runtime on the run's real Redis, under the test's own prefix, logging nothing. */
@@ -25,6 +24,6 @@ export function testRuntime<D>(options: TestRuntimeOptions<D>): Runtime {
     jobs: options.jobs,
     deps: () => options.deps as D,
     logger: pino({ level: 'silent' }),
-    scheduleOverrides: options.scheduleOverrides,
+    jobOverrides: options.jobOverrides,
   });
 }

@@ -1,5 +1,6 @@
 import { jobs } from '../../jobs/index.ts';
 import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
+import { createController } from '../controller.ts';
 import { createHttpServer } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
 import { createRuntime } from '../runtime.ts';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const { settings } = parsed;
   const logger = createLogger({ level: settings.logLevel });
+  const controller = createController(settings, logger);
   let crashed: Error | undefined;
   let onCrash: (reason: string) => void = () => {};
   const crash = new Promise<string>((resolve) => {
@@ -43,7 +45,10 @@ export async function main(argv: string[]): Promise<number> {
     roles: settings.roles,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
     jobs,
-    deps: () => ({}),
+    deps: controller.deps,
+    runnables: controller.runnables,
+    leaderElection: controller.leaderElection,
+    jobOverrides: controller.jobOverrides,
     logger,
     onStopped: (error) => {
       crashed = error;
@@ -81,11 +86,11 @@ export async function main(argv: string[]): Promise<number> {
     starting.catch(() => {});
   } catch (err) {
     logger.fatal({ err }, 'could not start');
-    await Promise.allSettled([runtime.stop('start-up failed'), http.close()]);
+    await Promise.allSettled([runtime.stop('start-up failed'), http.close(), controller.close()]);
     return ExitCode.failure;
   }
 
   await runtime.stop(reason);
-  await http.close();
+  await Promise.allSettled([http.close(), controller.close()]);
   return crashed ? ExitCode.failure : ExitCode.ok;
 }

@@ -86,7 +86,12 @@ describe('job runtime on a real Redis', () => {
     });
     const runtime = await start({ prefix, jobs: [tick], roles: ['leader'] });
     expect(await runtime.producer.queue('tick').getJobSchedulers()).toHaveLength(1);
-    const again = await start({ prefix, jobs: [tick], roles: ['leader'], scheduleOverrides: { tick: null } });
+    const again = await start({
+      prefix,
+      jobs: [tick],
+      roles: ['leader'],
+      jobOverrides: { tick: { schedule: null } },
+    });
     expect(await again.producer.queue('tick').getJobSchedulers()).toHaveLength(0);
   });
 

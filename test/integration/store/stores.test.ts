@@ -92,13 +92,13 @@ describe('ObjectStore', () => {
     expect((await store.exclusions()).size).toBe(0);
   });
 
-  it('records whether the informers have synced', async () => {
+  it('records which leader session completed the initial lists', async () => {
     const store = new ObjectStore({ redis, prefix });
-    expect(await store.isSynced()).toBe(false);
-    await store.setSynced(true);
-    expect(await store.isSynced()).toBe(true);
-    await store.setSynced(false);
-    expect(await store.isSynced()).toBe(false);
+    expect(await store.syncedToken()).toBeNull();
+    await store.setSynced('leader-1');
+    expect(await store.syncedToken()).toBe('leader-1');
+    await store.setSynced(null);
+    expect(await store.syncedToken()).toBeNull();
   });
 });
 

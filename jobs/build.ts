@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { involvedObjectOf } from '../k8s/involved-object.ts';
+import { parseObjectKey } from '../k8s/object-key.ts';
+import { canonicalConfig } from '../kong/canonical.ts';
+import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
+import { defineJob } from '../queue/define-job.ts';
+import type { PipelineDeps } from './ports.ts';
+import { pushConfig } from './push.ts';
+
+export const BuildPayload = z.strictObject({
+  /** Why a build was asked for (for logs and Bull Board only; the build reads the current state). */
+  reason: z.string().max(300),
+});
+export type BuildPayload = z.infer<typeof BuildPayload>;
+
+export type BuildResult =
+  | { readonly outcome: 'waiting-for-sync' }
+  | { readonly outcome: 'kept-last-good'; readonly revision: number; readonly dropped: number }
+  | {
+      readonly outcome: 'unchanged' | 'superseded' | 'new';
+      readonly hash: string;
+      readonly revision: number;
+      readonly pushes: number;
+    };
+
+/**
+ * Turns the current cluster state into one Kong config: translate, validate, drop what fails
+ * (and what depends on it), serialise canonically, hash, store, move `desired` forward, and ask
+ * every known proxy to converge. Coalesced: a burst of events makes one build, an event during a
+ * build makes exactly one more.
+ */
+export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
+  name: 'build',
+  role: 'build',
+  payload: BuildPayload,
+  coalesce: { key: () => 'build', delayMs: 50, extend: true },
+  attempts: 'unlimited',
+  backoff: { baseMs: 500, capMs: 30_000, jitter: 0.2 },
+  timeoutMs: 120_000,
+  run: async (_payload, ctx): Promise<BuildResult> => {
+    const { deps, log } = ctx;
+    if (!(await deps.objects.syncedToken())) {
+      // The leader asks again once every informer has listed.
+      log.info('not every informer has listed yet; no build');
+      return { outcome: 'waiting-for-sync' };
+    }
+    const started = performance.now();
+    const { revision } = await deps.snapshot.refresh(deps.objects);
+    const exclusions = await deps.objects.exclusions();
+    const exclude = [...exclusions.keys()].map(parseObjectKey).filter((ref) => ref !== undefined);
+    const objects = [...deps.snapshot.objects()].map(([, object]) => object);
+    const result = buildWithFallback(objects, {
+      settings: deps.translateSettings,
+      exclude: exclude.map((ref) => ({
+        kind: ref.kind,
+        namespace: ref.namespace || undefined,
+        name: ref.name,
+      })),
+    });
+    const dropped = result.errors.filter((error) => error.dropped !== false);
+    void reportObjectErrors(deps, result.errors);
+
+    const current = await deps.builds.desired();
+    if (result.empty && dropped.length > 0 && current) {
+      // Everything left was broken: keep serving the last good config instead of an empty one.
+      log.warn(
+        { revision, dropped: dropped.length },
+        'build has nothing valid left; keeping the last good config',
+      );
+      return { outcome: 'kept-last-good', revision, dropped: dropped.length };
+    }
+
+    const { text, hash } = canonicalConfig(result.config);
+    const durationMs = Math.round(performance.now() - started);
+    await deps.builds.save(text, {
+      hash,
+      revision,
+      createdAt: new Date().toISOString(),
+      sizeBytes: Buffer.byteLength(text),
+      durationMs,
+      droppedObjects: dropped.length,
+    });
+    const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
+    let pushes = 0;
+    if (advanced && previous !== hash) {
+      const proxies = await deps.registry.list();
+      await Promise.all(proxies.map((proxy) => deps.producer.enqueue(pushConfig, { proxy: proxy.id })));
+      pushes = proxies.length;
+    }
+    const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
+    deps.metrics?.buildFinished({ durationMs, sizeBytes: Buffer.byteLength(text), pushed: pushes > 0, hash });
+    log.info(
+      {
+        revision,
+        hash,
+        outcome,
+        durationMs,
+        sizeBytes: Buffer.byteLength(text),
+        dropped: dropped.length,
+        pushes,
+      },
+      'build done',
+    );
+    return { outcome, hash, revision, pushes };
+  },
+});
+
+/** Events a single build may write; the recorder also deduplicates repeats across builds. */
+const MAX_EVENTS_PER_BUILD = 500;
+
+/** One Warning Event per object the build could not (fully) use. */
+async function reportObjectErrors(deps: PipelineDeps, errors: readonly ObjectError[]): Promise<void> {
+  await Promise.allSettled(
+    errors
+      .slice(0, MAX_EVENTS_PER_BUILD)
+      .map((error) =>
+        deps.events.record(
+          involvedObjectOf(error.object),
+          'Warning',
+          error.dropped === false ? 'KongConfigurationWarning' : 'KongConfigurationTranslationFailed',
+          error.reason,
+        ),
+      ),
+  );
+}

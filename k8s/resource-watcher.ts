@@ -1,0 +1,227 @@
+import {
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  makeInformer,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Runnable } from '../workers/runnable.ts';
+import { sleep } from '../workers/sleep.ts';
+import { kindKeyPrefix, objectKey } from './object-key.ts';
+import { storedForm } from './stored-object.ts';
+import { apiVersionOf, resourcePath, type WatchedKind } from './watched-kinds.ts';
+
+/** Where watched objects go: the state store (queue/store/object-store.ts) in production. */
+export interface ObjectSink {
+  put(key: string, json: string): Promise<{ changed: boolean }>;
+  delete(key: string): Promise<{ changed: boolean }>;
+  replaceAll(keyPrefix: string, objects: ReadonlyMap<string, string>): Promise<{ changed: number }>;
+}
+
+export interface ResourceWatcherOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly watched: WatchedKind;
+  /** Watch one namespace; undefined watches all (cluster-scoped kinds ignore it). */
+  readonly namespace?: string;
+  readonly sink: ObjectSink;
+  /** Called after a write that changed the store (not during the initial list). */
+  readonly onChange: (key: string) => void;
+  readonly logger: Logger;
+  /** Restart the informer (fresh LIST) when neither an event nor a reconnect came for this long. @defaultValue 120000 */
+  readonly watchdogMs?: number;
+  /** Wait before restarting after an error; doubles up to 30 s. @defaultValue 1000 */
+  readonly restartDelayMs?: number;
+}
+
+/**
+ * Keeps the sink equal to one kind in the cluster: LIST, then WATCH; after each (re)start the full
+ * list replaces what the sink holds, so deletions missed while not watching are not lost. Restarts
+ * itself after errors and when the watch goes silent (a half-open connection delivers nothing).
+ */
+export class ResourceWatcher implements Runnable {
+  readonly name: string;
+  readonly #options: ResourceWatcherOptions;
+  #synced = false;
+  /** Completed full lists since start; see resync(). */
+  #listCount = 0;
+  #lastActivity = Date.now();
+  /** Ends the current informer lifetime (set while one runs). */
+  #interrupt: (reason: 'error' | 'resync') => void = () => {};
+  /** Writes are applied one at a time, in event order. */
+  #writes: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ResourceWatcherOptions) {
+    this.#options = options;
+    const { watched, namespace } = options;
+    this.name = `watch:${watched.kind}${namespace && watched.namespaced ? `@${namespace}` : ''}`;
+  }
+
+  /** True once the first full list has been written to the sink. */
+  ready(): boolean {
+    return this.#synced;
+  }
+
+  /** How many full lists have been written to the sink so far. */
+  get listCount(): number {
+    return this.#listCount;
+  }
+
+  /** LIST again and replace what the sink holds (the sink lost its data, e.g. Redis restarted empty). */
+  resync(): void {
+    this.#interrupt('resync');
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { logger } = this.#options;
+    let delay = this.#options.restartDelayMs ?? 1000;
+    while (!signal.aborted) {
+      const outcome = await this.#runInformer(signal);
+      if (signal.aborted) break;
+      if (outcome === 'error') {
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 30_000);
+      } else {
+        delay = this.#options.restartDelayMs ?? 1000;
+        if (outcome === 'missing') await this.#pause(60_000, signal);
+      }
+      logger.info({ watcher: this.name, reason: outcome }, 'restarting watch');
+    }
+    await this.#writes;
+  }
+
+  /** Waits, but a resync() ends the wait early. */
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    this.#interrupt = () => woken.abort();
+    try {
+      await sleep(ms, AbortSignal.any([signal, woken.signal]));
+    } finally {
+      this.#interrupt = () => {};
+    }
+  }
+
+  /** One informer lifetime; resolves with why it ended. */
+  async #runInformer(signal: AbortSignal): Promise<'error' | 'silent' | 'missing' | 'resync' | 'stopped'> {
+    const { kubeConfig, watched, namespace, logger } = this.#options;
+    const objectApi = KubernetesObjectApi.makeApiClient(kubeConfig);
+    const listNamespace = watched.namespaced ? namespace : undefined;
+    const informer = makeInformer<KubernetesObject>(kubeConfig, resourcePath(watched, listNamespace), () =>
+      objectApi.list(apiVersionOf(watched), watched.kind, listNamespace),
+    );
+    let listing = true;
+    let failure: unknown;
+    let interrupted: 'error' | 'resync' | undefined;
+    let failed: () => void = () => {};
+    const failedPromise = new Promise<void>((resolve) => {
+      failed = resolve;
+    });
+    this.#interrupt = (reason) => {
+      interrupted ??= reason;
+      failed();
+    };
+    const touch = () => {
+      this.#lastActivity = Date.now();
+    };
+    const onObject = (object: KubernetesObject) => {
+      touch();
+      if (!listing) this.#enqueueWrite(object, 'put');
+    };
+    informer.on('add', onObject);
+    informer.on('update', onObject);
+    informer.on('delete', (object) => {
+      touch();
+      if (!listing) this.#enqueueWrite(object, 'delete');
+    });
+    informer.on('connect', touch);
+    informer.on('error', (err) => {
+      failure = err;
+      failed();
+    });
+
+    try {
+      touch();
+      await Promise.race([informer.start(), failedPromise]);
+      if (failure) return this.#reportFailure(failure);
+      if (interrupted) return interrupted;
+      // Snapshot the list now; events after this point are written after it, in order.
+      const listed = new Map<string, string>();
+      for (const object of informer.list()) {
+        const stored = storedForm(object, watched);
+        if (stored) listed.set(this.#key(object), JSON.stringify(stored));
+      }
+      listing = false;
+      const prefix = kindKeyPrefix(watched.kind, watched.group) + (listNamespace ? `${listNamespace}/` : '');
+      this.#writes = this.#writes.then(async () => {
+        const { changed } = await this.#options.sink.replaceAll(prefix, listed);
+        if (changed > 0 && this.#synced) this.#options.onChange(prefix);
+        if (!this.#synced) logger.info({ watcher: this.name, objects: listed.size }, 'initial list stored');
+        this.#synced = true;
+        this.#listCount++;
+      });
+      await this.#writes;
+
+      const watchdogMs = this.#options.watchdogMs ?? 120_000;
+      while (!signal.aborted && !failure && !interrupted) {
+        if (Date.now() - this.#lastActivity > watchdogMs) {
+          logger.warn(
+            { watcher: this.name, silentMs: Date.now() - this.#lastActivity },
+            'watch silent; re-listing',
+          );
+          return 'silent';
+        }
+        await Promise.race([sleep(Math.min(1000, watchdogMs), signal), failedPromise]);
+      }
+      if (failure) return this.#reportFailure(failure);
+      return interrupted ?? 'stopped';
+    } finally {
+      this.#interrupt = () => {};
+      await informer.stop();
+    }
+  }
+
+  #reportFailure(err: unknown): 'error' | 'missing' {
+    const { watched, logger } = this.#options;
+    const code =
+      (err as { code?: number; statusCode?: number }).code ?? (err as { statusCode?: number }).statusCode;
+    if (code === 404 && watched.optional) {
+      logger.info({ watcher: this.name }, 'resource not installed in the cluster; treating it as empty');
+      // An uninstalled CRD has no objects: the store must not keep ones from before.
+      const prefix = kindKeyPrefix(watched.kind, watched.group);
+      this.#writes = this.#writes.then(async () => {
+        await this.#options.sink.replaceAll(prefix, new Map());
+        this.#synced = true;
+        this.#listCount++;
+      });
+      return 'missing';
+    }
+    logger.warn({ watcher: this.name, err }, 'watch failed');
+    return 'error';
+  }
+
+  #enqueueWrite(object: KubernetesObject, action: 'put' | 'delete'): void {
+    const key = this.#key(object);
+    const stored = action === 'put' ? storedForm(object, this.#options.watched) : undefined;
+    this.#writes = this.#writes
+      .then(() =>
+        stored ? this.#options.sink.put(key, JSON.stringify(stored)) : this.#options.sink.delete(key),
+      )
+      .then(({ changed }) => {
+        if (changed) this.#options.onChange(key);
+      })
+      .catch((err: unknown) => {
+        // The store may have lost more than this write (Redis restarted): list again and replace.
+        this.#options.logger.error({ err, key }, 'could not store a watched object; re-listing');
+        this.#interrupt('error');
+      });
+  }
+
+  #key(object: KubernetesObject): string {
+    const { watched } = this.#options;
+    return objectKey({
+      kind: watched.kind,
+      group: watched.group,
+      namespace: object.metadata?.namespace ?? '',
+      name: object.metadata?.name ?? '',
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Runnable } from '../workers/runnable.ts';
+import { sleep } from '../workers/sleep.ts';
+import { type ObjectSink, ResourceWatcher } from './resource-watcher.ts';
+import { type WatchedKind, watchedKinds } from './watched-kinds.ts';
+
+/** The state store as the watch set needs it. */
+export interface WatchedStore extends ObjectSink {
+  setSynced(token: string | null): Promise<void>;
+  syncedToken(): Promise<string | null>;
+}
+
+export interface WatchSetOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly store: WatchedStore;
+  /** Watch only these namespaces; empty or undefined watches all. */
+  readonly namespaces?: readonly string[];
+  /** @defaultValue every kind the translator reads */
+  readonly kinds?: readonly WatchedKind[];
+  /** Something changed that a build should see (also called once after every full sync). */
+  readonly onChange: (reason: string) => void;
+  readonly logger: Logger;
+  /** How often the sync mark in the store is checked. @defaultValue 2000 */
+  readonly guardIntervalMs?: number;
+  readonly watchdogMs?: number;
+}
+
+/**
+ * Every informer the translator needs, run together. Marks the store synced only once all of them
+ * have stored their first list (no build sees a half-listed cluster), and lists everything again
+ * when the mark disappears — the store lost its data, for example Redis restarted empty.
+ */
+export class WatchSet implements Runnable {
+  readonly name = 'watch-set';
+  readonly #options: WatchSetOptions;
+  readonly #watchers: ResourceWatcher[];
+  #synced = false;
+
+  constructor(options: WatchSetOptions) {
+    this.#options = options;
+    const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    this.#watchers = (options.kinds ?? watchedKinds).flatMap((watched) =>
+      (watched.namespaced ? namespaces : [undefined]).map(
+        (namespace) =>
+          new ResourceWatcher({
+            kubeConfig: options.kubeConfig,
+            watched,
+            namespace,
+            sink: options.store,
+            onChange: (key) => {
+              if (this.#synced) options.onChange(`changed ${key}`);
+            },
+            logger: options.logger,
+            watchdogMs: options.watchdogMs,
+          }),
+      ),
+    );
+  }
+
+  ready(): boolean {
+    return this.#synced;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { store, logger } = this.#options;
+    const token = randomUUID();
+    const running = this.#watchers.map((watcher) => watcher.run(signal));
+    const guardMs = this.#options.guardIntervalMs ?? 2000;
+
+    await this.#waitForLists(
+      this.#watchers.map(() => 0),
+      signal,
+    );
+    while (!signal.aborted) {
+      try {
+        if (!this.#synced) {
+          await store.setSynced(token);
+          this.#synced = true;
+          logger.info({ watchers: this.#watchers.length }, 'all informers listed; builds enabled');
+          this.#options.onChange('initial sync');
+        } else if ((await store.syncedToken()) !== token) {
+          logger.warn(
+            'the state store lost its sync mark (Redis restarted or was flushed); listing everything again',
+          );
+          this.#synced = false;
+          const before = this.#watchers.map((watcher) => watcher.listCount);
+          for (const watcher of this.#watchers) watcher.resync();
+          await this.#waitForLists(before, signal);
+          continue;
+        }
+      } catch (err) {
+        logger.warn({ err }, 'cannot check the state store; will retry');
+      }
+      await sleep(guardMs, signal);
+    }
+    await Promise.allSettled(running);
+  }
+
+  async #waitForLists(before: readonly number[], signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && this.#watchers.some((watcher, i) => watcher.listCount <= before[i]!)) {
+      await sleep(20, signal);
+    }
+  }
+}
