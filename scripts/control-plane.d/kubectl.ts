@@ -19,11 +19,13 @@ function shorten(args: readonly string[], max = 12): string {
 
 /** kubectl failed: the message has the command line and kubectl's stderr. */
 export class KubectlError extends Error {
+  readonly stdout: string;
   readonly stderr: string;
   readonly exitCode: number | null;
-  constructor(args: readonly string[], exitCode: number | null, stderr: string) {
+  constructor(args: readonly string[], exitCode: number | null, stdout: string, stderr: string) {
     super(`kubectl ${shorten(args)} exited with ${exitCode}: ${stderr.trim()}`);
     this.name = 'KubectlError';
+    this.stdout = stdout;
     this.stderr = stderr;
     this.exitCode = exitCode;
   }
@@ -47,7 +49,7 @@ export function kubectl(args: readonly string[], options: KubectlOptions): Promi
     });
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new KubectlError(args, code, stderr)),
+      code === 0 ? resolve(stdout) : reject(new KubectlError(args, code, stdout, stderr)),
     );
     child.stdin.end(input ?? '');
   });

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  type V1EndpointSlice,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { inject } from 'vitest';
+import { renderKubeconfig } from '../../scripts/control-plane.d/kubeconfig.ts';
+import { kubectl as runKubectl } from '../../scripts/control-plane.d/kubectl.ts';
+
+/** Admin kubeconfig path of the run's kube-apiserver (see test/setup/control-plane.ts). */
+export function kubeconfigPath(): string {
+  return inject('kubeconfig');
+}
+
+/** A KubeConfig for the run's control plane as admin, or for another kubeconfig file. */
+export function kubeConfig(path: string = kubeconfigPath()): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+export interface KubectlCallOptions {
+  /** Written to kubectl's stdin. */
+  input?: string;
+  /** @defaultValue the run's admin kubeconfig */
+  kubeconfig?: string;
+}
+
+/** Runs the run's kubectl (the one matching the server) and resolves to its stdout. */
+export function kubectl(
+  args: readonly string[],
+  { input, kubeconfig = kubeconfigPath() }: KubectlCallOptions = {},
+) {
+  return runKubectl(args, {
+    kubectl: inject('kubectl'),
+    kubeconfig,
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+export interface ApplyOptions {
+  /** Namespace for objects that name none. */
+  namespace?: string;
+  /** @defaultValue the run's admin kubeconfig */
+  kubeconfig?: string;
+}
+
+/** `kubectl apply` of YAML text, or of a file with `{ file }`. Resolves to kubectl's output. */
+export function kubectlApply(
+  manifest: string | { file: string },
+  { namespace, kubeconfig }: ApplyOptions = {},
+) {
+  const ns = namespace ? [`--namespace=${namespace}`] : [];
+  if (typeof manifest === 'string')
+    return kubectl(['apply', ...ns, '-f', '-'], { input: manifest, kubeconfig });
+  return kubectl(['apply', ...ns, '-f', manifest.file], { kubeconfig });
+}
+
+/**
+ * Creates a namespace no other test uses and returns its name. Tests never delete it: a bare apiserver has
+ * no namespace controller, so a deleted namespace stays Terminating forever; the whole control plane is
+ * thrown away after the run instead.
+ */
+export async function freshNamespace(label = 'test', kc: KubeConfig = kubeConfig()): Promise<string> {
+  const name = `kf-${label}-${randomUUID().slice(0, 8)}`.toLowerCase();
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name, labels: { 'kong-fleet/test': label } } } });
+  return name;
+}
+
+export interface EndpointSliceOptions {
+  /** The Service the slice belongs to (its name and namespace are used). */
+  service: Pick<V1Service, 'metadata'>;
+  /** Endpoint IPs; never loopback (the apiserver rejects those), e.g. 10.1.2.3. */
+  addresses: string[];
+  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }[];
+  /** @defaultValue true */
+  ready?: boolean;
+  /** @defaultValue `<service>-<random>` */
+  name?: string;
+  /** Pod each address belongs to (same order), for targetRef. */
+  podNames?: string[];
+}
+
+/**
+ * Creates the EndpointSlice the endpointslice controller would create in a cluster: a bare apiserver runs
+ * no controllers, so tests make them. `managed-by` names the test harness, not the real controller.
+ */
+export async function createEndpointSlice(
+  options: EndpointSliceOptions,
+  kc: KubeConfig = kubeConfig(),
+): Promise<V1EndpointSlice> {
+  const { service, addresses, ports, ready = true, podNames } = options;
+  const serviceName = service.metadata?.name;
+  const namespace = service.metadata?.namespace;
+  if (!serviceName || !namespace)
+    throw new Error('createEndpointSlice: service.metadata needs name and namespace');
+  const body: V1EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: options.name ?? `${serviceName}-${randomUUID().slice(0, 5)}`,
+      namespace,
+      labels: {
+        'kubernetes.io/service-name': serviceName,
+        'endpointslice.kubernetes.io/managed-by': 'test-harness.kong-fleet.io',
+      },
+    },
+    addressType: 'IPv4',
+    endpoints: addresses.map((address, i) => ({
+      addresses: [address],
+      conditions: { ready, serving: ready, terminating: false },
+      ...(podNames?.[i] ? { targetRef: { kind: 'Pod', name: podNames[i], namespace } } : {}),
+    })),
+    ports: ports.map(({ name, port, protocol = 'TCP' }) => ({ ...(name ? { name } : {}), port, protocol })),
+  };
+  return kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({ namespace, body });
+}
+
+export interface ServiceAccountCredentials {
+  /** The bearer token from the TokenRequest API (a secret: never log it). */
+  token: string;
+  /** A kubeconfig file (mode 0600) that authenticates as the ServiceAccount, e.g. to run the controller as it. */
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  /** `system:serviceaccount:<namespace>:<name>` */
+  username: string;
+}
+
+/**
+ * Creates a ServiceAccount (no rights: RBAC grants nothing by default), asks the TokenRequest API for a
+ * token and writes a kubeconfig that uses it. Bind Roles to `username` to grant rights.
+ */
+export async function serviceAccountCredentials(
+  {
+    namespace,
+    name,
+    expirationSeconds = 3600,
+  }: { namespace: string; name: string; expirationSeconds?: number },
+  admin: KubeConfig = kubeConfig(),
+): Promise<ServiceAccountCredentials> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  const request = await core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`TokenRequest for ServiceAccount ${namespace}/${name} returned no token`);
+  const cluster = admin.getCurrentCluster();
+  if (!cluster?.caData)
+    throw new Error('the admin kubeconfig has no cluster with certificate-authority-data');
+  const dir = await mkdtemp(join(tmpdir(), 'kf-sa-'));
+  const kubeconfigPath = join(dir, `${name}.kubeconfig`);
+  const text = renderKubeconfig({
+    server: cluster.server,
+    caPem: Buffer.from(cluster.caData, 'base64').toString('utf8'),
+    user: { token },
+    userName: `${namespace}-${name}`,
+  });
+  await writeFile(kubeconfigPath, text, { mode: 0o600 });
+  return {
+    token,
+    kubeconfigPath,
+    kubeConfig: kubeConfig(kubeconfigPath),
+    username: `system:serviceaccount:${namespace}:${name}`,
+  };
+}

@@ -1,0 +1,36 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startControlPlane, stopControlPlane } from '../../scripts/control-plane.d/control-plane.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin kubeconfig of the run's kube-apiserver (client certificate in system:masters). */
+    kubeconfig: string;
+    /** The kubectl to use with it (built to match the server when the installed one is too old). */
+    kubectl: string;
+  }
+}
+
+/**
+ * One real etcd + kube-apiserver for the whole integration run, in its own temp folder (never a
+ * developer's `scripts/control-plane up` instance), with every CRD installed. Builds the binaries on the
+ * first run on a machine (many minutes on 2 cores). Tests isolate themselves with a fresh namespace.
+ */
+export default async function setup(project: TestProject) {
+  const runDir = await mkdtemp(join(tmpdir(), 'kf-control-plane-'));
+  const started = performance.now();
+  const state = await startControlPlane({ runDir, log: (line) => console.log(line) }).catch(async (err) => {
+    await stopControlPlane(runDir);
+    throw err;
+  });
+  console.log(
+    `control-plane: integration control plane ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  project.provide('kubeconfig', state.kubeconfig);
+  project.provide('kubectl', state.kubectl);
+  return async () => {
+    await stopControlPlane(runDir);
+  };
+}
