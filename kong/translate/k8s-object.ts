@@ -73,20 +73,32 @@ export function uidOf(obj: K8sObject): string {
   return str(metadata(obj).uid) ?? '';
 }
 
-export function annotationsOf(obj: K8sObject): Record<string, string> {
-  const anns = rec(metadata(obj).annotations);
-  if (!anns) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(anns)) if (typeof v === 'string') out[k] = v;
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+// Validated string maps, cached by the identity of the raw map: objects from informers or YAML are never edited in
+// place (a change brings a new object), so repeated reads within and across builds cost one lookup.
+const stringMaps = new WeakMap<object, Readonly<Record<string, string>>>();
+
+function stringMap(raw: unknown): Readonly<Record<string, string>> {
+  const map = rec(raw);
+  if (!map) return EMPTY;
+  let out = stringMaps.get(map);
+  if (!out) {
+    const valid: Record<string, string> = {};
+    for (const [k, v] of Object.entries(map)) if (typeof v === 'string') valid[k] = v;
+    out = Object.freeze(valid);
+    stringMaps.set(map, out);
+  }
   return out;
 }
 
-export function labelsOf(obj: K8sObject): Record<string, string> {
-  const labels = rec(metadata(obj).labels);
-  if (!labels) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (typeof v === 'string') out[k] = v;
-  return out;
+/** `metadata.annotations`, string values only (read-only). */
+export function annotationsOf(obj: K8sObject): Readonly<Record<string, string>> {
+  return stringMap(metadata(obj).annotations);
+}
+
+/** `metadata.labels`, string values only (read-only). */
+export function labelsOf(obj: K8sObject): Readonly<Record<string, string>> {
+  return stringMap(metadata(obj).labels);
 }
 
 export function specOf(obj: K8sObject): Record<string, unknown> {

@@ -7,6 +7,21 @@ const USER_TAGS_ANNOTATION = 'konghq.com/tags';
  * the core group), `k8s-version`, then extra tags, then the user's `konghq.com/tags` (comma list, deduplicated).
  */
 export function tagsForObject(obj: K8sObject, extra: readonly string[] = []): string[] {
+  if (extra.length > 0) return computeTags(obj, extra);
+  // Cached by the identity of `metadata` (objects are never edited in place); callers get their own copy.
+  const meta = obj.metadata;
+  if (typeof meta !== 'object' || meta === null) return computeTags(obj, extra);
+  let cached = tagCache.get(meta);
+  if (!cached || cached.apiVersion !== obj.apiVersion || cached.kind !== obj.kind) {
+    cached = { apiVersion: obj.apiVersion, kind: obj.kind, tags: computeTags(obj, extra) };
+    tagCache.set(meta, cached);
+  }
+  return [...cached.tags];
+}
+
+const tagCache = new WeakMap<object, { apiVersion: unknown; kind: unknown; tags: string[] }>();
+
+function computeTags(obj: K8sObject, extra: readonly string[]): string[] {
   const tags: string[] = [];
   const name = nameOf(obj);
   const namespace = namespaceOf(obj);

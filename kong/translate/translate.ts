@@ -129,10 +129,14 @@ function setIfAny(config: KongDeclarativeConfig, key: string, list: readonly unk
 
 /** IDs of the Kong services a KongPlugin is bound to (directly, or through one of the service's routes). */
 function boundServiceIds(plugins: readonly BuiltPlugin[], services: readonly KongServiceEntity[]) {
-  const byName = new Map(services.map((s) => [s.name, s]));
+  let byName: Map<string, KongServiceEntity> | undefined;
   const byRoute = new Map<string, KongServiceEntity>();
-  for (const s of services) for (const r of s.routes ?? []) byRoute.set(r.name, s);
   return (plugin: K8sObject): string[] => {
+    // Indexed on first use only: most builds have no KongCustomEntity.
+    if (!byName) {
+      byName = new Map(services.map((s) => [s.name, s]));
+      for (const s of services) for (const r of s.routes ?? []) byRoute.set(r.name, s);
+    }
     const ids: string[] = [];
     for (const p of plugins) {
       if (p.source !== plugin) continue;

@@ -41,7 +41,7 @@ describe('Ingress route annotations (KIC tier 1)', () => {
     ['konghq.com/request-buffering', 'sometimes', 'request_buffering', true],
   ])('malformed %s=%s is ignored (KIC) and reported on the Ingress', (key, value, field, kept) => {
     const { route, errors } = routeWith({ [key]: value });
-    expect((route as Record<string, unknown>)[field]).toEqual(kept);
+    expect((route as unknown as Record<string, unknown>)[field]).toEqual(kept);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({
       dropped: false,

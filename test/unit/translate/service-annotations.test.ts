@@ -31,7 +31,7 @@ describe('Service annotations', () => {
     ['konghq.com/tls-verify-depth', '-1', 'tls_verify_depth', undefined],
   ])('malformed %s=%s is ignored and reported on the Service', (key, value, field, kept) => {
     const { service: svc, errors } = serviceWith({ [key]: value });
-    expect((svc as Record<string, unknown>)[field]).toEqual(kept);
+    expect((svc as unknown as Record<string, unknown>)[field]).toEqual(kept);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.reason).toContain(key);
   });

@@ -1,0 +1,17 @@
+/** A benchmark: `npm run bench -- <name> [flags]`. Prints a table and returns rows the dispatcher writes as JSON. */
+export interface Benchmark {
+  readonly name: string;
+  readonly summary: string;
+  /** Runs with the flags after the name; returns the rows written to `.bench-results/<name>-<time>.json`. */
+  readonly run: (argv: string[]) => Promise<Record<string, unknown>[]>;
+}
+
+/** Every benchmark, loaded lazily so one benchmark never pays for another's imports. */
+export const benchmarks: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Benchmark> }> = [
+  {
+    name: 'translate',
+    summary:
+      'translation (+ canonical text, + validation) time and memory for N Ingress+Service+EndpointSlice sets',
+    load: async () => (await import('./translate.ts')).benchmark,
+  },
+];

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { kongEntityId } from '../../../kong/uuid.ts';
+import { consumer, errorsFor, kongPlugin, run, secret } from './helpers.ts';
+
+const cred = (name: string, type: string, data: Record<string, string>) =>
+  secret(name, data, { labels: { 'konghq.com/credential': type } });
+
+const group = (
+  name: string,
+  annotations: Record<string, string> = { 'kubernetes.io/ingress.class': 'kong' },
+) => ({
+  apiVersion: 'configuration.konghq.com/v1beta1',
+  kind: 'KongConsumerGroup',
+  metadata: { name, namespace: 'default', annotations },
+});
+
+describe('KongConsumer, credentials, KongConsumerGroup', () => {
+  it('consumers get ids from usernames and tags from the KongConsumer', () => {
+    const { config } = run([consumer('c', { username: 'alice', custom_id: '42' })]);
+    expect(config.consumers).toEqual([
+      {
+        id: kongEntityId('consumers', 'alice'),
+        username: 'alice',
+        custom_id: '42',
+        tags: [
+          'k8s-name:c',
+          'k8s-namespace:default',
+          'k8s-kind:KongConsumer',
+          'k8s-group:configuration.konghq.com',
+          'k8s-version:v1',
+        ],
+      },
+    ]);
+  });
+
+  it('a consumer with neither username nor custom_id is dropped', () => {
+    const { config, errors } = run([consumer('c')]);
+    expect(config.consumers).toBeUndefined();
+    expect(errorsFor(errors, 'KongConsumer', 'c')[0]).toMatchObject({
+      dropped: true,
+      reason: 'no username or custom_id specified',
+    });
+  });
+
+  it('needs the class annotation', () => {
+    const c = consumer('c', { username: 'a' });
+    (c.metadata as { annotations: Record<string, string> }).annotations = {};
+    expect(run([c]).config.consumers).toBeUndefined();
+  });
+
+  it('translates every credential type KIC supports', () => {
+    const { config, errors } = run([
+      consumer('c', { username: 'alice', credentials: ['k', 'b', 'h', 'j', 'a', 'o', 'm'] }),
+      cred('k', 'key-auth', { key: 'k-1', ttl: '60', ignored: 'x' }),
+      cred('b', 'basic-auth', { username: 'alice', password: 'pw' }),
+      cred('h', 'hmac-auth', { username: 'alice-h', secret: 'sh' }),
+      cred('j', 'jwt', { key: 'iss', secret: 'sj' }),
+      cred('a', 'acl', { group: 'admins' }),
+      cred('o', 'oauth2', {
+        name: 'app',
+        client_id: 'cid',
+        client_secret: 'cs',
+        redirect_uris: 'https://a,https://b',
+        hash_secret: 'true',
+      }),
+      cred('m', 'mtls-auth', { subject_name: 'CN=alice' }),
+    ]);
+    expect(errors).toEqual([]);
+    const c = config.consumers![0]!;
+    const strip = (list: unknown) =>
+      (list as Array<Record<string, unknown>>).map(({ tags: _t, ...rest }) => rest);
+    expect(strip(c.keyauth_credentials)).toEqual([{ key: 'k-1', ttl: 60 }]);
+    expect(strip(c.basicauth_credentials)).toEqual([{ username: 'alice', password: 'pw' }]);
+    expect(strip(c.hmacauth_credentials)).toEqual([{ username: 'alice-h', secret: 'sh' }]);
+    expect(strip(c.jwt_secrets)).toEqual([{ key: 'iss', secret: 'sj', algorithm: 'HS256' }]);
+    expect(strip(c.acls)).toEqual([{ group: 'admins' }]);
+    expect(strip(c.oauth2_credentials)).toEqual([
+      {
+        name: 'app',
+        client_id: 'cid',
+        client_secret: 'cs',
+        redirect_uris: ['https://a', 'https://b'],
+        hash_secret: true,
+      },
+    ]);
+    expect(strip(c.mtls_auth_credentials)).toEqual([{ subject_name: 'CN=alice' }]);
+    expect(c.keyauth_credentials?.[0]?.tags).toContain('k8s-kind:Secret');
+  });
+
+  it('accepts the legacy kongCredType data key', () => {
+    const { config } = run([
+      consumer('c', { username: 'a', credentials: ['k'] }),
+      secret('k', { kongCredType: 'key-auth', key: 'x' }),
+    ]);
+    expect(config.consumers?.[0]?.keyauth_credentials?.[0]?.key).toBe('x');
+  });
+
+  it.each([
+    ['missing Secret', [], 'Secret not found'],
+    ['no type label', [secret('s', { key: 'v' })], 'no konghq.com/credential label'],
+    ['unknown type', [cred('s', 'ldap', { key: 'v' })], 'unsupported credential type "ldap"'],
+    ['missing required field', [cred('s', 'key-auth', { other: 'v' })], 'has no key'],
+  ])(
+    '%s: the credential is skipped, the consumer kept, no secret value in the reason',
+    (_l, extra, reason) => {
+      const { config, errors } = run([consumer('c', { username: 'a', credentials: ['s'] }), ...extra]);
+      expect(config.consumers?.[0]?.keyauth_credentials).toBeUndefined();
+      expect(errorsFor(errors, 'KongConsumer', 'c')[0]?.reason).toContain(reason);
+      expect(JSON.stringify(errors)).not.toContain('"v"');
+    },
+  );
+
+  it('a key-auth key used twice keeps the first credential only', () => {
+    const { config, errors } = run([
+      consumer('a', { username: 'a', credentials: ['k1'] }),
+      consumer('b', { username: 'b', credentials: ['k2'] }),
+      cred('k1', 'key-auth', { key: 'same' }),
+      cred('k2', 'key-auth', { key: 'same' }),
+    ]);
+    const keys = config.consumers?.map((c) => c.keyauth_credentials?.length ?? 0);
+    expect(keys).toEqual([1, 0]);
+    expect(errorsFor(errors, 'Secret', 'k2')[0]?.reason).toContain('already used');
+    expect(errorsFor(errors, 'Secret', 'k2')[0]?.reason).not.toContain('same');
+  });
+
+  it('consumer groups: ids, memberships, plugins on groups, unknown groups reported', () => {
+    const { config, errors } = run([
+      group('gold', { 'kubernetes.io/ingress.class': 'kong', 'konghq.com/plugins': 'rl' }),
+      consumer('c', { username: 'alice', consumerGroups: ['gold', 'silver'] }),
+      kongPlugin('rl', 'rate-limiting-advanced', { config: { limit: [5] } }),
+    ]);
+    expect(config.consumer_groups).toEqual([
+      {
+        id: kongEntityId('consumergroups', 'gold'),
+        name: 'gold',
+        tags: expect.arrayContaining(['k8s-kind:KongConsumerGroup']),
+      },
+    ]);
+    expect(config.consumer_group_consumers).toEqual([{ consumer: 'alice', consumer_group: 'gold' }]);
+    expect(config.plugins?.[0]).toMatchObject({ consumer_group: 'gold', name: 'rate-limiting-advanced' });
+    expect(errorsFor(errors, 'KongConsumer', 'c')[0]?.reason).toContain(
+      'nonexistent consumer group "silver"',
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { buildWithFallback, refFromTags } from '../../../kong/translate/index.ts';
+import { ingress, kongPlugin, secret, service } from './helpers.ts';
+
+describe('fallback build', () => {
+  it('drops an object Kong would reject (found by the shared validator) and what depends on it; the rest ships', () => {
+    const objects = [
+      ingress('good', { host: 'good.example.com' }),
+      ingress('bad', { host: 'bad.example.com', annotations: { 'konghq.com/plugins': 'broken' } }),
+      service('svc'),
+      // rate-limiting needs at least one limit: Kong rejects this config.
+      kongPlugin('broken', 'rate-limiting', { config: { minute: 'lots' } }),
+    ];
+    const result = buildWithFallback(objects);
+    expect(result.valid).toBe(true);
+    expect(result.iterations).toBe(2);
+    expect(result.config.plugins).toBeUndefined();
+    const routes = result.config.services?.[0]?.routes?.map((r) => r.name);
+    expect(routes).toEqual(['default.good.svc.good.example.com.80']);
+    expect(result.excluded.map((e) => `${e.object.kind}/${e.object.name}`)).toEqual([
+      'Ingress/bad',
+      'KongPlugin/broken',
+    ]);
+    expect(result.excluded.find((e) => e.object.kind === 'KongPlugin')?.reason).toContain(
+      'Kong would reject plugin rate-limiting',
+    );
+    expect(result.excluded.find((e) => e.object.kind === 'Ingress')?.reason).toBe(
+      'depends on KongPlugin/default/broken, which is excluded',
+    );
+  });
+
+  it('takes an explicit exclusion set (objects a proxy rejected) and excludes dependants transitively', () => {
+    const objects = [
+      ingress('i', { annotations: { 'konghq.com/plugins': 'p' } }),
+      service('svc'),
+      secret('conf', { cfg: 'minute: 1' }),
+      kongPlugin('p', 'rate-limiting', { configFrom: { secretKeyRef: { name: 'conf', key: 'cfg' } } }),
+    ];
+    const result = buildWithFallback(objects, { exclude: ['Secret/default/conf'] });
+    expect(result.excluded.map((e) => e.object.kind).sort()).toEqual(['Ingress', 'KongPlugin', 'Secret']);
+    expect(result.empty).toBe(true);
+    expect(result.config).toEqual({ _format_version: '3.0', upstreams: [{ name: 'kong' }] });
+    expect(
+      result.errors.some(
+        (e) => e.object.kind === 'Ingress' && e.reason.startsWith('excluded from the build'),
+      ),
+    ).toBe(true);
+  });
+
+  it('validation can be turned off; results stay pure and deterministic', () => {
+    const objects = [ingress('i'), service('svc')];
+    const a = buildWithFallback(objects, { validate: false });
+    const b = buildWithFallback(objects, { validate: false });
+    expect(a.valid).toBeUndefined();
+    expect(a).toEqual(b);
+  });
+
+  it('maps k8s-* tags back to object references', () => {
+    expect(
+      refFromTags([
+        'k8s-name:x',
+        'k8s-namespace:ns',
+        'k8s-kind:Ingress',
+        'k8s-uid:u',
+        'k8s-group:networking.k8s.io',
+        'k8s-version:v1',
+        'team',
+      ]),
+    ).toEqual({
+      kind: 'Ingress',
+      namespace: 'ns',
+      name: 'x',
+      uid: 'u',
+      group: 'networking.k8s.io',
+      version: 'v1',
+    });
+    expect(refFromTags(['team'])).toBeUndefined();
+  });
+});
