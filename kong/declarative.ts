@@ -15,6 +15,7 @@ export interface KongPluginEntity {
   enabled?: boolean;
   protocols?: string[];
   ordering?: Record<string, unknown>;
+  run_on?: string;
   tags?: KongTags;
   /** Foreign keys by name (top-level plugins only). */
   service?: string;

@@ -31,8 +31,14 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
   const secrets: K8sObject[] = [];
   const cluster = kindOf(obj) === 'KongClusterPlugin';
   const configFrom = rec(obj.configFrom);
-  if (obj.config !== undefined && configFrom) return { error: 'config and configFrom cannot both be set' };
-  if (obj.config !== undefined) {
+  // KIC only objects when `config` actually holds something (an empty `config: {}` next to configFrom is fine).
+  if (configFrom && isRecord(obj.config) && Object.keys(obj.config).length > 0) {
+    return { error: 'config and configFrom cannot both be set' };
+  }
+  if (configFrom && obj.config !== undefined && !isRecord(obj.config)) {
+    return { error: 'config and configFrom cannot both be set' };
+  }
+  if (obj.config !== undefined && !configFrom) {
     if (!isRecord(obj.config)) return { error: 'config must be an object' };
     plugin.config = structuredClone(obj.config);
   } else if (configFrom) {
@@ -52,8 +58,9 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
   }
   for (const patch of records(obj.configPatches)) {
     const path = str(patch.path);
-    if (!path?.startsWith('/'))
-      return { error: 'configPatches: path must be a JSON pointer starting with "/"' };
+    if (path === undefined || (path !== '' && !path.startsWith('/'))) {
+      return { error: 'configPatches: path must be a JSON pointer ("" or starting with "/")' };
+    }
     const value = secretValue(snapshot, obj, rec(rec(patch.valueFrom)?.secretKeyRef), cluster);
     if ('error' in value) return { error: `configPatches ${path}: ${value.error}` };
     secrets.push(value.secret);
@@ -63,10 +70,20 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
     } catch {
       return { error: `configPatches ${path}: the Secret value is not JSON` };
     }
+    if (path === '') {
+      // RFC 6902 on the root replaces the whole document (KIC uses "replace" there).
+      if (!isRecord(parsed)) return { error: 'configPatches "": the Secret value must be a JSON object' };
+      plugin.config = parsed;
+      continue;
+    }
     plugin.config ??= {};
     const err = addAtPointer(plugin.config, path, parsed);
     if (err) return { error: `configPatches ${path}: ${err}` };
   }
+  // An empty config is omitted, as decK omits empty fields.
+  if (plugin.config && Object.keys(plugin.config).length === 0) delete plugin.config;
+  const runOn = nonEmpty(obj.run_on);
+  if (runOn) plugin.run_on = runOn;
   if (bool(obj.disabled) === true) plugin.enabled = false;
   const protocols = strings(obj.protocols);
   if (protocols.length > 0) plugin.protocols = protocols;

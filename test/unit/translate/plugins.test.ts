@@ -117,7 +117,7 @@ describe('KongPlugin / KongClusterPlugin', () => {
   it.each([
     [
       'config and configFrom together',
-      { config: {}, configFrom: { secretKeyRef: { name: 'conf', key: 'cfg' } } },
+      { config: { minute: 1 }, configFrom: { secretKeyRef: { name: 'conf', key: 'cfg' } } },
       'cannot both be set',
     ],
     [
@@ -154,6 +154,27 @@ describe('KongPlugin / KongClusterPlugin', () => {
     expect(e[0]).toMatchObject({ dropped: true });
     expect(e[0]!.reason).toContain(reason);
     expect(JSON.stringify(errors)).not.toContain('hunter2');
+  });
+
+  it('an empty config is omitted and may sit next to configFrom (KIC); a root configPatch replaces the config', () => {
+    const objs = (extra: Record<string, unknown>) => [
+      ingress('i', { annotations: { 'konghq.com/plugins': 'p' } }),
+      service('svc'),
+      secret('conf', { cfg: '{"minute": 2}' }),
+      kongPlugin('p', 'rate-limiting', extra),
+    ];
+    expect(run(objs({ config: {} })).config.plugins?.[0]).not.toHaveProperty('config');
+    expect(
+      run(objs({ config: {}, configFrom: { secretKeyRef: { name: 'conf', key: 'cfg' } } })).config
+        .plugins?.[0]?.config,
+    ).toEqual({ minute: 2 });
+    const root = run(
+      objs({
+        config: { hour: 1 },
+        configPatches: [{ path: '', valueFrom: { secretKeyRef: { name: 'conf', key: 'cfg' } } }],
+      }),
+    );
+    expect(root.config.plugins?.[0]?.config).toEqual({ minute: 2 });
   });
 
   it('a referenced plugin that does not exist is reported on the referrer', () => {
