@@ -15,6 +15,10 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${1:?usage: build.sh <cache-root>}
 
+# Debian's Go lives outside the default PATH of non-login shells (CI).
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null 2>&1 || { echo "build.sh: no Go toolchain found (go on PATH or /usr/local/go/bin)" >&2; exit 1; }
+
 # Never download another Go toolchain; upstream builds kube-apiserver statically (hack/lib/golang.sh).
 export GOTOOLCHAIN=local CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:-} -trimpath -mod=readonly"

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { ensureBinaries } from './binaries.ts';
 import { restartApiserver, startControlPlane, stopControlPlane } from './control-plane.ts';
-import type { GatewayApiChannel } from './crds.ts';
+import { cachedCrdManifests, crdModules, type GatewayApiChannel } from './crds.ts';
 import { defaultCacheRoot, defaultRunDir } from './locations.ts';
 import { type ControlPlaneState, liveness, memoryMiB, readState } from './state.ts';
 
@@ -9,6 +10,7 @@ const USAGE = `usage: scripts/control-plane <command> [options]
 A real etcd + kube-apiserver on loopback for tests and the demo (RBAC on, admin client certificate).
 
 commands:
+  build     build the binaries and fetch the CRDs into the cache without starting anything (CI warm-up)
   up        build the binaries (first time only, minutes), start both, install the CRDs, print how to use it
   env       print 'export KUBECONFIG=…' (and PATH for the matching kubectl): eval "$(scripts/control-plane env)"
   status    say whether it runs, with ports, versions and memory (exit 3 when down)
@@ -101,6 +103,22 @@ async function main(argv: string[]): Promise<void> {
       );
       console.log('  kubectl apply -f examples/quickstart.yaml && kubectl get ingress,kongplugins -A');
       console.log('stop it:\n  scripts/control-plane down');
+      return;
+    }
+    case 'build': {
+      const started = performance.now();
+      const cacheRoot = defaultCacheRoot();
+      const binaries = await ensureBinaries(cacheRoot);
+      const channel = parseChannel(values['gateway-api-channel']);
+      const manifests = await Promise.all(
+        crdModules(channel).map((source) => cachedCrdManifests(cacheRoot, source)),
+      );
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.log(`binaries and CRDs cached in ${cacheRoot} (${seconds} s)`);
+      console.log(`  kube-apiserver ${binaries.k8sVersion}: ${binaries.kubeApiserver}`);
+      console.log(`  etcd ${binaries.etcdVersion}: ${binaries.etcd}`);
+      console.log(`  kubectl: ${binaries.kubectl}`);
+      console.log(`  CRD manifests: ${manifests.flat().length} (Gateway API ${channel} channel)`);
       return;
     }
     case 'env':

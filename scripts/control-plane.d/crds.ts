@@ -89,6 +89,8 @@ async function downloadInto(target: string, source: CrdModule): Promise<void> {
   try {
     const env = {
       ...process.env,
+      // Debian's Go lives outside the default PATH of non-login shells (CI); build.sh does the same.
+      PATH: `${process.env.PATH ?? ''}:/usr/local/go/bin`,
       GOTOOLCHAIN: 'local',
       GOFLAGS: '-mod=mod',
       ...(source.notInChecksumDb ? { GONOSUMDB: source.module } : {}),
