@@ -8,7 +8,7 @@ import type { KongDeclarativeConfig } from './declarative.ts';
  * and equal hashes.
  */
 export function canonicalJson(config: KongDeclarativeConfig | unknown): string {
-  return JSON.stringify(sortKeys(config));
+  return write(config) ?? 'null';
 }
 
 /** `canonicalJson` plus its Kong configuration hash. */
@@ -17,13 +17,38 @@ export function canonicalConfig(config: KongDeclarativeConfig): { text: string; 
   return { text, hash: configHash(text) };
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+/**
+ * JSON.stringify semantics (undefined members skipped, undefined array items as null, toJSON ignored: the config is
+ * plain data) with sorted keys, written directly instead of building a sorted copy first.
+ */
+function write(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      return undefined;
   }
-  return out;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i]) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const text = write(record[key]);
+    if (text === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
 }
