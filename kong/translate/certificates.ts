@@ -33,7 +33,7 @@ export function translateCertificates(
     const problem =
       !certPem || !keyPem ? 'no tls.crt/tls.key key pair in the Secret' : keyPairProblem(certPem, keyPem);
     if (problem) {
-      errors.drop(secret, `invalid TLS certificate: ${problem}`);
+      errors.reject(secret, `invalid TLS certificate: ${problem}`);
       for (const parent of parents)
         errors.warn(parent, `TLS Secret ${key} is invalid; certificate not configured`);
       continue;
@@ -107,13 +107,13 @@ export function translateCACertificates(
     const id = data.get('id');
     const cert = data.get('cert')?.trim();
     if (!id || !cert) {
-      errors.drop(secret, 'CA certificate Secret needs "id" and "cert" data fields');
+      errors.reject(secret, 'CA certificate Secret needs "id" and "cert" data fields');
       continue;
     }
     try {
       new X509Certificate(cert);
     } catch {
-      errors.drop(secret, 'CA certificate "cert" is not a PEM certificate');
+      errors.reject(secret, 'CA certificate "cert" is not a PEM certificate');
       continue;
     }
     out.push({ id, cert, tags: tagsForObject(secret) });

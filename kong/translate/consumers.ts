@@ -67,7 +67,7 @@ export function translateConsumers(
     const username = nonEmpty(obj.username);
     const customId = nonEmpty(obj.custom_id);
     if (!username && !customId) {
-      errors.drop(obj, 'no username or custom_id specified');
+      errors.reject(obj, 'no username or custom_id specified');
       continue;
     }
     const consumer: KongConsumerEntity = {};

@@ -15,6 +15,15 @@ export interface ObjectError {
 export class ErrorCollector {
   private readonly seen = new Set<string>();
   readonly errors: ObjectError[] = [];
+  /** Objects that could not be translated at all (`Kind/namespace/name`): the fallback excludes their dependants. */
+  readonly rejected = new Map<string, ObjectRef>();
+
+  /** The whole object is unusable (bad plugin config, invalid policy…); what depends on it must not ship either. */
+  reject(obj: K8sObject, reason: string): void {
+    const ref = refOf(obj);
+    this.rejected.set(keyOfRef(ref), ref);
+    this.push(obj, reason, true);
+  }
 
   /** The object was (partly) not translated. */
   drop(obj: K8sObject | ObjectRef, reason: string): void {

@@ -15,11 +15,11 @@ export function translateVaults(snapshot: Snapshot, errors: ErrorCollector): Kon
     const backend = nonEmpty(spec.backend);
     const prefix = nonEmpty(spec.prefix);
     if (!backend || !prefix) {
-      errors.drop(obj, 'spec.backend and spec.prefix are required');
+      errors.reject(obj, 'spec.backend and spec.prefix are required');
       continue;
     }
     if (prefixes.has(prefix)) {
-      errors.drop(obj, `vault prefix "${prefix}" is already used by another KongVault`);
+      errors.reject(obj, `vault prefix "${prefix}" is already used by another KongVault`);
       continue;
     }
     prefixes.add(prefix);
@@ -76,14 +76,14 @@ export function translateCustomEntities(
     if (str(spec.controllerName) !== snapshot.settings.ingressClass) continue;
     const type = nonEmpty(spec.type);
     if (!type || !/^[a-z0-9_]+$/.test(type) || RESERVED.has(type)) {
-      errors.drop(
+      errors.reject(
         obj,
         'spec.type must name a custom Kong entity collection (lower-case letters, digits, "_")',
       );
       continue;
     }
     if (!isRecord(spec.fields)) {
-      errors.drop(obj, 'spec.fields must be an object');
+      errors.reject(obj, 'spec.fields must be an object');
       continue;
     }
     const fields = spec.fields;
@@ -97,14 +97,14 @@ export function translateCustomEntities(
         str(parent.group) !== 'configuration.konghq.com' ||
         (kind !== 'KongPlugin' && kind !== 'KongClusterPlugin')
       ) {
-        errors.drop(
+        errors.reject(
           obj,
           'spec.parentRef must be a KongPlugin or KongClusterPlugin (group configuration.konghq.com)',
         );
         continue;
       }
       if (kind === 'KongPlugin' && ns !== namespaceOf(obj)) {
-        errors.drop(obj, 'cross-namespace parentRef is not supported');
+        errors.reject(obj, 'cross-namespace parentRef is not supported');
         continue;
       }
       const plugin =

@@ -83,6 +83,15 @@ export function buildWithFallback(
     const excluded = describeExclusions(closure, known, broken);
     const errors = mergeErrors(result.errors, excluded);
     const empty = isStub(result.config);
+    // Objects that failed translation outright take their dependants with them, before any validation.
+    const failed = result.rejected.filter((ref) => !broken.has(keyOfRef(ref)) && known.has(keyOfRef(ref)));
+    if (failed.length > 0 && iterations < max) {
+      for (const ref of failed) {
+        const error = result.errors.find((e) => keyOfRef(e.object) === keyOfRef(ref) && e.dropped);
+        broken.set(keyOfRef(ref), `translation failed: ${error?.reason ?? 'see errors'}`);
+      }
+      continue;
+    }
     if (!validate) return { ...result, errors, excluded, iterations, valid: undefined, empty };
     const verdict = validate(result.config);
     if (verdict.ok) return { ...result, errors, excluded, iterations, valid: true, empty };

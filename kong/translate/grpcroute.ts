@@ -42,7 +42,7 @@ export function translateGRPCRoutes(snapshot: Snapshot, services: ServiceMap, er
   const expressions = snapshot.settings.featureFlags.ExpressionRoutes;
   const routes = snapshot.list('GRPCRoute').filter((route) => {
     if (records(specOf(route).rules).length > 0) return true;
-    errors.drop(route, 'GRPCRoute has no rules');
+    errors.reject(route, 'GRPCRoute has no rules');
     return false;
   });
   if (expressions) {

@@ -55,14 +55,14 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
   for (const route of snapshot.list('HTTPRoute')) {
     const rules = records(specOf(route).rules);
     if (rules.length === 0) {
-      errors.drop(route, 'HTTPRoute has no rules');
+      errors.reject(route, 'HTTPRoute has no rules');
       continue;
     }
     if (
       !expressions &&
       rules.some((r) => records(r.matches).some((m) => records(m.queryParams).length > 0))
     ) {
-      errors.drop(
+      errors.reject(
         route,
         'query parameter matches need the expression router (feature flag ExpressionRoutes)',
       );
@@ -92,7 +92,7 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
       produced.push([name, service]);
     }
     if (failure !== undefined) {
-      errors.drop(route, `HTTPRoute can't be routed: ${failure}`);
+      errors.reject(route, `HTTPRoute can't be routed: ${failure}`);
       continue;
     }
     for (const [name, service] of produced) services.set(name, service);

@@ -30,7 +30,7 @@ export function translateL4Routes(snapshot: Snapshot, services: ServiceMap, erro
     for (const route of snapshot.list(l4.kind)) {
       const rules = records(specOf(route).rules);
       if (rules.length === 0) {
-        errors.drop(route, `${l4.kind} has no rules`);
+        errors.reject(route, `${l4.kind} has no rules`);
         continue;
       }
       const ports = l4.listener ? gatewayListenerPorts(snapshot, route, l4.listener) : [];

@@ -76,7 +76,7 @@ export class PluginBindings {
       }
       const template = pluginTemplate(snapshot, obj);
       if ('error' in template) {
-        errors.drop(obj, template.error);
+        errors.reject(obj, template.error);
         continue;
       }
       const usedInstanceNames = new Set<string>();
@@ -140,7 +140,7 @@ function globalPlugins(snapshot: Snapshot, errors: ErrorCollector): BuiltPlugin[
     if (labelsOf(obj).global !== 'true' || !snapshot.annotationMatchesClass(obj)) continue;
     const template = pluginTemplate(snapshot, obj);
     if ('error' in template) {
-      errors.drop(obj, template.error);
+      errors.reject(obj, template.error);
       continue;
     }
     const existing = byName.get(template.plugin.name);
@@ -151,7 +151,7 @@ function globalPlugins(snapshot: Snapshot, errors: ErrorCollector): BuiltPlugin[
   for (const [name, { plugin, objs }] of byName) {
     if (objs.length > 1) {
       for (const obj of objs)
-        errors.drop(obj, `several global KongClusterPlugins configure plugin "${name}"; none is applied`);
+        errors.reject(obj, `several global KongClusterPlugins configure plugin "${name}"; none is applied`);
       continue;
     }
     out.push({ entity: plugin, source: objs[0]! });

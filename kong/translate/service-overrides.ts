@@ -75,7 +75,7 @@ export function applyServiceOverrides(
         warn(`KongUpstreamPolicy "${policyName}" not found; upstream uses Kong's defaults`);
       } else {
         const translated = translateUpstreamPolicy(policy);
-        if (typeof translated === 'string') errors.drop(policy, translated);
+        if (typeof translated === 'string') errors.reject(policy, translated);
         else Object.assign(service.upstream, translated);
       }
     }

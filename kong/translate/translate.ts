@@ -13,7 +13,7 @@ import { fillDefaults, fillIds, isEmptyConfig, sortEntities, stubConfig } from '
 import { translateGRPCRoutes } from './grpcroute.ts';
 import { translateHTTPRoutes } from './httproute.ts';
 import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
-import { annotationsOf, type K8sObject, namespaceOf } from './k8s-object.ts';
+import { annotationsOf, type K8sObject, namespaceOf, type ObjectRef } from './k8s-object.ts';
 import { translateL4Routes } from './l4routes.ts';
 import type { ServiceMap } from './model.ts';
 import { type BuiltPlugin, PluginBindings } from './plugins.ts';
@@ -30,6 +30,8 @@ export interface TranslateResult {
   config: KongDeclarativeConfig;
   /** Per-object problems, sorted by object; never contain Secret values. */
   errors: ObjectError[];
+  /** Objects that could not be translated at all; `buildWithFallback` also excludes what depends on them. */
+  rejected: ObjectRef[];
 }
 
 /**
@@ -120,7 +122,13 @@ export function translate(
   fillDefaults(config, flags.ExpressionRoutes);
   sortEntities(config);
 
-  return { config: isEmptyConfig(config) ? stubConfig() : config, errors: errors.sorted() };
+  return {
+    config: isEmptyConfig(config) ? stubConfig() : config,
+    errors: errors.sorted(),
+    rejected: [...errors.rejected.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, ref]) => ref),
+  };
 }
 
 function setIfAny(config: KongDeclarativeConfig, key: string, list: readonly unknown[]): void {

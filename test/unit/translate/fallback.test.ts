@@ -47,6 +47,24 @@ describe('fallback build', () => {
     ).toBe(true);
   });
 
+  it('an object that fails translation takes its dependants out (no route shipped without its auth plugin)', () => {
+    const objects = [
+      ingress('open', { host: 'open.example.com' }),
+      ingress('guarded', { host: 'guarded.example.com', annotations: { 'konghq.com/plugins': 'auth' } }),
+      service('svc'),
+      kongPlugin('auth', 'key-auth', { configFrom: { secretKeyRef: { name: 'missing', key: 'cfg' } } }),
+    ];
+    const result = buildWithFallback(objects);
+    expect(result.valid).toBe(true);
+    expect(result.config.services?.[0]?.routes?.map((r) => r.name)).toEqual([
+      'default.open.svc.open.example.com.80',
+    ]);
+    expect(result.excluded.map((e) => [e.object.kind, e.object.name, e.reason])).toEqual([
+      ['Ingress', 'guarded', 'depends on KongPlugin/default/auth, which is excluded'],
+      ['KongPlugin', 'auth', 'translation failed: configFrom: Secret default/missing not found'],
+    ]);
+  });
+
   it('validation can be turned off; results stay pure and deterministic', () => {
     const objects = [ingress('i'), service('svc')];
     const a = buildWithFallback(objects, { validate: false });
