@@ -61,10 +61,11 @@ export function buildWithFallback(
   options: FallbackOptions = {},
 ): FallbackResult {
   const full = resolveSettings(options.settings);
-  const graphErrors = new ErrorCollector();
-  const graph = new Snapshot(objects, full, graphErrors);
+  // The dependency graph is only needed once something is excluded (rare): build it lazily.
+  let graph: Snapshot | undefined;
   const all = objects.filter(isRecord) as K8sObject[];
-  const known = new Map(all.map((o) => [keyOf(o), o]));
+  let knownMap: Map<string, K8sObject> | undefined;
+  const known = () => (knownMap ??= new Map(all.map((o) => [keyOf(o), o])));
   const broken = new Map<string, string>();
   for (const item of options.exclude ?? []) {
     const key = typeof item === 'string' ? item : keyOfRef(item);
@@ -77,14 +78,19 @@ export function buildWithFallback(
   let iterations = 0;
   for (;;) {
     iterations++;
-    const closure = exclusionClosure(graph, all, new Set(broken.keys()));
-    const kept = objects.filter((o) => !isRecord(o) || !closure.has(keyOf(o)));
+    let closure: ReadonlyMap<string, string | undefined> = new Map();
+    let kept: readonly unknown[] = objects;
+    if (broken.size > 0) {
+      graph ??= new Snapshot(objects, full, new ErrorCollector());
+      closure = exclusionClosure(graph, all, new Set(broken.keys()));
+      kept = objects.filter((o) => !isRecord(o) || !closure.has(keyOf(o)));
+    }
     const result = translate(kept, full);
-    const excluded = describeExclusions(closure, known, broken);
+    const excluded = closure.size > 0 ? describeExclusions(closure, known(), broken) : [];
     const errors = mergeErrors(result.errors, excluded);
     const empty = isStub(result.config);
     // Objects that failed translation outright take their dependants with them, before any validation.
-    const failed = result.rejected.filter((ref) => !broken.has(keyOfRef(ref)) && known.has(keyOfRef(ref)));
+    const failed = result.rejected.filter((ref) => !broken.has(keyOfRef(ref)) && known().has(keyOfRef(ref)));
     if (failed.length > 0 && iterations < max) {
       for (const ref of failed) {
         const error = result.errors.find((e) => keyOfRef(e.object) === keyOfRef(ref) && e.dropped);
@@ -95,7 +101,7 @@ export function buildWithFallback(
     if (!validate) return { ...result, errors, excluded, iterations, valid: undefined, empty };
     const verdict = validate(result.config);
     if (verdict.ok) return { ...result, errors, excluded, iterations, valid: true, empty };
-    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], known, broken);
+    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], known(), broken);
     if (culprits.size === 0 || iterations >= max) {
       return { ...result, errors, excluded, iterations, valid: false, validationError: verdict.error, empty };
     }
