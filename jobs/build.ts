@@ -5,7 +5,7 @@ import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
-import { pushConfig } from './push.ts';
+import { pushEveryProxy } from './push.ts';
 
 export const BuildPayload = z.strictObject({
   /** Why a build was asked for (for logs and Bull Board only; the build reads the current state). */
@@ -33,7 +33,9 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
   name: 'build',
   role: 'build',
   payload: BuildPayload,
-  coalesce: { key: () => 'build', delayMs: 50, extend: true },
+  // A lone change builds after 50 ms of quiet; a burst (20+ events) after 500 ms of quiet, and
+  // never later than 2 s after it began.
+  coalesce: { key: () => 'build', delayMs: 50, extend: true, burst: { afterAdds: 20, delayMs: 500 } },
   attempts: 'unlimited',
   backoff: { baseMs: 500, capMs: 30_000, jitter: 0.2 },
   timeoutMs: 120_000,
@@ -82,11 +84,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
     let pushes = 0;
-    if (advanced && previous !== hash) {
-      const proxies = await deps.registry.list();
-      await Promise.all(proxies.map((proxy) => deps.producer.enqueue(pushConfig, { proxy: proxy.id })));
-      pushes = proxies.length;
-    }
+    if (advanced && previous !== hash) pushes = await pushEveryProxy(deps);
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
     deps.metrics?.buildFinished({ durationMs, sizeBytes: Buffer.byteLength(text), pushed: pushes > 0, hash });
     log.info(

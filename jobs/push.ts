@@ -147,6 +147,13 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
   },
 });
 
+/** Asks every known proxy to converge on the desired build; returns how many were asked. */
+export async function pushEveryProxy(deps: Pick<PipelineDeps, 'registry' | 'producer'>): Promise<number> {
+  const proxies = await deps.registry.list();
+  await Promise.all(proxies.map((proxy) => deps.producer.enqueue(pushConfig, { proxy: proxy.id })));
+  return proxies.length;
+}
+
 /** Marks the proxy Rejected for this build, excludes the objects Kong named, and asks for a new build. */
 async function handleRejection(
   deps: PipelineDeps,

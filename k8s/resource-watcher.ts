@@ -194,7 +194,7 @@ export class ResourceWatcher implements Runnable {
       });
       return 'missing';
     }
-    logger.warn({ watcher: this.name, err }, 'watch failed');
+    logger.warn({ watcher: this.name, code, reason: apiErrorMessage(err) }, 'watch failed; retrying');
     return 'error';
   }
 
@@ -224,4 +224,18 @@ export class ResourceWatcher implements Runnable {
       name: object.metadata?.name ?? '',
     });
   }
+}
+
+/** The API server's own message ("storage is (re)initializing") rather than the client's wrapper. */
+function apiErrorMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const message = (JSON.parse(body) as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    } catch {
+      // not a Status object
+    }
+  }
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }

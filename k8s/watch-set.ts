@@ -21,6 +21,8 @@ export interface WatchSetOptions {
   readonly kinds?: readonly WatchedKind[];
   /** Something changed that a build should see (also called once after every full sync). */
   readonly onChange: (reason: string) => void;
+  /** Every informer has (re)listed and the store is marked synced. */
+  readonly onSynced?: () => void;
   readonly logger: Logger;
   /** How often the sync mark in the store is checked. @defaultValue 2000 */
   readonly guardIntervalMs?: number;
@@ -80,6 +82,7 @@ export class WatchSet implements Runnable {
           this.#synced = true;
           logger.info({ watchers: this.#watchers.length }, 'all informers listed; builds enabled');
           this.#options.onChange('initial sync');
+          this.#options.onSynced?.();
         } else if ((await store.syncedToken()) !== token) {
           logger.warn(
             'the state store lost its sync mark (Redis restarted or was flushed); listing everything again',

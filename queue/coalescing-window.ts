@@ -1,21 +1,37 @@
 /**
- * Decides, per coalescing key, whether a new job may push back the pending one (debounce) or must
- * leave it to fire (so a never-ending stream of events cannot postpone a build forever).
+ * Decides, per coalescing key, how long a new job waits and whether it may push back the pending
+ * one. A lone event runs after a short quiet time; a burst (many adds in one window) waits longer
+ * so it collapses into few runs; and no burst may postpone a run beyond `maxDelayMs`, so endless
+ * churn cannot starve the job.
  *
  * BullMQ's `replace` restarts the delay of a pending delayed job on every add; without it the
  * pending job fires on time and later adds are absorbed (or kept as the one next run while it is
  * active). Pure: the clock is passed in.
  */
 export interface CoalescingWindowOptions {
-  /** Quiet time that ends a burst. */
+  /** Quiet time that ends a short series of events. */
   readonly delayMs: number;
   /** Longest a burst may postpone the run. */
   readonly maxDelayMs: number;
+  /** From this many adds in one window on, the quiet time is `burstDelayMs`. @defaultValue never */
+  readonly burstAfterAdds?: number;
+  /** @defaultValue delayMs */
+  readonly burstDelayMs?: number;
+}
+
+export interface CoalescingDecision {
+  /** Replace (postpone) the pending delayed job. */
+  readonly replace: boolean;
+  /** Delay of the job added now. */
+  readonly delayMs: number;
 }
 
 interface KeyState {
   windowStart: number;
   lastAdd: number;
+  adds: number;
+  /** Quiet time in effect since the last add. */
+  delayMs: number;
   /** Until this time, adds must not replace: the pending job has been told to fire. */
   holdUntil: number;
 }
@@ -28,22 +44,26 @@ export class CoalescingWindow {
     this.#options = options;
   }
 
-  /** Records an add at `now` and returns whether it may replace (postpone) the pending job. */
-  mayPostpone(key: string, now: number): boolean {
+  /** Records an add at `now` and decides its delay and whether it may postpone the pending job. */
+  decide(key: string, now: number): CoalescingDecision {
     const { delayMs, maxDelayMs } = this.#options;
     const state = this.#keys.get(key);
-    if (!state || (now - state.lastAdd > delayMs && now >= state.holdUntil)) {
-      this.#keys.set(key, { windowStart: now, lastAdd: now, holdUntil: 0 });
+    if (!state || (now - state.lastAdd > state.delayMs && now >= state.holdUntil)) {
+      this.#keys.set(key, { windowStart: now, lastAdd: now, adds: 1, delayMs, holdUntil: 0 });
       this.#forget(now);
-      return true;
+      return { replace: true, delayMs };
     }
     state.lastAdd = now;
-    if (now < state.holdUntil) return false;
-    if (now - state.windowStart < maxDelayMs) return true;
+    state.adds++;
+    const burst = this.#options.burstAfterAdds !== undefined && state.adds >= this.#options.burstAfterAdds;
+    state.delayMs = burst ? (this.#options.burstDelayMs ?? delayMs) : delayMs;
+    if (now < state.holdUntil) return { replace: false, delayMs: state.delayMs };
+    if (now - state.windowStart < maxDelayMs) return { replace: true, delayMs: state.delayMs };
     // The burst has lasted long enough: let the pending job fire, then start a new window.
-    state.holdUntil = now + delayMs;
+    state.holdUntil = now + state.delayMs;
     state.windowStart = state.holdUntil;
-    return false;
+    state.adds = 0;
+    return { replace: false, delayMs: state.delayMs };
   }
 
   #forget(now: number): void {

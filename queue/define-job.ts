@@ -36,6 +36,8 @@ export interface JobCoalescing<P> {
   readonly delayMs?: number;
   /** Restart the wait on every duplicate (debounce) instead of running `delayMs` after the first. @defaultValue false */
   readonly extend?: boolean;
+  /** With extend: once a window has this many adds, wait `delayMs` of the burst instead (bursts collapse more). */
+  readonly burst?: { readonly afterAdds: number; readonly delayMs: number };
 }
 
 export interface JobContext<D> {

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CoalescingWindow } from './coalescing-window.ts';
-import type { JobDefinition } from './define-job.ts';
+import type { JobCoalescing, JobDefinition } from './define-job.ts';
 import { PayloadError } from './errors.ts';
 import { baseJobOptions } from './job-options.ts';
 
@@ -39,11 +39,11 @@ export class JobProducer {
     const coalesce = definition.coalesce;
     if (coalesce) {
       const key = coalesce.key(parsed.data);
-      const postpone =
-        coalesce.extend === true &&
-        this.#window(definition.name, coalesce.delayMs ?? 0).mayPostpone(key, this.#now());
-      options.deduplication = { id: key, keepLastIfActive: true, replace: postpone };
-      if (coalesce.delayMs) options.delay = coalesce.delayMs;
+      const { replace, delayMs } = coalesce.extend
+        ? this.#window(definition.name, coalesce).decide(key, this.#now())
+        : { replace: false, delayMs: coalesce.delayMs ?? 0 };
+      options.deduplication = { id: key, keepLastIfActive: true, replace };
+      if (delayMs > 0) options.delay = delayMs;
     }
     const job = await this.queue(definition.name).add(definition.name, parsed.data, options);
     return job.id;
@@ -71,10 +71,15 @@ export class JobProducer {
     this.#queues.clear();
   }
 
-  #window(name: string, delayMs: number): CoalescingWindow {
+  #window(name: string, coalesce: Omit<JobCoalescing<never>, 'key'>): CoalescingWindow {
     let window = this.#windows.get(name);
     if (!window) {
-      window = new CoalescingWindow({ delayMs, maxDelayMs: this.#options.maxCoalesceDelayMs ?? 2000 });
+      window = new CoalescingWindow({
+        delayMs: coalesce.delayMs ?? 0,
+        maxDelayMs: this.#options.maxCoalesceDelayMs ?? 2000,
+        burstAfterAdds: coalesce.burst?.afterAdds,
+        burstDelayMs: coalesce.burst?.delayMs,
+      });
       this.#windows.set(name, window);
     }
     return window;

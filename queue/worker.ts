@@ -71,6 +71,11 @@ export function createJobWorker<D>(definition: AnyJobDefinition<D>, options: Job
     prefix: options.prefix,
     autorun: false,
     concurrency: definition.concurrency ?? 1,
+    // A crashed process's running jobs are taken over within ~15 s instead of BullMQ's ~60 s default,
+    // so a killed controller does not hold the coalesced build or a proxy's push for a minute.
+    lockDuration: 10_000,
+    stalledInterval: 5000,
+    maxStalledCount: 3,
     settings: {
       backoffStrategy: (attemptsMade, type, err) => {
         if (type !== BACKOFF_TYPE) return 0;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { buildConfig } from '../jobs/build.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
-import { pushConfig } from '../jobs/push.ts';
+import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
 import { EventRecorder } from '../k8s/event-recorder.ts';
 import { loadKubeConfig } from '../k8s/kube-config.ts';
 import { LeaderElector } from '../k8s/leader-election.ts';

@@ -35,10 +35,12 @@ describe('toRetryDecision', () => {
 });
 
 describe('CoalescingWindow', () => {
+  const postpones = (window: CoalescingWindow, key: string, now: number) => window.decide(key, now).replace;
+
   it('postpones while a burst lasts, then lets the pending run fire after maxDelayMs', () => {
     const window = new CoalescingWindow({ delayMs: 50, maxDelayMs: 300 });
     const decisions: boolean[] = [];
-    for (let t = 0; t <= 400; t += 20) decisions.push(window.mayPostpone('k', t));
+    for (let t = 0; t <= 400; t += 20) decisions.push(postpones(window, 'k', t));
     // t = 0..280 postpone; at 300 the burst is 300 ms old: hold (no postpone) for one delay.
     expect(decisions.slice(0, 15).every(Boolean)).toBe(true);
     expect(decisions.slice(15, 18)).toEqual([false, false, false]);
@@ -48,12 +50,28 @@ describe('CoalescingWindow', () => {
 
   it('starts a fresh window after a quiet period and keeps keys apart', () => {
     const window = new CoalescingWindow({ delayMs: 50, maxDelayMs: 100 });
-    expect(window.mayPostpone('a', 0)).toBe(true);
-    expect(window.mayPostpone('a', 90)).toBe(true); // quiet for 90 > 50: new window
-    expect(window.mayPostpone('b', 95)).toBe(true);
-    expect(window.mayPostpone('a', 130)).toBe(true);
-    expect(window.mayPostpone('a', 170)).toBe(true);
-    expect(window.mayPostpone('a', 215)).toBe(false); // 125 ms into a window that may last 100
+    expect(postpones(window, 'a', 0)).toBe(true);
+    expect(postpones(window, 'a', 90)).toBe(true); // quiet for 90 > 50: new window
+    expect(postpones(window, 'b', 95)).toBe(true);
+    expect(postpones(window, 'a', 130)).toBe(true);
+    expect(postpones(window, 'a', 170)).toBe(true);
+    expect(postpones(window, 'a', 215)).toBe(false); // 125 ms into a window that may last 100
+  });
+
+  it('waits longer once a window has seen a burst, and short again after quiet', () => {
+    const window = new CoalescingWindow({
+      delayMs: 50,
+      maxDelayMs: 2000,
+      burstAfterAdds: 3,
+      burstDelayMs: 500,
+    });
+    expect(window.decide('k', 0)).toEqual({ replace: true, delayMs: 50 });
+    expect(window.decide('k', 10)).toEqual({ replace: true, delayMs: 50 });
+    expect(window.decide('k', 20)).toEqual({ replace: true, delayMs: 500 });
+    // 300 ms of quiet is short of the burst's 500: still the same window.
+    expect(window.decide('k', 320)).toEqual({ replace: true, delayMs: 500 });
+    // After more than 500 ms of quiet, a lone event is quick again.
+    expect(window.decide('k', 900)).toEqual({ replace: true, delayMs: 50 });
   });
 });
 

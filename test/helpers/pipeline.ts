@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { parse } from 'yaml';
+import { KongAdminClient } from '../../kong/admin/client.ts';
+import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
+import { BuildStore } from '../../queue/store/build-store.ts';
+import { ProxyRegistry, type ProxyStatus } from '../../queue/store/proxy-registry.ts';
+import type { SimulatedProxy } from '../../scripts/kong-sim/index.ts';
+import { eventually } from './eventually.ts';
+import { redisUrl } from './redis.ts';
+
+/** Reads the controller's desired build from its Redis prefix. */
+export async function desiredHash(prefix: string): Promise<string | undefined> {
+  const redis = new Redis(redisUrl());
+  try {
+    return (await new BuildStore({ redis, prefix }).desired())?.hash;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** What the controller recorded about one proxy. */
+export async function proxyStatus(prefix: string, id: string): Promise<ProxyStatus> {
+  const redis = new Redis(redisUrl());
+  try {
+    return await new ProxyRegistry({ redis, prefix }).status(id);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** An Admin API client holding the controller's client certificate, to read what proxies serve. */
+export async function adminClient(files: {
+  cert: string;
+  key: string;
+  ca: string;
+}): Promise<KongAdminClient> {
+  const credentials = new ReloadingTlsCredentials(
+    { certFile: files.cert, keyFile: files.key, caFile: files.ca },
+    pino({ level: 'silent' }),
+  );
+  await credentials.load();
+  return new KongAdminClient({ credentials });
+}
+
+export type ServedConfig = Record<string, Record<string, unknown>[] | string | boolean>;
+
+/** What a proxy serves, read back through its own `GET /config` (Kong's flat export). */
+export async function servedConfig(
+  client: KongAdminClient,
+  proxy: SimulatedProxy,
+  serverName: string,
+): Promise<ServedConfig> {
+  const response = await client.currentConfig({ adminUrl: proxy.adminUrl, serverName });
+  if (response.status !== 200) throw new Error(`GET /config on ${proxy.id}: HTTP ${response.status}`);
+  return (parse((response.json as { config: string }).config) ?? {}) as ServedConfig;
+}
+
+export function entities(config: ServedConfig, collection: string): Record<string, unknown>[] {
+  const list = config[collection];
+  return Array.isArray(list) ? list : [];
+}
+
+/** Waits until every proxy reports the controller's desired hash (optionally: a hash other than `notHash`). */
+export async function waitForConvergence(
+  prefix: string,
+  proxies: readonly SimulatedProxy[],
+  { timeoutMs = 30_000, notHash }: { timeoutMs?: number; notHash?: string } = {},
+): Promise<string> {
+  return eventually(
+    async () => {
+      const hash = await desiredHash(prefix);
+      if (!hash || hash === notHash) return undefined;
+      return proxies.every((proxy) => proxy.state().configurationHash === hash) ? hash : undefined;
+    },
+    { timeoutMs, intervalMs: 100, description: `${proxies.length} proxies to report the desired hash` },
+  );
+}
