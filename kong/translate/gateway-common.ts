@@ -7,7 +7,6 @@ import {
   kindOf,
   namespaceOf,
   nonEmpty,
-  rec,
   records,
   specOf,
   str,
@@ -183,8 +182,4 @@ export function parseDurationMs(value: string): number | undefined {
   }
   if (matched !== value.length || value === '') return undefined;
   return Math.trunc(total);
-}
-
-export function asRecord(v: unknown): Record<string, unknown> {
-  return rec(v) ?? {};
 }

@@ -1,5 +1,5 @@
 import type { KongUpstreamEntity } from '../declarative.ts';
-import { bool, int, isRecord, type K8sObject, rec, specOf, str } from './k8s-object.ts';
+import { int, isRecord, type K8sObject, rec, specOf, str } from './k8s-object.ts';
 
 const ALGORITHMS: ReadonlySet<string> = new Set([
   'round-robin',
@@ -109,8 +109,4 @@ function snakeCaseDeep(value: unknown, parentKey = ''): unknown {
     out[key] = snakeCaseDeep(v, k);
   }
   return out;
-}
-
-export function isBooleanLike(v: unknown): boolean {
-  return bool(v) !== undefined;
 }

@@ -1,7 +1,7 @@
 import type { KongTargetEntity, KongUpstreamEntity } from '../declarative.ts';
 import { type ServicePort, servicePorts, targetsFor } from './endpoints.ts';
 import type { ErrorCollector } from './errors.ts';
-import { type K8sObject, nameOf, namespaceOf, rec, specOf, str } from './k8s-object.ts';
+import { type K8sObject, nameOf, namespaceOf, specOf, str } from './k8s-object.ts';
 import type { PortDef, ServiceMap } from './model.ts';
 import { facadeOf } from './service-backends.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -83,8 +83,4 @@ export function findPort(svc: K8sObject, want: PortDef): ServicePort | string {
         return `in implicit mode, service must have exactly 1 port, has ${ports.length}`;
       return ports[0]!;
   }
-}
-
-export function metaOf(obj: K8sObject): Record<string, unknown> {
-  return rec(obj.metadata) ?? {};
 }
