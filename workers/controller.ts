@@ -96,6 +96,11 @@ export function createController(settings: Settings, logger: Logger): Controller
               .requestBuild(reason)
               .catch((err: unknown) => logger.warn({ err }, 'could not request a build'));
           },
+          // A new leader cannot know which pushes its predecessor left unfinished: ask every proxy
+          // to converge (an up-to-date proxy answers 304).
+          onSynced: () => {
+            pushEveryProxy(deps).catch((err: unknown) => logger.warn({ err }, 'could not queue pushes'));
+          },
           logger: logger.child({ component: 'watch' }),
         }),
       },
