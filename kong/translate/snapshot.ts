@@ -3,6 +3,7 @@ import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import {
   annotationsOf,
+  groupVersionOf,
   isRecord,
   type K8sObject,
   keyOf,
@@ -16,30 +17,36 @@ import {
 } from './k8s-object.ts';
 import type { TranslateSettings } from './settings.ts';
 
-/** Kinds the translator reads; any other kind is ignored silently (Deployments, ConfigMaps… in a manifest). */
-export const KNOWN_KINDS: ReadonlySet<string> = new Set([
-  'Ingress',
-  'IngressClass',
-  'Service',
-  'EndpointSlice',
-  'Secret',
-  'KongPlugin',
-  'KongClusterPlugin',
-  'KongConsumer',
-  'KongConsumerGroup',
-  'KongUpstreamPolicy',
-  'KongServiceFacade',
-  'KongCustomEntity',
-  'KongVault',
-  'Gateway',
-  'GatewayClass',
-  'HTTPRoute',
-  'GRPCRoute',
-  'TCPRoute',
-  'UDPRoute',
-  'TLSRoute',
-  'ReferenceGrant',
-  'ConfigMap',
+const KONG = 'configuration.konghq.com';
+const GATEWAY = 'gateway.networking.k8s.io';
+
+/**
+ * Kinds the translator reads, with the API groups they may come from: a Knative `serving.knative.dev` Service or
+ * another group's "Ingress" is not ours. Any other kind is ignored silently (Deployments, Namespaces… in a manifest).
+ */
+export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['Ingress', ['networking.k8s.io']],
+  ['IngressClass', ['networking.k8s.io']],
+  ['Service', ['']],
+  ['EndpointSlice', ['discovery.k8s.io']],
+  ['Secret', ['']],
+  ['ConfigMap', ['']],
+  ['KongPlugin', [KONG]],
+  ['KongClusterPlugin', [KONG]],
+  ['KongConsumer', [KONG]],
+  ['KongConsumerGroup', [KONG]],
+  ['KongUpstreamPolicy', [KONG]],
+  ['KongServiceFacade', ['incubator.ingress-controller.konghq.com']],
+  ['KongCustomEntity', [KONG]],
+  ['KongVault', [KONG]],
+  ['Gateway', [GATEWAY]],
+  ['GatewayClass', [GATEWAY]],
+  ['HTTPRoute', [GATEWAY]],
+  ['GRPCRoute', [GATEWAY]],
+  ['TCPRoute', [GATEWAY]],
+  ['UDPRoute', [GATEWAY]],
+  ['TLSRoute', [GATEWAY]],
+  ['ReferenceGrant', [GATEWAY]],
 ]);
 
 /** Kinds KIC once supported that kong-fleet deliberately does not translate. */
@@ -68,7 +75,8 @@ export class Snapshot {
         errors.drop(raw, UNSUPPORTED_KINDS.get(kind)!);
         continue;
       }
-      if (!KNOWN_KINDS.has(kind)) continue;
+      const groups = KNOWN_KINDS.get(kind);
+      if (!groups?.includes(groupVersionOf(raw).group)) continue;
       if (!nonEmpty(nameOf(raw))) {
         errors.drop(raw, 'metadata.name is missing');
         continue;

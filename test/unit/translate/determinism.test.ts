@@ -159,6 +159,13 @@ describe('junk input never throws past the object', () => {
     ]);
   });
 
+  it('kinds from other API groups are not ours (a Knative Service is not a core Service)', () => {
+    const knative = { ...service('svc'), apiVersion: 'serving.knative.dev/v1' };
+    const { config, errors } = translate([ingress('i'), knative]);
+    expect(config.services?.[0]?.tags).toContain('k8s-name:UNKNOWN');
+    expect(errors[0]?.reason).toContain('Service default/svc not found');
+  });
+
   it('an Ingress referencing a Service that appears twice uses the last copy and warns', () => {
     const { errors } = translate([
       ingress('i'),
