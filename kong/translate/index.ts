@@ -21,4 +21,4 @@ export {
 } from './settings.ts';
 export type { TranslateResult } from './translate.ts';
 export { translate } from './translate.ts';
-export { parseYamlObjects, YamlInputError } from './yaml-input.ts';
+export { parseYamlObjects, withDefaultNamespace, YamlInputError } from './yaml-input.ts';

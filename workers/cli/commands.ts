@@ -11,7 +11,8 @@ export const commands: readonly CliCommand[] = [
   {
     name: 'translate',
     summary: 'print the Kong config for the Kubernetes objects in a YAML file (errors on stderr)',
-    usage: 'kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--json] [--no-validate]',
+    usage:
+      'kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--namespace NS] [--json] [--no-validate]',
     load: () => import('./translate.ts'),
   },
 ];

@@ -11,11 +11,12 @@ import {
   parseSettings,
   parseYamlObjects,
   SettingsError,
+  withDefaultNamespace,
   YamlInputError,
 } from '../../kong/translate/index.ts';
 import { ExitCode } from './command.ts';
 
-export const usage = `Usage: kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--json] [--no-validate]
+export const usage = `Usage: kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--namespace NS] [--json] [--no-validate]
 
 Translates the Kubernetes objects in FILE (multi-document YAML, '-' for stdin) into a Kong declarative
 config (format 3.0), as the Kong Ingress Controller would.
@@ -23,18 +24,28 @@ config (format 3.0), as the Kong Ingress Controller would.
 Options:
   -f, --file FILE        objects to translate (required)
   -s, --settings FILE    settings in the KIC golden fixtures' format: feature_flags: { ExpressionRoutes: true, ... }
+  -n, --namespace NS     namespace for namespaced objects that have none (as kubectl apply -n does);
+                         without it such objects stay namespace-less, as in KIC's golden tests
       --json             print the canonical JSON text the controller sends, instead of YAML
       --no-validate      skip local validation and the fallback that drops objects Kong would reject
   -h, --help             show this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values: { file?: string; settings?: string; json?: boolean; 'no-validate'?: boolean; help?: boolean };
+  let values: {
+    file?: string;
+    settings?: string;
+    namespace?: string;
+    json?: boolean;
+    'no-validate'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         file: { type: 'string', short: 'f' },
         settings: { type: 'string', short: 's' },
+        namespace: { type: 'string', short: 'n' },
         json: { type: 'boolean', default: false },
         'no-validate': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -57,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   let settings: ReturnType<typeof parseSettings>;
   try {
     objects = parseYamlObjects(readText(values.file));
+    if (values.namespace) objects = withDefaultNamespace(objects, values.namespace);
     settings = parseSettings(values.settings ? readText(values.settings) : '');
   } catch (err) {
     const known = err instanceof YamlInputError || err instanceof SettingsError || isFsError(err);

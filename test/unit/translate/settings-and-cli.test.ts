@@ -76,6 +76,23 @@ describe('kong-fleet translate', () => {
     expect(JSON.parse(r.stdout).services[0].routes[0].expression).toContain('http.host == "example.com"');
   });
 
+  it('--namespace fills in the namespace of namespaced objects that have none (kubectl apply -n)', () => {
+    const bare = join(dir, 'bare.yaml');
+    writeFileSync(
+      bare,
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n---\n' +
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  ingressClassName: kong\n' +
+        '  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n',
+    );
+    const without = cli(['-f', bare]);
+    expect(without.status).toBe(0);
+    expect(parse(without.stdout).services).toBeUndefined();
+    expect(without.stderr).toContain('Kong would reject service');
+    const withNs = cli(['-f', bare, '-n', 'apps']);
+    expect(parse(withNs.stdout).services[0].name).toBe('apps.web.80');
+    expect(withNs.stderr).toBe('');
+  });
+
   it('exit 2 on unreadable input, invalid YAML, bad settings or bad usage', () => {
     expect(cli(['-f', join(dir, 'missing.yaml')]).status).toBe(2);
     const bad = join(dir, 'bad.yaml');
