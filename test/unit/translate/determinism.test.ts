@@ -51,6 +51,12 @@ describe('determinism', () => {
     expect(other.errors).toEqual(base.errors);
   });
 
+  it('canonical text keeps user keys such as __proto__ as data', () => {
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":1},"a":[{"d":2,"c":null}]}'))).toBe(
+      '{"__proto__":{"x":1},"a":[{"c":null,"d":2}],"b":1}',
+    );
+  });
+
   it('canonical text has sorted keys and hashes with md5', () => {
     const { text, hash } = canonicalConfig({
       _format_version: '3.0',
