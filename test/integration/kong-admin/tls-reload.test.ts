@@ -1,0 +1,104 @@
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KongAdminClient } from '../../../kong/admin/client.ts';
+import { ReloadingTlsCredentials } from '../../../kong/admin/tls-credentials.ts';
+import { type SimulatedProxy, startSimulatedProxy } from '../../../scripts/kong-sim/index.ts';
+import {
+  type CaFiles,
+  createCa,
+  createClientCertificate,
+  createServerCertificate,
+} from '../../../scripts/lib/pki.ts';
+import { eventually } from '../../helpers/eventually.ts';
+
+describe('admin mTLS credentials reloaded from disk', () => {
+  let dir: string;
+  let trusted: CaFiles;
+  let proxy: SimulatedProxy;
+  const serverName = 'pod.kong-admin.kong.svc';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kf-tls-reload-'));
+    trusted = await createCa(join(dir, 'trusted'));
+    const server = await createServerCertificate(trusted, {
+      commonName: 'kong-admin',
+      altNames: [serverName],
+    });
+    proxy = await startSimulatedProxy({
+      tls: {
+        cert: await readFile(server.cert),
+        key: await readFile(server.key),
+        clientCa: await readFile(trusted.cert),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Replaces a file the way a Secret volume update does: write aside, then rename over. */
+  async function swap(from: string, to: string) {
+    await copyFile(from, `${to}.tmp`);
+    await rename(`${to}.tmp`, to);
+  }
+
+  it('uses a rotated client certificate without a restart', async () => {
+    const untrusted = await createCa(join(dir, 'untrusted'), 'other');
+    const wrong = await createClientCertificate(untrusted, { commonName: 'intruder' });
+    const right = await createClientCertificate(trusted, { commonName: 'kong-fleet' });
+    const live = join(dir, 'live');
+    await mkdir(live);
+    const files = {
+      certFile: join(live, 'tls.crt'),
+      keyFile: join(live, 'tls.key'),
+      caFile: join(live, 'ca.crt'),
+    };
+    await swap(wrong.cert, files.certFile);
+    await swap(wrong.key, files.keyFile);
+    await swap(trusted.cert, files.caFile);
+
+    const credentials = new ReloadingTlsCredentials(files, pino({ level: 'silent' }));
+    await credentials.load();
+    const client = new KongAdminClient({ credentials });
+    const watching = new AbortController();
+    const watch = credentials.watch(watching.signal, 100);
+    try {
+      const refused = await client.status({ adminUrl: proxy.adminUrl, serverName });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('The SSL certificate error');
+
+      await swap(right.cert, files.certFile);
+      await swap(right.key, files.keyFile);
+      const accepted = await eventually(async () => {
+        const response = await client.status({ adminUrl: proxy.adminUrl, serverName });
+        return response.status === 200 ? response : undefined;
+      });
+      expect(accepted.json).toMatchObject({ configuration_hash: '00000000000000000000000000000000' });
+      expect(credentials.material.version).toBe(2);
+    } finally {
+      watching.abort();
+      await watch;
+      await client.close();
+    }
+  });
+
+  it('verifies the proxy against the configured server name', async () => {
+    const credentials = new ReloadingTlsCredentials({ caFile: trusted.cert }, pino({ level: 'silent' }));
+    await credentials.load();
+    const client = new KongAdminClient({ credentials });
+    try {
+      await expect(
+        client.status({ adminUrl: proxy.adminUrl, serverName: 'pod.other.kong.svc' }),
+      ).rejects.toMatchObject({
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
