@@ -22,8 +22,22 @@ export interface ServicePort {
   targetPort: string;
 }
 
+// Parsed ports cached by the identity of the raw `spec.ports` list (objects are never edited in place).
+const portCache = new WeakMap<object, ServicePort[]>();
+
 export function servicePorts(svc: K8sObject): ServicePort[] {
-  return records(specOf(svc).ports).flatMap((p) => {
+  const raw = specOf(svc).ports;
+  if (!Array.isArray(raw)) return [];
+  let ports = portCache.get(raw);
+  if (!ports) {
+    ports = parsePorts(raw);
+    portCache.set(raw, ports);
+  }
+  return ports;
+}
+
+function parsePorts(raw: unknown[]): ServicePort[] {
+  return records(raw).flatMap((p) => {
     const port = int(p.port);
     if (port === undefined) return [];
     const target = p.targetPort;
