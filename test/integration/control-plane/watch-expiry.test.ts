@@ -142,5 +142,5 @@ describe('a client-node informer across a forced watch expiry', () => {
     } finally {
       await informer.stop();
     }
-  });
+  }, 90_000); // an apiserver restart and a re-list: slow on a busy 2-core machine
 });
