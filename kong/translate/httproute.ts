@@ -1,24 +1,6 @@
 import type { KongRouteEntity } from '../declarative.ts';
-import { A, commaList } from './annotations.ts';
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
-import {
-  and,
-  CATCH_ALL_HTTP_EXPRESSION,
-  hostMatcher,
-  httpHeader,
-  httpPath,
-  httpQuery,
-  type Matcher,
-  methodMatcher,
-  or,
-  push,
-  RESOURCE_KIND,
-  RESOURCE_KIND_SHIFT,
-  render,
-  shl,
-  sniMatcher,
-} from './expressions.ts';
 import {
   backendRefSpecs,
   gatewayServiceDraft,
@@ -27,26 +9,20 @@ import {
   resolveBackendRefs,
   ruleName,
 } from './gateway-common.ts';
-import { pluginsFromFilters } from './httproute-filters.ts';
-import { KONG_REGEX_PREFIX } from './ingress-paths.ts';
 import {
-  annotationsOf,
-  type K8sObject,
-  nameOf,
-  namespaceOf,
-  rec,
-  records,
-  specOf,
-  str,
-} from './k8s-object.ts';
+  attachFilterPlugins,
+  filtersOf,
+  type IndexedRule,
+  type Match,
+  type Rule,
+  routeTags,
+} from './httproute-common.ts';
+import { assignPriorities, expressionRoutes } from './httproute-expressions.ts';
+import { KONG_REGEX_PREFIX } from './ingress-paths.ts';
+import { type K8sObject, nameOf, namespaceOf, rec, records, specOf, str } from './k8s-object.ts';
 import type { RouteDraft, ServiceDraft, ServiceMap } from './model.ts';
 import { DEFAULT_TIMEOUT } from './model.ts';
-import { routePriorityOrder, type SplitMatch } from './route-priority.ts';
 import type { Snapshot } from './snapshot.ts';
-import { namedRouteRuleTags, tagsForObject } from './tags.ts';
-
-type Rule = Record<string, unknown>;
-type Match = Record<string, unknown>;
 
 /** Translates HTTPRoutes (KIC's non-combined HTTPRoute translation, traditional or expression routes). */
 export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, errors: ErrorCollector): void {
@@ -99,11 +75,6 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
   }
 }
 
-interface IndexedRule {
-  rule: Rule;
-  index: number;
-}
-
 /** Rules of one HTTPRoute with identical backendRefs share a Kong service named after the first of them. */
 function groupRulesByBackends(route: K8sObject): IndexedRule[][] {
   const groups = new Map<string, IndexedRule[]>();
@@ -129,14 +100,6 @@ function applyTimeouts(service: ServiceDraft, rule: Rule): void {
   service.entity.read_timeout = ms;
   service.entity.connect_timeout = ms;
   service.entity.write_timeout = ms;
-}
-
-function filtersOf(rule: Rule): Record<string, unknown>[] {
-  return records(rule.filters);
-}
-
-function routeTags(route: K8sObject, names: readonly string[]): string[] {
-  return tagsForObject(route, namedRouteRuleTags(names));
 }
 
 /** Traditional routes: rules grouped by filters, then matches grouped by method+headers+query into one route. */
@@ -251,170 +214,4 @@ function matchGroupKey(match: Match): string {
   headers.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const query = records(match.queryParams).map((q) => [str(q.name), str(q.type), str(q.value)]);
   return JSON.stringify([str(match.method) ?? null, headers, query]);
-}
-
-function attachFilterPlugins(
-  draft: RouteDraft,
-  filters: readonly Record<string, unknown>[],
-  path: string,
-  tags: readonly string[],
-  expressions: boolean,
-): string | undefined {
-  const result = pluginsFromFilters(filters, path, tags, expressions);
-  if ('error' in result) return result.error;
-  if (result.plugins.length > 0) draft.entity.plugins = [...(draft.entity.plugins ?? []), ...result.plugins];
-  for (const modify of result.modifiers) modify(draft);
-  if (result.extensionPlugins.length > 0) draft.extraPlugins = result.extensionPlugins;
-  return undefined;
-}
-
-// ---------------------------------------------------------------- expression router
-
-/** One hostname × rule × match of an HTTPRoute (KIC's `SplitHTTPRouteMatch`). */
-function splitMatches(route: K8sObject): SplitMatch[] {
-  const hostnames = hostnamesOf(route);
-  const out: SplitMatch[] = [];
-  for (const hostname of hostnames.length > 0 ? hostnames : ['']) {
-    records(specOf(route).rules).forEach((rule, ruleIndex) => {
-      const matches = records(rule.matches);
-      if (matches.length === 0) out.push({ route, hostname, match: {}, ruleIndex, matchIndex: 0 });
-      matches.forEach((match, matchIndex) => {
-        out.push({ route, hostname, match, ruleIndex, matchIndex });
-      });
-    });
-  }
-  return out;
-}
-
-/** KIC's `HTTPRoutePriorityTraits.EncodeToPriority` (without the 12 relative-order bits). */
-function basePriority(split: SplitMatch): number {
-  let p = shl(RESOURCE_KIND.httpRoute, RESOURCE_KIND_SHIFT);
-  if (split.hostname !== '') {
-    if (!split.hostname.startsWith('*')) p += shl(1, 43);
-    p += shl(split.hostname.length, 35);
-  }
-  const path = rec(split.match.path);
-  if (path) {
-    const type = str(path.type);
-    if (type === 'Exact') p += shl(1, 34);
-    if (type === 'RegularExpression') p += shl(1, 33);
-    const length = (str(path.value) ?? '').length;
-    if (length > 0) p += shl(length - 1, 23);
-  }
-  p += shl(records(split.match.headers).length, 17);
-  if (split.match.method !== undefined) p += shl(1, 22);
-  p += shl(records(split.match.queryParams).length, 12);
-  return p;
-}
-
-function assignPriorities(
-  routes: readonly K8sObject[],
-): Map<SplitKey, { split: SplitMatch; priority: number }> {
-  const all = routes.flatMap(splitMatches);
-  const withPriority = routePriorityOrder(all, basePriority, 12);
-  const out = new Map<SplitKey, { split: SplitMatch; priority: number }>();
-  for (const { split, priority } of withPriority) out.set(splitKey(split), { split, priority });
-  return out;
-}
-
-type SplitKey = string;
-function splitKey(s: SplitMatch): SplitKey {
-  return `${namespaceOf(s.route)}/${nameOf(s.route)}/${s.hostname}/${s.ruleIndex}/${s.matchIndex}`;
-}
-
-function expressionRoutes(
-  route: K8sObject,
-  group: IndexedRule[],
-  priorities: Map<SplitKey, { split: SplitMatch; priority: number }>,
-): RouteDraft[] | string {
-  const ruleIndexes = new Set(group.map((g) => g.index));
-  const out: RouteDraft[] = [];
-  const anns = annotationsOf(route);
-  for (const split of splitMatches(route)) {
-    if (!ruleIndexes.has(split.ruleIndex)) continue;
-    const { priority } = priorities.get(splitKey(split))!;
-    const rule = records(specOf(route).rules)[split.ruleIndex]!;
-    const named = ruleName(rule);
-    const tags = routeTags(route, named ? [named] : []);
-    const host = split.hostname === '' ? '_' : split.hostname.replaceAll('*', '_');
-    const entity: KongRouteEntity = {
-      name: `httproute.${namespaceOf(route)}.${nameOf(route)}.${host}.${split.ruleIndex}.${split.matchIndex}`,
-      preserve_host: true,
-      strip_path: false,
-      tags,
-    };
-    const matcher = and();
-    if (split.hostname !== '') push(matcher, hostMatcher([split.hostname]));
-    const snis = commaList(anns, A.snis) ?? [];
-    if (snis.length > 0) push(matcher, sniMatcher(snis));
-    const fromMatch = matcherFromMatch(split.match);
-    if (typeof fromMatch === 'string') return fromMatch;
-    push(matcher, fromMatch);
-    const expression = render(matcher);
-    entity.expression = expression === '' ? CATCH_ALL_HTTP_EXPRESSION : expression;
-    entity.priority = priority;
-    const draft: RouteDraft = { entity, source: route, expression: true };
-    const err = attachFilterPlugins(
-      draft,
-      filtersOf(rule),
-      str(rec(split.match.path)?.value) ?? '',
-      tags,
-      true,
-    );
-    if (err) return err;
-    out.push(draft);
-  }
-  return out;
-}
-
-/** KIC's `generateMatcherFromHTTPRouteMatch`. */
-function matcherFromMatch(match: Match): Matcher | string {
-  const m = and();
-  const path = rec(match.path);
-  if (path) {
-    const value = str(path.value) ?? '';
-    switch (str(path.type) ?? 'PathPrefix') {
-      case 'Exact':
-        push(m, httpPath('==', value));
-        break;
-      case 'PathPrefix':
-        if (value === '' || value === '/') push(m, httpPath('^=', '/'));
-        else {
-          const trimmed = value.replace(/\/$/, '');
-          push(m, or(httpPath('==', trimmed), httpPath('^=', `${trimmed}/`)));
-        }
-        break;
-      case 'RegularExpression':
-        push(m, httpPath('~', value.startsWith('^') ? value : `^${value}`));
-        break;
-      default:
-        return `path match type ${str(path.type)} not supported`;
-    }
-  }
-  const headers = records(match.headers)
-    .map((h) => ({ name: str(h.name) ?? '', type: str(h.type) ?? 'Exact', value: str(h.value) ?? '' }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (headers.length > 0) {
-    push(
-      m,
-      and(
-        ...headers.map((h) => {
-          const key = h.name.toLowerCase().replaceAll('-', '_');
-          return httpHeader(key, h.type === 'RegularExpression' ? '~' : '==', h.value);
-        }),
-      ),
-    );
-  }
-  const queries = records(match.queryParams)
-    .map((q) => ({ name: str(q.name) ?? '', type: str(q.type) ?? 'Exact', value: str(q.value) ?? '' }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (queries.length > 0) {
-    push(
-      m,
-      and(...queries.map((q) => httpQuery(q.name, q.type === 'RegularExpression' ? '~' : '==', q.value))),
-    );
-  }
-  const method = str(match.method);
-  if (method !== undefined) push(m, methodMatcher([method]));
-  return m;
 }

@@ -1,31 +1,15 @@
-import { A, commaList, extractHeaders } from './annotations.ts';
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
-import {
-  and,
-  hostMatcher,
-  httpHeader,
-  httpPath,
-  type Matcher,
-  methodMatcher,
-  or,
-  push,
-  RESOURCE_KIND,
-  RESOURCE_KIND_SHIFT,
-  render,
-  shl,
-  sniMatcher,
-} from './expressions.ts';
+import { httpPath, render } from './expressions.ts';
+import { expressionRoute } from './ingress-expressions.ts';
 import {
   applyRegexPrefix,
   flattenSlashes,
-  type IngressPath,
   type IngressPathType,
-  pathPriorityTraits,
-  pathsMatcher,
   regexPrefixFor,
   traditionalPaths,
 } from './ingress-paths.ts';
+import { ingressRouteBase, type RouteMeta, routeNameFor } from './ingress-route-meta.ts';
 import {
   annotationsOf,
   int,
@@ -63,14 +47,6 @@ export interface TlsClaims {
 
 export function newTlsClaims(): TlsClaims {
   return { hostsBySecret: new Map(), parentsBySecret: new Map(), seenHosts: new Set() };
-}
-
-interface RouteMeta {
-  ingress: K8sObject;
-  host: string;
-  backend: Backend;
-  facade: boolean;
-  paths: IngressPath[];
 }
 
 /** Ingresses of our class, oldest first (KIC sorts by creationTimestamp; ties keep namespace/name order). */
@@ -175,11 +151,6 @@ export function translateIngresses(
   if (defaultIngress) translateDefaultBackend(snapshot, defaultIngress, services, errors);
 }
 
-function routeNameFor(namespace: string, name: string, host: string, backend: Backend): string {
-  if (backend.kind === FACADE_KIND) return `${namespace}.${name}.${host}.${backend.name}.svc.facade`;
-  return `${namespace}.${name}.${backend.name}.${host}.${portDefString(backend.port)}`;
-}
-
 /** Resolves `backend.service` or a KongServiceFacade `backend.resource`; reports and returns undefined otherwise. */
 function ingressBackend(
   snapshot: Snapshot,
@@ -238,17 +209,6 @@ function portFromServiceBackendPort(port: Record<string, unknown> | undefined): 
   return { mode: 'implicit' };
 }
 
-function ingressRouteBase(meta: RouteMeta, name: string) {
-  return {
-    name,
-    strip_path: false,
-    preserve_host: true,
-    request_buffering: true,
-    response_buffering: true,
-    tags: tagsForObject(meta.ingress),
-  };
-}
-
 function traditionalRoute(meta: RouteMeta): RouteDraft {
   const name = routeNameFor(
     namespaceOf(meta.ingress),
@@ -261,71 +221,6 @@ function traditionalRoute(meta: RouteMeta): RouteDraft {
   if (meta.host !== '') entity.hosts = [meta.host];
   entity.paths = meta.paths.flatMap((p) => traditionalPaths(p).map((x) => applyRegexPrefix(x, regexPrefix)));
   return { entity, source: meta.ingress, expression: false };
-}
-
-function expressionRoute(meta: RouteMeta): RouteDraft {
-  const name = routeNameFor(
-    namespaceOf(meta.ingress),
-    nameOf(meta.ingress),
-    meta.host.replaceAll('*', '_'),
-    meta.backend,
-  );
-  const anns = annotationsOf(meta.ingress);
-  const regexPrefix = regexPrefixFor(anns);
-  const matcher = and();
-  const hosts = meta.host !== '' ? [meta.host] : [];
-  const aliases = commaList(anns, A.hostAliases) ?? [];
-  hosts.push(...aliases);
-  if (hosts.length > 0) push(matcher, hostMatcher(hosts));
-  push(matcher, pathsMatcher(meta.paths, regexPrefix));
-  const headers = extractHeaders(anns);
-  if (headers.size > 0) push(matcher, headersMatcher(headers));
-  const methods = commaList(anns, A.methods) ?? [];
-  if (methods.length > 0) push(matcher, methodMatcher(methods));
-  const snis = commaList(anns, A.snis) ?? [];
-  if (snis.length > 0) push(matcher, sniMatcher(snis));
-
-  // KIC's IngressRoutePriorityTraits.EncodeToPriority.
-  const { maxPathLength, hasRegexPath } = pathPriorityTraits(meta.paths, regexPrefix);
-  let matchFields = meta.paths.length > 0 ? 1 : 0;
-  let plainHostOnly = false;
-  if (hosts.length > 0) {
-    matchFields++;
-    plainHostOnly = !hosts.some((h) => h.startsWith('*'));
-  }
-  if (headers.size > 0) matchFields++;
-  if (methods.length > 0) matchFields++;
-  if (snis.length > 0) matchFields++;
-  const priority =
-    Math.min(maxPathLength, 0xffff) +
-    (hasRegexPath ? shl(1, 16) : 0) +
-    (plainHostOnly ? shl(1, 32) : 0) +
-    shl(Math.min(headers.size, 255), 33) +
-    shl(matchFields, 41) +
-    shl(RESOURCE_KIND.ingress, RESOURCE_KIND_SHIFT);
-
-  const entity = { ...ingressRouteBase(meta, name) } as RouteDraft['entity'];
-  entity.expression = render(matcher);
-  entity.priority = priority;
-  return { entity, source: meta.ingress, expression: true };
-}
-
-/** `konghq.com/headers.*` as an expression: values of one header or-ed (`~*` prefix = regex), headers and-ed. */
-export function headersMatcher(headers: Map<string, string[]>): Matcher {
-  const matchers: Matcher[] = [];
-  for (const [rawName, values] of [...headers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (values.length === 0) continue;
-    const name = rawName.toLowerCase().replaceAll('-', '_');
-    if (name === 'host') continue;
-    matchers.push(
-      or(
-        ...values.map((v) =>
-          v.startsWith('~*') ? httpHeader(name, '~', v.slice(2)) : httpHeader(name, '==', v),
-        ),
-      ),
-    );
-  }
-  return and(...matchers);
 }
 
 function translateDefaultBackend(
