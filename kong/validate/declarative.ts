@@ -4,23 +4,23 @@
  * map Kong stores and echoes in its 201 body.
  */
 import { randomUUID } from 'node:crypto';
-import { kongEntityId } from '../uuid.ts';
+import { derivedEntityId } from './derived-ids.ts';
 import type { EntityType, Registry } from './entities/registry.ts';
 import { isPlainObject, isSequence, MSG, type Rec, validateRecord } from './schema.ts';
 
 export interface Node {
   type: EntityType;
-  /** The input item (after shorthand rewrites). */
+  /** The input item, or its rewritten copy when a shorthand applied. Never mutated. */
   raw: Rec;
   processed: Rec;
   /** 0-based position in its array. */
   index: number;
-  parent?: Node;
+  parent: Node | undefined;
   /** The child's field that links to `parent` (`service` for a route nested in a service). */
-  linkField?: string;
+  linkField: string | undefined;
   groups: Group[];
   /** Deterministic id Kong derived (written into its copy of the input). */
-  derivedId?: string;
+  derivedId: string | undefined;
 }
 
 export interface Group {
@@ -30,15 +30,33 @@ export interface Group {
 
 export type ErrTable = Record<string, unknown>;
 
+/** Shared by every node without nested collections; never written (a node gets its own list first). */
+const NO_GROUPS: Group[] = [];
+/** A node's `processed` until its record validated (a failed node is never read). */
+const PENDING: Rec = Object.freeze({});
+
 function setPath(errs: ErrTable, keys: readonly string[], value: unknown): void {
   let node = errs;
   for (let i = 0; i < keys.length - 1; i++) {
     const key = keys[i]!;
     const next = node[key];
     if (isPlainObject(next)) node = next;
-    else node = node[key] = {};
+    else {
+      const created: ErrTable = {};
+      node[key] = created;
+      node = created;
+    }
   }
   node[keys[keys.length - 1]!] = value;
+}
+
+/** The error table under `key`, created on first use. */
+function tableAt(errs: ErrTable, key: string): ErrTable {
+  const existing = errs[key];
+  if (existing !== undefined) return existing as ErrTable;
+  const created: ErrTable = {};
+  errs[key] = created;
+  return created;
 }
 
 /** Phase 1: validates one collection array; returns its error table (1-based keys) or undefined. */
@@ -55,51 +73,61 @@ export function validateCollection(
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (!isPlainObject(item)) {
-      errors ??= {};
+      errors = errors ?? {};
       errors[String(i + 1)] = 'expected a record';
       continue;
     }
-    const raw: Rec = { ...item };
-    let itemErrors: ErrTable | undefined;
-    const shorthandError = type.preprocess?.(raw);
-    const node: Node = { type, raw, processed: {}, index: i, groups: [] };
-    if (parent) {
-      node.parent = parent;
-      node.linkField = linkField!;
+    let raw = item;
+    let shorthandError: string | undefined;
+    if (type.preprocess) {
+      const rewritten = type.preprocess(item);
+      if (rewritten) {
+        raw = rewritten.entity;
+        shorthandError = rewritten.error;
+      }
     }
-    for (const [childName, childLink] of type.children) {
-      const childItems = raw[childName];
-      if (childItems === undefined) continue;
-      delete raw[childName];
-      if (childItems === null) continue;
-      const childType = registry.byName.get(childName)!;
+    let itemErrors: ErrTable | undefined;
+    const node: Node = {
+      type,
+      raw,
+      processed: PENDING,
+      index: i,
+      parent,
+      linkField: parent ? linkField : undefined,
+      groups: NO_GROUPS,
+      derivedId: undefined,
+    };
+    for (const child of type.childList) {
+      const childItems = raw[child.name];
+      if (childItems === undefined || childItems === null) continue;
       if (!isSequence(childItems)) {
-        itemErrors ??= {};
-        itemErrors[childName] = 'expected an array';
+        itemErrors = itemErrors ?? {};
+        itemErrors[child.name] = 'expected an array';
         continue;
       }
-      const childGroup: Group = { type: childType, nodes: [] };
+      const childGroup: Group = { type: child.type, nodes: [] };
+      if (node.groups === NO_GROUPS) node.groups = [];
       node.groups.push(childGroup);
       const childErrors = validateCollection(
         registry,
-        childType,
+        child.type,
         Array.isArray(childItems) ? childItems : [],
         childGroup,
         node,
-        childLink,
+        child.link,
       );
       if (childErrors) {
-        itemErrors ??= {};
-        itemErrors[childName] = childErrors;
+        itemErrors = itemErrors ?? {};
+        itemErrors[child.name] = childErrors;
       }
     }
-    if (raw._comment !== undefined) {
-      if (typeof raw._comment !== 'string') (itemErrors ??= {})._comment = 'expected a string';
-      delete raw._comment;
+    if (raw._comment !== undefined && typeof raw._comment !== 'string') {
+      itemErrors = itemErrors ?? {};
+      itemErrors._comment = 'expected a string';
     }
-    if (raw._ignore !== undefined) {
-      if (!isSequence(raw._ignore)) (itemErrors ??= {})._ignore = 'expected an array';
-      delete raw._ignore;
+    if (raw._ignore !== undefined && !isSequence(raw._ignore)) {
+      itemErrors = itemErrors ?? {};
+      itemErrors._ignore = 'expected an array';
     }
     let omit: string | undefined;
     if (parent) {
@@ -107,17 +135,26 @@ export function validateCollection(
       const link = raw[linkField!];
       // A nested child must not name its parent: a string fails like Kong's first pass (eq = null); an
       // `{id}` object is what Kong's second pass tolerates and is later resolved as an ordinary reference.
-      if (link !== undefined && link !== null) {
-        if (!isPlainObject(link)) (itemErrors ??= {})[linkField!] = MSG.mustBeNull;
-        else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
-          (itemErrors ??= {})[linkField!] = { id: MSG.required };
+      let linkError: unknown;
+      if (link === undefined || link === null) linkError = undefined;
+      else if (!isPlainObject(link)) linkError = MSG.mustBeNull;
+      else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
+        linkError = { id: MSG.required };
+      if (linkError !== undefined) {
+        itemErrors = itemErrors ?? {};
+        itemErrors[linkField!] = linkError;
       }
     }
-    const recordErrors = validateRecord(type.schema, raw, out, false, omit) as ErrTable | undefined;
+    const recordErrors = validateRecord(type.schema, raw, out, false, omit, type.loaderKeys) as
+      | ErrTable
+      | undefined;
     if (recordErrors) itemErrors = itemErrors ? { ...recordErrors, ...itemErrors } : recordErrors;
-    if (shorthandError) (itemErrors ??= {}).url = shorthandError;
+    if (shorthandError) {
+      itemErrors = itemErrors ?? {};
+      itemErrors.url = shorthandError;
+    }
     if (itemErrors) {
-      errors ??= {};
+      errors = errors ?? {};
       errors[String(i + 1)] = itemErrors;
       continue;
     }
@@ -132,23 +169,24 @@ export function validateCollection(
 function idKey(node: Node): string | undefined {
   const type = node.type;
   if (type.primaryKey.length !== 1) return undefined;
-  if (type.cacheKey) {
-    const parts = [type.name, '*'];
-    for (const k of type.cacheKey) {
-      const field = type.schema.byName.get(k);
-      if (field?.auto) return undefined;
-      const value = node.raw[k];
-      if (typeof value === 'string') parts.push(value);
+  if (type.cacheKeyFields) {
+    // Kong joins the collection name, `*` and each cache-key value with `:`; a value that is neither a
+    // string nor absent contributes nothing.
+    let key = `${type.name}:*`;
+    for (const field of type.cacheKeyFields) {
+      if (field.auto) return undefined;
+      const value = node.raw[field.name];
+      if (typeof value === 'string') key += `:${value}`;
       else if (value === undefined) {
-        if (k === node.linkField) {
+        if (field.name === node.linkField) {
           const parentId = node.parent?.processed.id;
           if (typeof parentId !== 'string') return undefined;
-          parts.push(parentId);
-        } else if (field?.required) return undefined;
-        else parts.push('');
+          key += `:${parentId}`;
+        } else if (field.required) return undefined;
+        else key += ':';
       }
     }
-    return parts.join(':');
+    return key;
   }
   if (type.endpointKey) {
     const value = node.raw[type.endpointKey];
@@ -165,20 +203,19 @@ export interface ProcessOptions {
 /** Phase 2: ids (given, derived or random), timestamps, parent links. Pre-order: parents first. */
 export function assignIds(groups: readonly Group[], options: ProcessOptions): void {
   for (const group of groups) {
+    const type = group.type;
     for (const node of group.nodes) {
       const p = node.processed;
-      if (node.type.primaryKey[0] === 'id' && node.type.primaryKey.length === 1) {
-        if (typeof p.id !== 'string') {
-          const key = idKey(node);
-          if (key !== undefined) {
-            node.derivedId = kongEntityId(node.type.name, key);
-            p.id = node.derivedId;
-          } else p.id = options.randomUuid();
-        }
+      if (type.idIsPrimaryKey && typeof p.id !== 'string') {
+        const key = idKey(node);
+        if (key !== undefined) {
+          node.derivedId = derivedEntityId(type.name, key);
+          p.id = node.derivedId;
+        } else p.id = options.randomUuid();
       }
-      if (p.created_at === null && node.type.schema.byName.has('created_at')) p.created_at = options.now;
-      if (p.updated_at === null && node.type.schema.byName.has('updated_at')) p.updated_at = options.now;
-      assignIds(node.groups, options);
+      if (type.hasCreatedAt && p.created_at === null) p.created_at = options.now;
+      if (type.hasUpdatedAt && p.updated_at === null) p.updated_at = options.now;
+      if (node.groups.length > 0) assignIds(node.groups, options);
     }
   }
 }
@@ -211,68 +248,92 @@ export interface Index {
 
 /** Phase 3: `populate_references` + `validate_references` (endpoint-key/primary-key uniqueness, references). */
 export function resolveReferences(groups: readonly Group[]): { index: Index; errors?: ErrTable } {
-  const index: Index = { byId: new Map(), byKey: new Map(), order: [] };
-  const expected: Expected[] = [];
-  const errs: ErrTable = {};
-  let failed = false;
-
-  const walk = (levelGroups: readonly Group[], parent?: Node, parentIdx?: number) => {
-    for (const group of levelGroups) {
-      const type = group.type;
-      let ids = index.byId.get(type.name);
-      if (!ids) index.byId.set(type.name, (ids = new Map()));
-      let keys = index.byKey.get(type.name);
-      if (!keys) index.byKey.set(type.name, (keys = new Map()));
-      for (const node of group.nodes) {
-        walk(node.groups, node, node.index);
-        const i = String(node.index + 1);
-        const itemId = pkString(node);
-        const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
-        let duplicate = false;
-        if (typeof key === 'string') {
-          if (keys.has(key)) {
-            setPath(errs, [type.name, i], uniquenessMessage(type.name, type.endpointKey!, key));
-            duplicate = failed = true;
-          } else keys.set(key, node);
-        }
-        if (!duplicate && ids.has(itemId)) {
-          const message = uniquenessMessage(type.name, 'primary key', itemId);
-          if (parent && parentIdx !== undefined)
-            setPath(errs, [parent.type.name, String(parentIdx + 1), type.name, i], message);
-          else setPath(errs, [type.name, i], message);
-          failed = true;
-        } else if (!duplicate) {
-          ids.set(itemId, node);
-          index.order.push(node);
-        }
-        for (const [field, reference] of type.foreign) {
-          const value = node.processed[field];
-          if (value === null || value === undefined) continue;
-          expected.push({
-            type: type.name,
-            field,
-            value,
-            reference,
-            at: typeof key === 'string' ? key : itemId,
-          });
-        }
-        if (parent && node.linkField) node.processed[node.linkField] = { id: parent.processed.id };
-      }
-    }
+  const state: ReferenceWalk = {
+    index: { byId: new Map(), byKey: new Map(), order: [] },
+    expected: [],
+    errs: {},
+    failed: false,
   };
-  walk(groups);
-
+  walkReferences(state, groups, undefined);
+  const { index, expected, errs } = state;
+  let failed = state.failed;
   for (const ref of expected) {
     const lookup = isPlainObject(ref.value) ? (ref.value.id as string) : (ref.value as string);
     if (findEntity(index, ref.reference, lookup)) continue;
     const shown = typeof ref.value === 'string' ? ref.value : JSON.stringify(ref.value);
-    const list = ((errs[ref.type] ??= {}) as ErrTable)[ref.at] as string[] | undefined;
+    const table = tableAt(errs, ref.type);
+    const list = table[ref.at] as string[] | undefined;
     const message = `invalid reference '${ref.field}: ${shown}' (no such entry in '${ref.reference}')`;
     if (list) list.push(message);
-    else (errs[ref.type] as ErrTable)[ref.at] = [message];
+    else table[ref.at] = [message];
     failed = true;
   }
   return failed ? { index, errors: errs } : { index };
+}
+
+interface ReferenceWalk {
+  index: Index;
+  expected: Expected[];
+  errs: ErrTable;
+  failed: boolean;
+}
+
+function mapFor(maps: Map<string, Map<string, Node>>, name: string): Map<string, Node> {
+  let map = maps.get(name);
+  if (!map) {
+    map = new Map();
+    maps.set(name, map);
+  }
+  return map;
+}
+
+/** Children first (Kong's `by_id` order), then the entity: keys, ids and the references to check later. */
+function walkReferences(state: ReferenceWalk, groups: readonly Group[], parent: Node | undefined): void {
+  const { index, errs } = state;
+  for (const group of groups) {
+    const type = group.type;
+    const ids = mapFor(index.byId, type.name);
+    const keys = mapFor(index.byKey, type.name);
+    for (const node of group.nodes) {
+      if (node.groups.length > 0) walkReferences(state, node.groups, node);
+      const itemId = pkString(node);
+      const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
+      let duplicate = false;
+      if (typeof key === 'string') {
+        if (keys.has(key)) {
+          setPath(
+            errs,
+            [type.name, String(node.index + 1)],
+            uniquenessMessage(type.name, type.endpointKey!, key),
+          );
+          duplicate = true;
+          state.failed = true;
+        } else keys.set(key, node);
+      }
+      if (!duplicate && ids.has(itemId)) {
+        const message = uniquenessMessage(type.name, 'primary key', itemId);
+        const i = String(node.index + 1);
+        if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
+        else setPath(errs, [type.name, i], message);
+        state.failed = true;
+      } else if (!duplicate) {
+        ids.set(itemId, node);
+        index.order.push(node);
+      }
+      for (const { field, reference } of type.foreignList) {
+        const value = node.processed[field];
+        if (value === null || value === undefined) continue;
+        state.expected.push({
+          type: type.name,
+          field,
+          value,
+          reference,
+          at: typeof key === 'string' ? key : itemId,
+        });
+      }
+      if (parent && node.linkField) node.processed[node.linkField] = { id: parent.processed.id };
+    }
+  }
 }
 
 export function findEntity(index: Index, collection: string, key: string): Node | undefined {

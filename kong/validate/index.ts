@@ -11,23 +11,22 @@ import {
   assignIds,
   type ErrTable,
   type Group,
-  type Index,
-  resolveForeign,
   resolveReferences,
   validateCollection,
 } from './declarative.ts';
 import { type Registry, registryFor } from './entities/registry.ts';
 import { normalizePath } from './entities/route-paths.ts';
 import { luaPretty, toKongJson } from './error-format.ts';
+import { finalPass } from './final-pass.ts';
 import { flattenErrors } from './flatten-errors.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 import type {
   DeclarativeMeta,
   ErrorTree,
-  FlattenedEntities,
   KongConfigError,
   ValidationOptions,
   ValidationResult,
+  ValidationVerdict,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -35,6 +34,13 @@ export type * from './types.ts';
 export interface ValidateOptions extends ValidationOptions {
   /** Add `flattened_errors` (and drain `fields`) as Kong does for `flatten_errors=1`. @defaultValue true */
   flattenErrors?: boolean;
+  /**
+   * `entities`: on success, the flat entities Kong would store (its 201 body). `errors-only`: the same
+   * verdict and errors, without building that body (for callers that only need to know whether Kong
+   * would accept the config, like the controller's local validation).
+   * @defaultValue 'entities'
+   */
+  output?: 'entities' | 'errors-only';
 }
 
 const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'];
@@ -47,9 +53,22 @@ export function kongMinor(version: string | undefined): number {
 
 /**
  * Validates a parsed declarative configuration exactly as a Kong node would on `POST /config`.
- * On success returns the entities Kong would store (its 201 body); on failure, the 400 body.
+ * On success returns the entities Kong would store (its 201 body; not with `output: 'errors-only'`); on
+ * failure, the 400 body. The input is never modified.
  */
-export function validateDeclarativeConfig(config: unknown, options: ValidateOptions = {}): ValidationResult {
+export function validateDeclarativeConfig(
+  config: unknown,
+  options: ValidateOptions & { output: 'errors-only' },
+): ValidationVerdict;
+export function validateDeclarativeConfig(
+  config: unknown,
+  options?: ValidateOptions & { output?: 'entities' },
+): ValidationResult;
+export function validateDeclarativeConfig(config: unknown, options?: ValidateOptions): ValidationVerdict;
+export function validateDeclarativeConfig(
+  config: unknown,
+  options: ValidateOptions = {},
+): ValidationResult | ValidationVerdict {
   const registry = registryFor(
     kongMinor(options.kongVersion),
     options.routerFlavor ?? 'traditional_compatible',
@@ -115,52 +134,10 @@ export function validateDeclarativeConfig(config: unknown, options: ValidateOpti
   const { index, errors: referenceErrors } = resolveReferences(roots);
   if (referenceErrors) return fail(referenceErrors, withDerivedIds(config, roots), flatten, registry);
 
-  const { entities, count, errors: uniqueErrors } = buildEntities(registry, index);
+  const emit = options.output !== 'errors-only';
+  const { entities, count, errors: uniqueErrors } = finalPass(index, emit);
   if (uniqueErrors) return fail(uniqueErrors, withDerivedIds(config, roots), flatten, registry);
-  return { ok: true, entities, meta, entityCount: count };
-}
-
-/** Final pass: flat entities keyed by id, foreign keys as `{id}`, and the other `unique` fields checked. */
-function buildEntities(
-  registry: Registry,
-  index: Index,
-): { entities: FlattenedEntities; count: number; errors?: ErrTable } {
-  const entities: FlattenedEntities = {};
-  let errs: ErrTable | undefined;
-  const uniques = new Set<string>();
-  for (const node of index.order) {
-    const type = node.type;
-    const flat: Rec = {};
-    for (const [name, field] of type.schema.fields) {
-      let value = node.processed[name];
-      if (field.type === 'foreign') value = resolveForeign(index, field.reference!, value);
-      flat[name] = value === undefined ? null : value;
-      if (field.unique && value !== null && value !== undefined) {
-        const uniqueKey = `${type.name}\u0000${name}\u0000${isPlainObject(value) ? String(value.id) : String(value)}`;
-        if (uniques.has(uniqueKey)) {
-          // Kong resets the collection's error table on every hit (`errs[entity] = errors[entity] or {}`
-          // reads an unrelated table), so only the last violation of a collection is reported.
-          const key = (type.endpointKey && (flat[type.endpointKey] as string)) || String(flat.id);
-          errs ??= {};
-          errs[type.name] = {
-            [key]: `uniqueness violation: '${type.name}' entity with ${name} set to '${String(value)}' already declared`,
-          };
-        }
-        uniques.add(uniqueKey);
-      }
-    }
-    const collection = (entities[type.name] ??= {});
-    const id =
-      type.primaryKey.length === 1 ? String(flat.id) : type.primaryKey.map((k) => pkPart(flat[k])).join(':');
-    collection[id] = flat;
-  }
-  let count = 0;
-  for (const name in entities) count += Object.keys(entities[name]!).length;
-  return errs ? { entities, count, errors: errs } : { entities, count };
-}
-
-function pkPart(value: unknown): string {
-  return isPlainObject(value) ? String(value.id) : String(value);
+  return entities ? { ok: true, entities, meta, entityCount: count } : { ok: true, meta, entityCount: count };
 }
 
 function fail(
@@ -168,7 +145,7 @@ function fail(
   input: Rec | undefined,
   flatten: boolean,
   registry: Registry,
-): ValidationResult {
+): { ok: false; error: KongConfigError } {
   let flattened: KongConfigError['flattened_errors'];
   if (flatten && input) {
     flattened = flattenErrors(structuredClone(input), errors, registry);

@@ -1,9 +1,12 @@
 /**
  * A small, precompiled re-implementation of Kong's schema engine (`kong/db/schema/init.lua`): field types,
  * validators, defaults and entity checks, with Kong's message catalogue. Schemas are plain data built once
- * at module load; validating an entity walks them without allocating closures, so a config of tens of
- * thousands of entities stays linear.
+ * at module load; validating an entity walks them by index without allocating closures, and each record is
+ * created from its schema's fixed-shape factory, so a config of tens of thousands of entities stays linear
+ * and cheap for the garbage collector.
  */
+
+import { literalFactory, recordConstructor } from './shape.ts';
 
 export type FieldType =
   | 'string'
@@ -74,8 +77,15 @@ export interface RecordSchema {
   byName: ReadonlyMap<string, Field>;
   checks: readonly EntityCheck[];
   /** Field whose (first) value selects a subschema (`protocols` for routes, `name` for plugins). */
-  subschemaKey?: string;
-  subschemas?: ReadonlyMap<string, RecordSchema>;
+  subschemaKey?: string | undefined;
+  subschemas?: ReadonlyMap<string, RecordSchema> | undefined;
+  /** The field names, in order (parallel to `defs`): the validation loop walks them by index. */
+  names: readonly string[];
+  defs: readonly Field[];
+  /** Field name → position in `names`. */
+  positions: ReadonlyMap<string, number>;
+  /** A record with the fields in schema order from values by position; all share one hidden class. */
+  make: (values: readonly unknown[]) => Rec;
 }
 
 /** Builds a record schema; `subschemas` are complete schemas (base fields already overridden). */
@@ -84,7 +94,22 @@ export function record(
   checks: readonly EntityCheck[] = [],
   extra: { subschemaKey?: string; subschemas?: ReadonlyMap<string, RecordSchema> } = {},
 ): RecordSchema {
-  return { fields, byName: new Map(fields), checks, ...extra };
+  const names = fields.map(([name]) => name);
+  for (const name of names) {
+    // Input values are read by enumerating the input's keys, which never yields inherited members.
+    if (name in Object.prototype) throw new Error(`field name '${name}' shadows an Object.prototype member`);
+  }
+  return {
+    fields,
+    byName: new Map(fields),
+    checks,
+    subschemaKey: extra.subschemaKey,
+    subschemas: extra.subschemas,
+    names,
+    defs: fields.map(([, field]) => field),
+    positions: new Map(names.map((name, i) => [name, i])),
+    make: recordConstructor(names),
+  };
 }
 
 /** A subschema: the base fields with some replaced or added, and extra entity checks. */
@@ -159,14 +184,22 @@ export type FieldErrors = Record<string, unknown>;
 export function validateField(field: Field, value: unknown, out: { value: unknown }): unknown {
   if (value === undefined || value === null) {
     if (field.default !== undefined) {
-      out.value = cloneDefault(field.default);
+      out.value = copyOfDefault(field);
       return undefined;
     }
     if (field.type === 'record' && field.record && !field.nullable) {
-      // Kong fills absent records with their own defaults (process_auto_fields).
+      // Kong fills absent records with their own defaults (process_auto_fields). The result depends on the
+      // schema alone, so once it validated, later absent records get a copy of it.
+      const copy = absentRecords.get(field);
+      if (copy) {
+        out.value = copy();
+        return undefined;
+      }
       const nested: { value: unknown } = { value: null };
       const err = validateRecord(field.record, {}, nested, true);
       if (err) return field.required ? err : undefined;
+      const factory = literalFactory(nested.value);
+      if (factory) absentRecords.set(field, factory);
       out.value = nested.value;
       return undefined;
     }
@@ -258,23 +291,24 @@ function validateSequence(field: Field, items: unknown[], out: { value: unknown 
   const elements = field.elements;
   let errors: Record<string, unknown> | undefined;
   const processed: unknown[] = new Array(items.length);
-  const slot = { value: undefined as unknown };
+  // `out` doubles as the element slot: the caller reads it only after this function returns.
   for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     if (!elements) {
-      processed[i] = items[i];
+      processed[i] = item;
       continue;
     }
-    slot.value = items[i];
+    out.value = item;
     const err =
-      items[i] === null || items[i] === undefined
+      item === null || item === undefined
         ? elements.type === 'record'
           ? TYPE_MESSAGES.record
           : TYPE_MESSAGES[elements.type] || MSG.required
-        : validateField(elements, items[i], slot);
+        : validateField(elements, item, out);
     if (err !== undefined) {
-      errors ??= {};
+      if (errors === undefined) errors = {};
       errors[String(i + 1)] = err;
-    } else processed[i] = slot.value;
+    } else processed[i] = out.value;
   }
   if (errors) return errors;
   let result = processed;
@@ -291,8 +325,26 @@ function validateSequence(field: Field, items: unknown[], out: { value: unknown 
   return undefined;
 }
 
+/**
+ * A set's elements without repeats, first occurrences kept: objects are equal when their JSON is, other values
+ * when type and string form are. Returns `items` itself when nothing repeats (the common case).
+ */
 function dedupe(items: unknown[]): unknown[] {
   if (items.length < 2) return items;
+  if (items.length > 16) return dedupeByKey(items);
+  for (let i = 1; i < items.length; i++) {
+    for (let j = 0; j < i; j++) if (sameSetElement(items[i], items[j])) return dedupeByKey(items);
+  }
+  return items;
+}
+
+function sameSetElement(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b) return false;
+  return typeof a === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b);
+}
+
+function dedupeByKey(items: unknown[]): unknown[] {
   const seen = new Set<string>();
   const result: unknown[] = [];
   for (const item of items) {
@@ -329,7 +381,7 @@ function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown
     if (field.keys) {
       const keyErr = validateField(field.keys, key, slot);
       if (keyErr !== undefined) {
-        errors ??= {};
+        if (errors === undefined) errors = {};
         errors[key] = keyErr;
         continue;
       }
@@ -337,7 +389,7 @@ function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown
     if (field.values) {
       const valueErr = validateField(field.values, value[key], slot);
       if (valueErr !== undefined) {
-        errors ??= {};
+        if (errors === undefined) errors = {};
         errors[key] = valueErr;
         continue;
       }
@@ -377,8 +429,10 @@ function selectSchema(schema: RecordSchema, input: Rec): RecordSchema {
 
 /**
  * Validates a record: unknown fields, every schema field, then the entity checks whose fields are valid.
- * Returns the error tree or undefined; `out.value` receives the processed record (every field present).
- * `defaultsOnly` processes an absent record (no unknown-field pass).
+ * Returns the error tree or undefined; `out.value` receives the processed record (every field of the active
+ * schema present, in schema order; `omit` stays undefined). `defaultsOnly` processes an absent record (no
+ * unknown-field pass). Keys in `skip` with a defined value are not reported as unknown (nested child
+ * collections and `_comment`/`_ignore`, which the caller handles).
  */
 export function validateRecord(
   schema: RecordSchema,
@@ -386,39 +440,49 @@ export function validateRecord(
   out: { value: unknown },
   defaultsOnly = false,
   omit?: string,
+  skip?: ReadonlySet<string>,
 ): unknown {
   const active = selectSchema(schema, input);
+  const names = active.names;
+  const defs = active.defs;
+  const positions = active.positions;
+  // One pass over the input's own keys collects the field values by position and finds the unknown keys;
+  // enumerating keys is much cheaper than looking every schema field up by name.
+  const values: unknown[] = new Array(names.length);
   let errors: FieldErrors | undefined;
-  if (!defaultsOnly) {
-    for (const key in input) {
-      if (!active.byName.has(key) && key !== omit) {
-        errors ??= {};
-        errors[key] = MSG.unknown;
-      }
+  for (const key in input) {
+    const at = positions.get(key);
+    if (at !== undefined) values[at] = input[key];
+    else if (!defaultsOnly && key !== omit && !(skip?.has(key) && input[key] !== undefined)) {
+      if (errors === undefined) errors = {};
+      errors[key] = MSG.unknown;
     }
   }
-  const processed: Rec = {};
-  const slot = { value: undefined as unknown };
-  for (const [name, field] of active.fields) {
-    if (name === omit) continue;
-    slot.value = null;
-    const err = validateField(field, input[name], slot);
+  // `out` doubles as the field slot: the caller reads it only after this function returns.
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name === omit) {
+      values[i] = undefined;
+      continue;
+    }
+    out.value = null;
+    const err = validateField(defs[i]!, values[i], out);
     if (err !== undefined) {
-      errors ??= {};
+      if (errors === undefined) errors = {};
       errors[name] = err;
-    } else processed[name] = slot.value;
+      values[i] = undefined;
+    } else values[i] = out.value;
   }
-  for (const check of active.checks) {
-    if (errors && check.fields.some((f) => errors![f] !== undefined)) continue;
-    if (
-      !check.runWithMissing &&
-      check.fields.length > 0 &&
-      check.fields.some((f) => processed[f] === undefined)
-    )
+  const processed = active.make(values);
+  const checks = active.checks;
+  for (let c = 0; c < checks.length; c++) {
+    const check = checks[c]!;
+    if (errors !== undefined && anyKeyDefined(errors, check.fields)) continue;
+    if (!check.runWithMissing && check.fields.length > 0 && anyValueUndefined(processed, check.fields))
       continue;
     const failure = check.run(processed);
     if (failure === undefined) continue;
-    errors ??= {};
+    if (errors === undefined) errors = {};
     if (typeof failure === 'string') pushEntityError(errors, failure);
     else {
       if (failure.entity) pushEntityError(errors, failure.entity);
@@ -430,14 +494,40 @@ export function validateRecord(
   return undefined;
 }
 
+function anyKeyDefined(table: Rec, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (table[names[i]!] !== undefined) return true;
+  return false;
+}
+
+function anyValueUndefined(table: Rec, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (table[names[i]!] === undefined) return true;
+  return false;
+}
+
+/** How many of `names` are set (non-empty) in `entity`. */
+export function countSet(entity: Rec, names: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < names.length; i++) if (isSet(entity[names[i]!])) count++;
+  return count;
+}
+
+/** Whether any of `names` is set (non-empty) in `entity`. */
+export function anySet(entity: Rec, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (isSet(entity[names[i]!])) return true;
+  return false;
+}
+
 /** Puts a message at a dotted path (`config.claims_to_verify`) unless something is already there. */
 function setNestedError(errors: FieldErrors, path: string, message: string): void {
   const parts = path.split('.');
   let node = errors;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = node[parts[i]!];
-    if (next === undefined) node = node[parts[i]!] = {} as FieldErrors;
-    else if (isPlainObject(next)) node = next;
+    if (next === undefined) {
+      const created: FieldErrors = {};
+      node[parts[i]!] = created;
+      node = created;
+    } else if (isPlainObject(next)) node = next;
     else return;
   }
   const leaf = parts[parts.length - 1]!;
@@ -450,7 +540,24 @@ export function pushEntityError(errors: FieldErrors, message: string): void {
   errors['@entity'] = list;
 }
 
-/** Defaults are small JSON values; a hand-rolled copy avoids structuredClone's cost on hot paths. */
+/** Absent record field → a factory of copies of its processed defaults. */
+const absentRecords = new WeakMap<Field, () => unknown>();
+/** Field with an object or array default → a factory of copies of it. */
+const defaultCopies = new WeakMap<Field, () => unknown>();
+
+/** A fresh copy of the field's default: entities never share a default array or record. */
+function copyOfDefault(field: Field): unknown {
+  const value = field.default;
+  if (value === null || typeof value !== 'object') return value;
+  let copy = defaultCopies.get(field);
+  if (!copy) {
+    copy = literalFactory(value) ?? (() => cloneDefault(value));
+    defaultCopies.set(field, copy);
+  }
+  return copy();
+}
+
+/** Defaults are small JSON values; a hand-rolled copy avoids structuredClone's cost. */
 function cloneDefault(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(cloneDefault);
@@ -471,7 +578,7 @@ export function atLeastOneOf(names: readonly string[]): EntityCheck {
   return {
     fields: names,
     runWithMissing: true,
-    run: (e) => (names.some((n) => isSet(e[n])) ? undefined : message),
+    run: (e) => (anySet(e, names) ? undefined : message),
   };
 }
 
@@ -480,7 +587,7 @@ export function onlyOneOf(names: readonly string[]): EntityCheck {
   return {
     fields: names,
     runWithMissing: true,
-    run: (e) => (names.filter((n) => isSet(e[n])).length > 1 ? message : undefined),
+    run: (e) => (countSet(e, names) > 1 ? message : undefined),
   };
 }
 
@@ -489,7 +596,7 @@ export function exactlyOneOf(names: readonly string[]): EntityCheck {
   return {
     fields: names,
     runWithMissing: true,
-    run: (e) => (names.filter((n) => isSet(e[n])).length === 1 ? undefined : message),
+    run: (e) => (countSet(e, names) === 1 ? undefined : message),
   };
 }
 
@@ -499,7 +606,7 @@ export function mutuallyRequired(names: readonly string[]): EntityCheck {
     fields: names,
     runWithMissing: true,
     run: (e) => {
-      const count = names.filter((n) => isSet(e[n])).length;
+      const count = countSet(e, names);
       return count === 0 || count === names.length ? undefined : message;
     },
   };
@@ -511,8 +618,17 @@ export function distinct(names: readonly string[]): EntityCheck {
     fields: names,
     runWithMissing: true,
     run: (e) => {
-      const values = names.map((n) => e[n]).filter((v) => v !== null && v !== undefined);
-      return new Set(values.map((v) => JSON.stringify(v))).size === values.length ? undefined : message;
+      // Values equal when their JSON is (Kong compares the decoded values).
+      for (let i = 1; i < names.length; i++) {
+        const a = e[names[i]!];
+        if (a === null || a === undefined) continue;
+        for (let j = 0; j < i; j++) {
+          const b = e[names[j]!];
+          if (b !== null && b !== undefined && (a === b || JSON.stringify(a) === JSON.stringify(b)))
+            return message;
+        }
+      }
+      return undefined;
     },
   };
 }
@@ -540,8 +656,8 @@ export function conditional(
   };
 }
 
-/** Validator helpers for `conditional`. */
-export const then = {
+/** Validator helpers for `conditional` (Kong's `then_match`). */
+export const thenMatch = {
   isNull: (v: unknown) => (v === null || v === undefined ? undefined : MSG.mustBeNull),
   required: (v: unknown) => (v === null || v === undefined ? MSG.required : undefined),
   lenZero: (v: unknown) => (Array.isArray(v) && v.length > 0 ? 'length must be 0' : undefined),

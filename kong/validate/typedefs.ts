@@ -64,16 +64,36 @@ export function isIp(value: string): boolean {
   return isIpv4(value) || isIpv6(value);
 }
 
-const LABEL_RE = /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$|^[A-Za-z0-9_]$/;
-
-/** A hostname made of `[A-Za-z0-9-._]` labels, none empty (except a trailing dot) nor ending in `-`. */
+/** A hostname made of `[A-Za-z0-9-._]` labels, none empty (except a trailing dot) nor starting or ending in `-`. */
 export function isHostname(value: string, allowWildcard = false): boolean {
   if (value.length === 0 || value.length > 253) return false;
-  const labels = (value.endsWith('.') ? value.slice(0, -1) : value).split('.');
-  return labels.every((label, i) => {
-    if (allowWildcard && label === '*' && (i === 0 || i === labels.length - 1)) return true;
-    return LABEL_RE.test(label);
-  });
+  const end = value.endsWith('.') ? value.length - 1 : value.length;
+  let start = 0;
+  for (;;) {
+    let dot = value.indexOf('.', start);
+    if (dot < 0 || dot > end) dot = end;
+    const wildcard =
+      allowWildcard && (start === 0 || dot === end) && dot - start === 1 && value[start] === '*';
+    if (!wildcard && !isLabel(value, start, dot)) return false;
+    if (dot >= end) return true;
+    start = dot + 1;
+  }
+}
+
+/** `value[start, end)` matches `^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$`. */
+function isLabel(value: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x5f ||
+      c === 0x2d;
+    if (!ok) return false;
+  }
+  return value.charCodeAt(start) !== 0x2d && value.charCodeAt(end - 1) !== 0x2d;
 }
 
 interface HostPort {

@@ -76,3 +76,8 @@ export type DeclarativeMeta = Record<string, unknown>;
 export type ValidationResult =
   | { ok: true; entities: FlattenedEntities; meta: DeclarativeMeta; entityCount: number }
   | { ok: false; error: KongConfigError };
+
+/** The result without the 201 body (`output: 'errors-only'`); every `ValidationResult` is one too. */
+export type ValidationVerdict =
+  | { ok: true; entities?: FlattenedEntities; meta: DeclarativeMeta; entityCount: number }
+  | { ok: false; error: KongConfigError };

@@ -20,22 +20,64 @@ import { routesSchema } from './routes.ts';
 import { expandServiceUrl, services } from './services.ts';
 import { rewriteUpstreamAlgorithm, targets, upstreams } from './upstreams.ts';
 
+/** The result of a shorthand rewrite: a rewritten copy of the input entity, and the rewrite's own error. */
+export interface Shorthand {
+  entity: Rec;
+  error?: string | undefined;
+}
+
+/** A collection that can be nested in an entity, and the child's field that links back to the parent. */
+export interface ChildCollection {
+  name: string;
+  link: string;
+  type: EntityType;
+}
+
+/** A `unique` field, with its position among the schema's fields (Kong's final pass checks these). */
+export interface UniqueField {
+  name: string;
+  index: number;
+  /** The referenced collection when the field is a foreign key. */
+  reference: string | undefined;
+}
+
 export interface EntityType {
   /** Collection name (`services`). */
   name: string;
   schema: RecordSchema;
   primaryKey: readonly string[];
+  /** The primary key is the single field `id` (every type but the EE consumer-group membership). */
+  idIsPrimaryKey: boolean;
   endpointKey?: string;
   endpointKeyUnique: boolean;
   cacheKey?: readonly string[];
+  /** `cacheKey` with what a derived id needs from each field's definition. */
+  cacheKeyFields?: readonly { name: string; auto: boolean; required: boolean }[];
   /** Foreign field → referenced collection. */
   foreign: ReadonlyMap<string, string>;
+  /** `foreign` as a list, for the per-entity loops. */
+  foreignList: readonly { field: string; reference: string }[];
   /** Nestable child collection → the child's field that links back to this entity. */
   children: Map<string, string>;
+  /** `children` as a list with the child types. */
+  childList: readonly ChildCollection[];
+  /** Input keys that are not fields but are handled by the loader: nested collections, `_comment`, `_ignore`. */
+  loaderKeys: ReadonlySet<string>;
   /** Fields with `unique = true` (checked in Kong's final pass). */
   uniqueFields: readonly string[];
-  /** Rewrites applied to a copy of the raw entity before validation (Kong's shorthand fields). */
-  preprocess?: (entity: Rec) => string | undefined;
+  uniqueList: readonly UniqueField[];
+  hasCreatedAt: boolean;
+  hasUpdatedAt: boolean;
+  /**
+   * Every subschema has exactly the base schema's fields in the same order, so a validated record already has
+   * the key order of Kong's output and can be emitted as it is.
+   */
+  emitInPlace: boolean;
+  /**
+   * Kong's shorthand fields: returns a rewritten copy of the input entity (never mutating it), or undefined
+   * when the entity has nothing to rewrite.
+   */
+  preprocess?: (entity: Rec) => Shorthand | undefined;
 }
 
 export interface Registry {
@@ -49,35 +91,76 @@ interface Spec {
   endpointKey?: string;
   cacheKey?: string[];
   primaryKey?: string[];
-  preprocess?: (entity: Rec) => string | undefined;
+  preprocess?: (entity: Rec) => Shorthand | undefined;
 }
 
 function build(specs: Spec[]): Registry {
-  const types: EntityType[] = specs.map((s) => {
+  const types = specs.map((s) => {
     const foreign = new Map<string, string>();
     const uniqueFields: string[] = [];
-    for (const [name, field] of s.schema.fields) {
+    const uniqueList: UniqueField[] = [];
+    s.schema.fields.forEach(([name, field], index) => {
       if (field.type === 'foreign') foreign.set(name, field.reference!);
-      if (field.unique) uniqueFields.push(name);
-    }
+      if (field.unique) {
+        uniqueFields.push(name);
+        uniqueList.push({ name, index, reference: field.type === 'foreign' ? field.reference : undefined });
+      }
+    });
     const endpointField = s.endpointKey ? s.schema.byName.get(s.endpointKey) : undefined;
-    return {
+    const primaryKey = s.primaryKey ?? ['id'];
+    const type: EntityType = {
       name: s.name,
       schema: s.schema,
-      primaryKey: s.primaryKey ?? ['id'],
+      primaryKey,
+      idIsPrimaryKey: primaryKey.length === 1 && primaryKey[0] === 'id',
       ...(s.endpointKey ? { endpointKey: s.endpointKey } : {}),
       endpointKeyUnique: endpointField?.unique === true,
-      ...(s.cacheKey ? { cacheKey: s.cacheKey } : {}),
+      ...(s.cacheKey
+        ? {
+            cacheKey: s.cacheKey,
+            cacheKeyFields: s.cacheKey.map((name) => {
+              const field = s.schema.byName.get(name);
+              return { name, auto: field?.auto === true, required: field?.required === true };
+            }),
+          }
+        : {}),
       foreign,
+      foreignList: [...foreign].map(([field, reference]) => ({ field, reference })),
       children: new Map(),
+      childList: [],
+      loaderKeys: new Set(),
       uniqueFields,
+      uniqueList,
+      hasCreatedAt: s.schema.byName.has('created_at'),
+      hasUpdatedAt: s.schema.byName.has('updated_at'),
+      emitInPlace: sameFieldsEverywhere(s.schema),
       ...(s.preprocess ? { preprocess: s.preprocess } : {}),
     };
+    return type;
   });
   const byName = new Map(types.map((ty) => [ty.name, ty]));
   for (const ty of types)
     for (const [field, ref] of ty.foreign) byName.get(ref)?.children.set(ty.name, field);
+  for (const ty of types) {
+    const childList = [...ty.children].map(([name, link]) => ({ name, link, type: byName.get(name)! }));
+    const loaderKeys = new Set(['_comment', '_ignore', ...ty.children.keys()]);
+    // The loader takes these keys out of the entity before validating it; a field of the same name would
+    // never see its value, so the schemas must not have one.
+    for (const schema of [ty.schema, ...(ty.schema.subschemas?.values() ?? [])]) {
+      for (const key of loaderKeys)
+        if (schema.byName.has(key)) throw new Error(`${ty.name}: field '${key}' clashes with a loader key`);
+    }
+    Object.assign(ty, { childList, loaderKeys });
+  }
   return { types, byName };
+}
+
+function sameFieldsEverywhere(schema: RecordSchema): boolean {
+  for (const sub of schema.subschemas?.values() ?? []) {
+    if (sub.names.length !== schema.names.length) return false;
+    if (sub.names.some((name, i) => name !== schema.names[i])) return false;
+  }
+  return true;
 }
 
 function pluginsSchema(minor: number, edition: KongEdition): RecordSchema {
@@ -127,7 +210,7 @@ function pluginsSchema(minor: number, edition: KongEdition): RecordSchema {
   return record(base, [], { subschemaKey: 'name', subschemas });
 }
 
-function pluginShorthands(minor: number, edition: KongEdition): (entity: Rec) => undefined {
+function pluginShorthands(minor: number, edition: KongEdition): (entity: Rec) => Shorthand | undefined {
   const catalogue = pluginCatalogue(minor, edition);
   return (entity) => {
     const def = typeof entity.name === 'string' ? catalogue.get(entity.name) : undefined;
@@ -137,8 +220,9 @@ function pluginShorthands(minor: number, edition: KongEdition): (entity: Rec) =>
       typeof entity.config === 'object' &&
       !Array.isArray(entity.config)
     ) {
-      entity.config = { ...(entity.config as Rec) };
-      def.shorthands(entity.config as Rec);
+      const config = { ...(entity.config as Rec) };
+      def.shorthands(config);
+      return { entity: { ...entity, config } };
     }
     return undefined;
   };
@@ -191,15 +275,7 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
       : []),
     { name: 'services', schema: services, endpointKey: 'name', preprocess: expandServiceUrl },
     { name: 'routes', schema: routesSchema(flavor), endpointKey: 'name' },
-    {
-      name: 'upstreams',
-      schema: upstreams,
-      endpointKey: 'name',
-      preprocess: (e) => {
-        rewriteUpstreamAlgorithm(e);
-        return undefined;
-      },
-    },
+    { name: 'upstreams', schema: upstreams, endpointKey: 'name', preprocess: rewriteUpstreamAlgorithm },
     { name: 'targets', schema: targets, endpointKey: 'target', cacheKey: ['upstream', 'target'] },
     { name: 'snis', schema: snis, endpointKey: 'name' },
     {

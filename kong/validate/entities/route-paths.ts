@@ -2,12 +2,16 @@
  * Route path rules (`typedefs.router_paths` + `validate_path_with_regexes` in Kong's routes schema):
  * prefix paths must be normalized, regex paths (`~` prefix) must compile.
  */
+import { BoundedMemo } from '../memo.ts';
 import type { Field } from '../schema.ts';
 
 const UNRESERVED_RE = /[A-Za-z0-9\-._~]/;
+/** What `normalizePath` can change: an escape, or a `.`/`..` segment. */
+const MAY_CHANGE_RE = /%|(?:^|\/)\.\.?(?:\/|$)/;
 
 /** Kong's `normalize(path)`: decode escaped unreserved characters, upper-case other escapes, resolve dot segments. */
 export function normalizePath(path: string): string {
+  if (!MAY_CHANGE_RE.test(path)) return path;
   const decoded = path.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
     const ch = String.fromCharCode(Number.parseInt(hex, 16));
     return UNRESERVED_RE.test(ch) ? ch : `%${hex.toUpperCase()}`;
@@ -27,8 +31,23 @@ export function normalizePath(path: string): string {
   return output.join('/');
 }
 
-/** Compiles a regex the way the router will (PCRE); returns the engine's error text. */
+/**
+ * Compiles a regex the way the router will (PCRE); returns the engine's error text. Memoized: compiling costs
+ * microseconds and a rebuilt config repeats its regex paths.
+ */
 export function regexError(source: string): string | undefined {
+  const verdict = regexVerdicts.get('pcre', source, compileError);
+  return verdict === null ? undefined : verdict;
+}
+
+/** Regex source → the compile error, or null when it compiles. */
+const regexVerdicts = new BoundedMemo<string | null>(50_000);
+
+function compileError(_scope: string, source: string): string | null {
+  return uncachedRegexError(source) ?? null;
+}
+
+function uncachedRegexError(source: string): string | undefined {
   try {
     new RegExp(source.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>'), 'u');
     return undefined;

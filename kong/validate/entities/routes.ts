@@ -3,6 +3,7 @@
  */
 
 import {
+  anySet,
   atLeastOneOf,
   type CheckFailure,
   type EntityCheck,
@@ -43,7 +44,7 @@ function conditionalAtLeastOneOf(
       const protocols = (e.protocols as string[] | null) ?? [];
       for (const branch of branches) {
         if (!branch.when(protocols)) continue;
-        if (branch.fields.some((f) => isSet(e[f]))) return undefined;
+        if (anySet(e, branch.fields)) return undefined;
         return branch.err.replace('%s', quoteList(branch.fields));
       }
       return undefined;
@@ -250,7 +251,7 @@ const EXCLUSIVE = "'methods', 'hosts', 'paths', 'headers', 'snis', 'sources' or 
 function validateAtc(expressions: boolean): (e: Rec) => string | undefined {
   return (e) => {
     const hasExpression = typeof e.expression === 'string';
-    const hasOthers = MATCH_FIELDS.some((f) => isSet(e[f]));
+    const hasOthers = anySet(e, MATCH_FIELDS);
     if (!hasExpression && !hasOthers) return undefined;
     if (expressions) {
       if (hasExpression && hasOthers)

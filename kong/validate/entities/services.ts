@@ -1,5 +1,6 @@
-import { conditional, type Field, type Rec, record, then } from '../schema.ts';
+import { conditional, type Field, type Rec, record, thenMatch } from '../schema.ts';
 import * as t from '../typedefs.ts';
+import type { Shorthand } from './registry.ts';
 
 const STREAM_OR_GRPC = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs']);
 const TLS_UPSTREAM = new Set(['https', 'tls', 'grpcs']);
@@ -28,31 +29,34 @@ export const services = record(
     ['enabled', { type: 'boolean', required: true, default: true }],
   ] satisfies [string, Field][],
   [
-    conditional('protocol', (v) => typeof v === 'string' && STREAM_OR_GRPC.has(v), 'path', then.isNull),
-    conditional('protocol', notTls, 'client_certificate', then.isNull),
-    conditional('protocol', notTls, 'tls_verify', then.isNull),
-    conditional('protocol', notTls, 'tls_verify_depth', then.isNull),
-    conditional('protocol', notTls, 'ca_certificates', then.isNull),
+    conditional('protocol', (v) => typeof v === 'string' && STREAM_OR_GRPC.has(v), 'path', thenMatch.isNull),
+    conditional('protocol', notTls, 'client_certificate', thenMatch.isNull),
+    conditional('protocol', notTls, 'tls_verify', thenMatch.isNull),
+    conditional('protocol', notTls, 'tls_verify_depth', thenMatch.isNull),
+    conditional('protocol', notTls, 'ca_certificates', thenMatch.isNull),
   ],
 );
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
 
+const URL_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]*)(?::(\d*))?([^?#]*)/;
+
 /**
  * The `url` shorthand of a service: parsed into protocol/host/port/path before validation (Kong's
- * `shorthand_fields`). Returns an error message for an unparsable URL.
+ * `shorthand_fields`), on a copy. The rewrite's error is set for an unparsable URL.
  */
-export function expandServiceUrl(entity: Rec): string | undefined {
-  const url = entity.url;
+export function expandServiceUrl(input: Rec): Shorthand | undefined {
+  const url = input.url;
   if (url === undefined || url === null) return undefined;
+  const entity = { ...input };
   delete entity.url;
-  if (typeof url !== 'string') return 'expected a string';
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]*)(?::(\d*))?([^?#]*)/.exec(url);
-  if (!m || m[2] === '') return 'missing host in url';
+  if (typeof url !== 'string') return { entity, error: 'expected a string' };
+  const m = URL_RE.exec(url);
+  if (!m || m[2] === '') return { entity, error: 'missing host in url' };
   const scheme = m[1]!.toLowerCase();
   entity.protocol = scheme;
   entity.host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
   entity.port = m[3] ? Number(m[3]) : (DEFAULT_PORTS[scheme] ?? 80);
   entity.path = m[4] ? m[4] : null;
-  return undefined;
+  return { entity };
 }

@@ -1,6 +1,7 @@
 /** kong/db/schema/entities/upstreams.lua and targets.lua */
-import { conditional, distinct, type Field, type Rec, record, then } from '../schema.ts';
+import { conditional, distinct, type Field, type Rec, record, thenMatch } from '../schema.ts';
 import * as t from '../typedefs.ts';
+import type { Shorthand } from './registry.ts';
 
 const HASH_ON = ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'];
 
@@ -127,10 +128,10 @@ export const upstreams = record(
     ['use_srv_name', { type: 'boolean', default: false }],
   ],
   [
-    conditional('hash_on', is('header'), 'hash_on_header', then.required),
-    conditional('hash_fallback', is('header'), 'hash_fallback_header', then.required),
-    conditional('hash_on', is('cookie'), 'hash_on_cookie', then.required),
-    conditional('hash_fallback', is('cookie'), 'hash_on_cookie', then.required),
+    conditional('hash_on', is('header'), 'hash_on_header', thenMatch.required),
+    conditional('hash_fallback', is('header'), 'hash_fallback_header', thenMatch.required),
+    conditional('hash_on', is('cookie'), 'hash_on_cookie', thenMatch.required),
+    conditional('hash_fallback', is('cookie'), 'hash_on_cookie', thenMatch.required),
     conditional('hash_on', is('none'), 'hash_fallback', oneOf(['none'])),
     conditional('hash_on', is('cookie'), 'hash_fallback', oneOf(['none'])),
     conditional(
@@ -151,10 +152,10 @@ export const upstreams = record(
       'hash_fallback',
       oneOf(['none', 'consumer', 'ip', 'header', 'cookie', 'query_arg', 'uri_capture']),
     ),
-    conditional('hash_on', is('query_arg'), 'hash_on_query_arg', then.required),
-    conditional('hash_fallback', is('query_arg'), 'hash_fallback_query_arg', then.required),
-    conditional('hash_on', is('uri_capture'), 'hash_on_uri_capture', then.required),
-    conditional('hash_fallback', is('uri_capture'), 'hash_fallback_uri_capture', then.required),
+    conditional('hash_on', is('query_arg'), 'hash_on_query_arg', thenMatch.required),
+    conditional('hash_fallback', is('query_arg'), 'hash_fallback_query_arg', thenMatch.required),
+    conditional('hash_on', is('uri_capture'), 'hash_on_uri_capture', thenMatch.required),
+    conditional('hash_fallback', is('uri_capture'), 'hash_fallback_uri_capture', thenMatch.required),
     distinct(['hash_on_header', 'hash_fallback_header']),
     distinct(['hash_on_query_arg', 'hash_fallback_query_arg']),
     distinct(['hash_on_uri_capture', 'hash_fallback_uri_capture']),
@@ -162,18 +163,21 @@ export const upstreams = record(
 );
 
 /**
- * Kong's upstream shorthands, applied before validation: least-connections/latency clear `hash_on`; otherwise an
- * explicit `hash_on` rewrites `algorithm` (non-none → consistent-hashing, none → round-robin).
+ * Kong's upstream shorthands, applied before validation (on a copy): least-connections/latency clear
+ * `hash_on`; otherwise an explicit `hash_on` rewrites `algorithm` (non-none → consistent-hashing, none →
+ * round-robin).
  */
-export function rewriteUpstreamAlgorithm(entity: Rec): void {
-  const algorithm = entity.algorithm;
+export function rewriteUpstreamAlgorithm(input: Rec): Shorthand | undefined {
+  const algorithm = input.algorithm;
   if (algorithm === 'least-connections' || algorithm === 'latency') {
-    if (entity.hash_on !== undefined) entity.hash_on = 'none';
-    return;
+    return input.hash_on === undefined ? undefined : { entity: { ...input, hash_on: 'none' } };
   }
-  if (typeof entity.hash_on === 'string') {
-    entity.algorithm = entity.hash_on === 'none' ? 'round-robin' : 'consistent-hashing';
+  if (typeof input.hash_on === 'string') {
+    return {
+      entity: { ...input, algorithm: input.hash_on === 'none' ? 'round-robin' : 'consistent-hashing' },
+    };
   }
+  return undefined;
 }
 
 function targetError(v: string): string | undefined {

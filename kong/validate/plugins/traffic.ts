@@ -104,9 +104,9 @@ export const rateLimiting: PluginDefinition = {
       const value = config[flat];
       delete config[flat];
       if (value === null || value === undefined) continue;
-      const target = (config.redis ??= {}) as Rec;
-      if (typeof target === 'object' && target !== null && target[nested] === undefined)
-        target[nested] = value;
+      if (config.redis === undefined || config.redis === null) config.redis = {};
+      const target = config.redis as Rec;
+      if (typeof target === 'object' && target[nested] === undefined) target[nested] = value;
     }
   },
 };

@@ -81,7 +81,10 @@ describe('POST /config semantics', () => {
 
   it('reports GET / and GET /config like a DB-less node', async () => {
     await postYaml(proxy, YAML);
-    const root = (await (await fetch(`${proxy.adminUrl}/`)).json()) as Record<string, any>;
+    const root = (await (await fetch(`${proxy.adminUrl}/`)).json()) as {
+      version: string;
+      configuration: Record<string, unknown>;
+    };
     expect(root.version).toBe('3.9.1');
     expect(root.configuration.database).toBe('off');
     expect(root.configuration.router_flavor).toBe('traditional_compatible');

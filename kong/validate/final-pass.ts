@@ -1,0 +1,131 @@
+/**
+ * Kong's final DB-less pass (`flatten` after `validate_references`): the other `unique` fields are checked and
+ * the flat entity map of the 201 body is built — collection → id → entity, every field present (null when
+ * unset) and foreign keys as `{ id }`.
+ */
+import { type ErrTable, type Index, type Node, resolveForeign } from './declarative.ts';
+import type { EntityType } from './entities/registry.ts';
+import { isPlainObject, type Rec } from './schema.ts';
+import type { FlattenedEntities } from './types.ts';
+
+export interface FinalPass {
+  /** The 201 body; undefined when it was not asked for. */
+  entities: FlattenedEntities | undefined;
+  count: number;
+  errors?: ErrTable;
+}
+
+/**
+ * Checks the `unique` fields and, with `emit`, builds the flat entities. A validated record already has every
+ * field in schema order, so it becomes the output entity in place (foreign keys resolved) instead of being
+ * copied; `emit: false` only counts.
+ */
+export function finalPass(index: Index, emit: boolean): FinalPass {
+  const entities: FlattenedEntities = {};
+  let errs: ErrTable | undefined;
+  const seen = new Map<EntityType, Set<string>[]>();
+  const compositeIds = new Map<EntityType, Set<string>>();
+  let count = 0;
+  for (const node of index.order) {
+    const type = node.type;
+    if (type.uniqueList.length > 0) {
+      let sets = seen.get(type);
+      if (!sets) {
+        sets = type.uniqueList.map(() => new Set<string>());
+        seen.set(type, sets);
+      }
+      for (let u = 0; u < type.uniqueList.length; u++) {
+        const unique = type.uniqueList[u]!;
+        const value = outputValue(index, node, unique.name, unique.reference);
+        if (value === null) continue;
+        const key = isPlainObject(value) ? String(value.id) : String(value);
+        const set = sets[u]!;
+        if (set.has(key)) {
+          // Kong resets the collection's error table on every hit (`errs[entity] = errors[entity] or {}`
+          // reads an unrelated table), so only the last violation of a collection is reported.
+          errs = errs ?? {};
+          errs[type.name] = {
+            [violationKey(index, node, unique.index)]:
+              `uniqueness violation: '${type.name}' entity with ${unique.name} set to '${String(value)}' already declared`,
+          };
+        }
+        set.add(key);
+      }
+    }
+    count += countOnce(compositeIds, index, node);
+    if (!emit) continue;
+    const flat = type.emitInPlace ? resolveInPlace(index, node) : copyResolved(index, node);
+    let collection = entities[type.name];
+    if (!collection) {
+      collection = {};
+      entities[type.name] = collection;
+    }
+    collection[entityKey(type, flat)] = flat;
+  }
+  const result: FinalPass = { entities: emit ? entities : undefined, count };
+  if (errs) result.errors = errs;
+  return result;
+}
+
+/** The value a field has in the output entity: null when unset, a foreign key resolved to `{ id }`. */
+function outputValue(index: Index, node: Node, name: string, reference: string | undefined): unknown {
+  const value = node.processed[name];
+  if (value === undefined) return null;
+  return reference === undefined ? value : resolveForeign(index, reference, value);
+}
+
+/** The foreign keys resolved on the record itself; it already has every output field in order. */
+function resolveInPlace(index: Index, node: Node): Rec {
+  const p = node.processed;
+  for (const { field, reference } of node.type.foreignList) {
+    const value = p[field];
+    p[field] = value === undefined ? null : resolveForeign(index, reference, value);
+  }
+  return p;
+}
+
+/** A new entity with the base schema's fields (a subschema with other fields was active). */
+function copyResolved(index: Index, node: Node): Rec {
+  const type = node.type;
+  return type.schema.make(
+    type.schema.names.map((name) => outputValue(index, node, name, type.foreign.get(name))),
+  );
+}
+
+function entityKey(type: EntityType, flat: Rec): string {
+  if (type.primaryKey.length === 1) return String(flat.id);
+  return type.primaryKey.map((k) => pkPart(flat[k])).join(':');
+}
+
+function pkPart(value: unknown): string {
+  return isPlainObject(value) ? String(value.id) : String(value);
+}
+
+/** 1 unless a composite primary key repeats one already counted (the later entity replaces it in the body). */
+function countOnce(compositeIds: Map<EntityType, Set<string>>, index: Index, node: Node): number {
+  const type = node.type;
+  if (type.primaryKey.length === 1) return 1;
+  let ids = compositeIds.get(type);
+  if (!ids) {
+    ids = new Set();
+    compositeIds.set(type, ids);
+  }
+  const id = type.primaryKey.map((k) => pkPart(outputValue(index, node, k, type.foreign.get(k)))).join(':');
+  if (ids.has(id)) return 0;
+  ids.add(id);
+  return 1;
+}
+
+/**
+ * The key of a late uniqueness error: the endpoint key, else the id, as far as Kong's entity copy had been
+ * filled when the field at `fieldIndex` was checked (fields are copied in schema order).
+ */
+function violationKey(index: Index, node: Node, fieldIndex: number): string {
+  const type = node.type;
+  const names = type.schema.names;
+  const filled = (name: string): unknown => {
+    const at = names.indexOf(name);
+    return at >= 0 && at <= fieldIndex ? outputValue(index, node, name, type.foreign.get(name)) : undefined;
+  };
+  return (type.endpointKey && (filled(type.endpointKey) as string)) || String(filled('id'));
+}
