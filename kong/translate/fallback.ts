@@ -140,10 +140,10 @@ function culpritsOf(
     if (!ref) continue;
     const key = keyOfRef(ref);
     if (!known.has(key) || broken.has(key)) continue;
-    const messages = entity.errors
-      .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
-      .join('; ')
-      .slice(0, 300);
+    const messages = redactValues(
+      entity.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
+      entity.entity,
+    ).slice(0, 300);
     const what = `${entity.entity_type}${entity.entity_name ? ` ${entity.entity_name}` : ''}`;
     const reason = `Kong would reject ${what}: ${messages}`;
     out.set(key, out.has(key) ? `${out.get(key)}; ${reason}` : reason);
@@ -211,4 +211,26 @@ function isStub(config: KongDeclarativeConfig): boolean {
     config.upstreams[0]?.name === 'kong' &&
     config.upstreams[0].algorithm === undefined
   );
+}
+
+/**
+ * Kong's messages may quote the offending value ("invalid value: …"); an entity can hold keys, passwords or
+ * plugin secrets, so every string value of the entity (except its name, id and tags) is blanked out of the text.
+ */
+export function redactValues(message: string, entity: Record<string, unknown>): string {
+  const values = new Set<string>();
+  const collect = (value: unknown, key: string) => {
+    if (typeof value === 'string') {
+      if (value.length >= 3 && key !== 'name' && key !== 'id') values.add(value);
+    } else if (Array.isArray(value)) {
+      if (key !== 'tags') for (const v of value) collect(v, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) collect(v, k);
+    }
+  };
+  collect(entity, '');
+  let out = message;
+  for (const value of [...values].sort((a, b) => b.length - a.length))
+    out = out.replaceAll(value, '<redacted>');
+  return out;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactValues } from '../../../kong/translate/fallback.ts';
 import { buildWithFallback, refFromTags } from '../../../kong/translate/index.ts';
 import { ingress, kongPlugin, secret, service } from './helpers.ts';
 
@@ -71,6 +72,20 @@ describe('fallback build', () => {
     const b = buildWithFallback(objects, { validate: false });
     expect(a.valid).toBeUndefined();
     expect(a).toEqual(b);
+  });
+
+  it('blanks entity values (keys, passwords, plugin secrets) out of validator messages', () => {
+    const entity = {
+      name: 'basic-auth',
+      id: 'x',
+      tags: ['k8s-name:a'],
+      config: { password: 'hunter22' },
+      username: 'bob',
+    };
+    expect(redactValues('config.password: invalid value: hunter22; name basic-auth', entity)).toBe(
+      'config.password: invalid value: <redacted>; name basic-auth',
+    );
+    expect(redactValues('username: bob is taken', entity)).toBe('username: <redacted> is taken');
   });
 
   it('maps k8s-* tags back to object references', () => {

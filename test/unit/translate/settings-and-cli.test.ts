@@ -36,7 +36,8 @@ function cli(args: string[]) {
   });
 }
 
-describe('kong-fleet translate', () => {
+// Each case starts Node processes; give them room on a busy machine.
+describe('kong-fleet translate', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kf-translate-'));
   const input = join(dir, 'in.yaml');
   writeFileSync(
