@@ -1,0 +1,189 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { type BoardAuthFiles, CredentialFiles } from './bull-board/credential-files.ts';
+import { challenges, checkAuthorization } from './bull-board/credentials.ts';
+import { redactSecrets } from './bull-board/redact.ts';
+
+export type { BoardAuthFiles } from './bull-board/credential-files.ts';
+
+export interface BullBoardOptions {
+  /** Every queue to show (build, push, drift). */
+  readonly queues: readonly Queue[];
+  /** Where the board is served. @defaultValue '/queues' */
+  readonly basePath?: string;
+  /** Credential files; with neither set the board is not served (503), never open. */
+  readonly auth: BoardAuthFiles;
+  /** Allow retry, clean, pause, add… from the board. @defaultValue false */
+  readonly writable?: boolean;
+  readonly logger: Logger;
+  /** How often the credential files are re-read. @defaultValue 5000 */
+  readonly reloadIntervalMs?: number;
+  /**
+   * Seconds between two refreshes of an open board, forced on every tab (the default is 5 s per
+   * tab per queue). @defaultValue 10
+   */
+  readonly pollingIntervalSeconds?: number;
+  /**
+   * Show the workers consuming each queue. Costs one `CLIENT LIST` per queue per refresh, which is
+   * cheap next to what it tells (a queue nobody consumes); turn off on Redis services that forbid
+   * `CLIENT LIST`. @defaultValue true
+   */
+  readonly showWorkers?: boolean;
+}
+
+export interface BullBoardMount {
+  /** 'disabled' when no credential file is configured (the base path then answers 503). */
+  readonly auth: 'token' | 'basic' | 'token+basic' | 'disabled';
+  readonly writable: boolean;
+}
+
+/** The realm of the basic-auth challenge, shown by browsers in their prompt. */
+export const BOARD_REALM = 'kong-fleet';
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Serves Bull Board under `basePath` on the controller's fastify server. Every request under it
+ * (UI, static files, API) must carry a bearer token or basic-auth credentials read from files;
+ * every queue is read-only unless `writable`. Call before `listen()`. Rejects with the file name
+ * when a configured credential file cannot be read or parsed.
+ */
+export async function mountBullBoard(
+  app: FastifyInstance,
+  options: BullBoardOptions,
+): Promise<BullBoardMount> {
+  const basePath = options.basePath ?? '/queues';
+  if (!/^\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/.test(basePath)) {
+    throw new Error(
+      `Bull Board base path "${basePath}" must start with "/" and not end with one, e.g. /queues`,
+    );
+  }
+  const writable = options.writable ?? false;
+  const logger = options.logger.child({ component: 'bull-board' });
+  const credentials = new CredentialFiles(options.auth, logger);
+
+  if (!credentials.configured) {
+    logger.warn({ basePath }, 'Bull Board not served: no credential file configured');
+    await app.register(
+      async (scope) => {
+        scope.all('/', refuseUnconfigured);
+        scope.all('/*', refuseUnconfigured);
+      },
+      { prefix: basePath },
+    );
+    return { auth: 'disabled', writable };
+  }
+
+  await credentials.load();
+  const stopReloading = new AbortController();
+  const reloading = credentials.watch(stopReloading.signal, options.reloadIntervalMs ?? 5000);
+  app.addHook('onClose', async () => {
+    stopReloading.abort();
+    await reloading;
+  });
+
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(basePath);
+  createBullBoard({
+    queues: options.queues.map((queue) => {
+      // readOnlyMode makes Bull Board hide the write buttons and answer 405 on its write endpoints.
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: !writable });
+      adapter.setFormatter('data', redactSecrets);
+      adapter.setFormatter('returnValue', redactSecrets);
+      return adapter;
+    }),
+    serverAdapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'kong-fleet queues',
+        pollingInterval: { forceInterval: options.pollingIntervalSeconds ?? 10 },
+        showWorkers: options.showWorkers ?? true,
+      },
+    },
+  });
+
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    const current = credentials.current;
+    const decision = checkAuthorization(request.headers.authorization, current);
+    if (decision !== 'granted') {
+      // A browser's first request carries nothing before it prompts: only wrong credentials are news.
+      if (decision === 'denied')
+        logger.warn({ ip: request.ip, path: pathOf(request) }, 'board: wrong credentials');
+      return reply
+        .code(401)
+        .header('www-authenticate', challenges(current, BOARD_REALM))
+        .header('cache-control', 'no-store')
+        .send({
+          error: 'unauthorized',
+          message: 'Bull Board needs a bearer token or basic-auth credentials',
+        });
+    }
+    if (SAFE_METHODS.has(request.method)) return;
+    // A second lock behind Bull Board's own per-queue readOnlyMode: a write endpoint that forgets
+    // the check (pause-all answers 200 and skips read-only queues) still cannot change anything.
+    if (!writable) {
+      return reply
+        .code(405)
+        .header('allow', 'GET, HEAD')
+        .send({
+          error: { key: 'ERRORS.QUEUE_READ_ONLY' },
+          message: 'the board is read-only (set KONG_FLEET_BOARD_WRITABLE=true to allow changes)',
+        });
+    }
+    // Basic-auth credentials ride along on cross-site requests; browsers name the page that sent a
+    // write in Origin, so a write from any other site is refused (CSRF).
+    if (crossOrigin(request)) {
+      return reply.code(403).send({ error: 'forbidden', message: 'cross-origin writes are refused' });
+    }
+  };
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', guard);
+      // Unknown paths under the base path are answered here, behind the guard, not by the root 404.
+      scope.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not-found' }));
+      // The board can change queues when writable: never let another site frame it (clickjacking).
+      scope.addHook('onSend', async (_request, reply) => {
+        reply.header('x-frame-options', 'DENY');
+      });
+      await scope.register(serverAdapter.registerPlugin());
+    },
+    { prefix: basePath },
+  );
+
+  const auth = authMode(credentials);
+  logger.info({ basePath, auth, writable, queues: options.queues.map((q) => q.name) }, 'Bull Board mounted');
+  return { auth, writable };
+}
+
+async function refuseUnconfigured(_request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(503).send({
+    error: 'board-disabled',
+    message:
+      'Bull Board requires authentication and none is configured: set KONG_FLEET_BOARD_TOKEN_FILE ' +
+      '(--board-token-file) and/or KONG_FLEET_BOARD_BASIC_AUTH_FILE (--board-basic-auth-file)',
+  });
+}
+
+function authMode(credentials: CredentialFiles): BullBoardMount['auth'] {
+  const { token, basic } = credentials.current;
+  return token && basic ? 'token+basic' : token ? 'token' : 'basic';
+}
+
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
+}
+
+function crossOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true;
+  }
+}
