@@ -1,0 +1,29 @@
+# The kong-fleet controller image that k8s/deploy/controller.yaml runs (ghcr.io/kong-fleet/kong-fleet).
+#   docker build -t ghcr.io/kong-fleet/kong-fleet:0.1.0 .
+# Node 24 runs the TypeScript sources directly (type stripping): there is no build step and no dist/.
+# Only the runtime folders are copied; tests, scripts, docs and dev dependencies stay out.
+
+FROM node:24-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and not writable by the process: the code cannot be changed at run time, and the
+# Deployment mounts the root filesystem read-only anyway.
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json ./
+COPY workers ./workers
+COPY jobs ./jobs
+COPY queue ./queue
+COPY kong ./kong
+COPY k8s ./k8s
+# The image's `node` user, by number so that runAsNonRoot can verify it without resolving names.
+USER 1000:1000
+# /healthz, /readyz, /metrics, /queues (Bull Board), /api.
+EXPOSE 8080
+# Node is PID 1: `kong-fleet run` handles SIGTERM and SIGINT itself (graceful shutdown).
+ENTRYPOINT ["node", "workers/main.ts"]
+CMD ["run"]
