@@ -14,4 +14,15 @@ export const benchmarks: ReadonlyArray<{ name: string; summary: string; load: ()
       'translation (+ canonical text, + validation) time and memory for N Ingress+Service+EndpointSlice sets',
     load: async () => (await import('./translate.ts')).benchmark,
   },
+  {
+    name: 'convergence',
+    summary:
+      'change → all N proxies synced (p50/p99) and builds/pushes for a write burst (real apiserver, Redis, controller)',
+    load: async () => (await import('./convergence.ts')).benchmark,
+  },
+  {
+    name: 'validate',
+    summary: 'Kong declarative-config validation of 4N entities (full 201 body and errors-only), N=1k,10k',
+    load: async () => (await import('./validate.ts')).benchmark,
+  },
 ];

@@ -1,8 +1,7 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
+import { finishedJobsSince } from '../../../scripts/lib/finished-jobs.ts';
 import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
@@ -28,20 +27,8 @@ const ingress = (namespace: string, name: string, path: string) => ({
   },
 });
 
-/** Finished jobs of one queue since `since` (ms), as BullMQ recorded them. */
-async function finishedJobs(prefix: string, name: string, since: number) {
-  const queue = new Queue(name, {
-    connection: new Redis(redisUrl(), { maxRetriesPerRequest: null }),
-    prefix,
-  });
-  try {
-    const jobs = await queue.getJobs(['completed', 'failed'], 0, -1);
-    return jobs.filter((job) => (job.processedOn ?? 0) >= since);
-  } finally {
-    await queue.close();
-    (await queue.getBackend().client).disconnect();
-  }
-}
+const finishedJobs = (prefix: string, name: string, since: number) =>
+  finishedJobsSince(redisUrl(), prefix, name, since);
 
 describe('pipeline resilience', () => {
   let namespace: string;
