@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   CoreV1Api,
   DiscoveryV1Api,
@@ -134,18 +133,27 @@ export interface ServiceAccountCredentials {
   username: string;
 }
 
+export interface ServiceAccountOptions {
+  namespace: string;
+  name: string;
+  /** Token lifetime. @defaultValue 3600 */
+  expirationSeconds?: number;
+  /**
+   * Where the kubeconfig file goes. @defaultValue the run's control-plane folder, which is deleted with the
+   * control plane, so no token outlives the run
+   */
+  dir?: string;
+}
+
 /**
  * Creates a ServiceAccount (no rights: RBAC grants nothing by default), asks the TokenRequest API for a
  * token and writes a kubeconfig that uses it. Bind Roles to `username` to grant rights.
  */
 export async function serviceAccountCredentials(
-  {
-    namespace,
-    name,
-    expirationSeconds = 3600,
-  }: { namespace: string; name: string; expirationSeconds?: number },
+  options: ServiceAccountOptions,
   admin: KubeConfig = kubeConfig(),
 ): Promise<ServiceAccountCredentials> {
+  const { namespace, name, expirationSeconds = 3600, dir = dirname(kubeconfigPath()) } = options;
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   const request = await core.createNamespacedServiceAccountToken({
@@ -158,19 +166,18 @@ export async function serviceAccountCredentials(
   const cluster = admin.getCurrentCluster();
   if (!cluster?.caData)
     throw new Error('the admin kubeconfig has no cluster with certificate-authority-data');
-  const dir = await mkdtemp(join(tmpdir(), 'kf-sa-'));
-  const kubeconfigPath = join(dir, `${name}.kubeconfig`);
+  const file = join(dir, `sa-${namespace}-${name}.kubeconfig`);
   const text = renderKubeconfig({
     server: cluster.server,
     caPem: Buffer.from(cluster.caData, 'base64').toString('utf8'),
     user: { token },
     userName: `${namespace}-${name}`,
   });
-  await writeFile(kubeconfigPath, text, { mode: 0o600 });
+  await writeFile(file, text, { mode: 0o600 });
   return {
     token,
-    kubeconfigPath,
-    kubeConfig: kubeConfig(kubeconfigPath),
+    kubeconfigPath: file,
+    kubeConfig: kubeConfig(file),
     username: `system:serviceaccount:${namespace}:${name}`,
   };
 }

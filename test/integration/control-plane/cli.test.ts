@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { REPO_ROOT } from '../../../scripts/control-plane.d/locations.ts';
 import { isOurProcess } from '../../../scripts/control-plane.d/processes.ts';
 import { readState } from '../../../scripts/control-plane.d/state.ts';
@@ -64,7 +64,9 @@ function processesMentioning(text: string): number[] {
 
 describe('scripts/control-plane, the command line', () => {
   it('up, env, status and down: loopback only, and nothing left behind', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'kf-cli-')), 'control-plane');
+    const parent = await mkdtemp(join(tmpdir(), 'kf-cli-'));
+    onTestFinished(() => rm(parent, { recursive: true, force: true }));
+    const dir = join(parent, 'control-plane');
     const cli = (...args: string[]) => run(CLI, args, { env: { ...process.env, KONG_FLEET_CP_DIR: dir } });
 
     await cli('up', '--no-crds');
