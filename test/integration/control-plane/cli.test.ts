@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { stopControlPlane } from '../../../scripts/control-plane.d/control-plane.ts';
 import { REPO_ROOT } from '../../../scripts/control-plane.d/locations.ts';
 import { isOurProcess } from '../../../scripts/control-plane.d/processes.ts';
 import { readState } from '../../../scripts/control-plane.d/state.ts';
@@ -65,9 +66,13 @@ function processesMentioning(text: string): number[] {
 describe('scripts/control-plane, the command line', () => {
   it('up, env, status and down: loopback only, and nothing left behind', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'kf-cli-'));
-    onTestFinished(() => rm(parent, { recursive: true, force: true }));
     const dir = join(parent, 'control-plane');
     const cli = (...args: string[]) => run(CLI, args, { env: { ...process.env, KONG_FLEET_CP_DIR: dir } });
+    // A failed assertion must not leave the processes of `up` running.
+    onTestFinished(async () => {
+      await stopControlPlane(dir);
+      await rm(parent, { recursive: true, force: true });
+    });
 
     await cli('up', '--no-crds');
     const state = (await readState(dir))!;
