@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { KongCACertificateEntity, KongCertificateEntity } from '../declarative.ts';
 import type { ErrorCollector } from './errors.ts';
+import { VALID_HOST } from './expressions.ts';
 import type { TlsClaims } from './ingress.ts';
 import { labelsOf, secretData, uidOf } from './k8s-object.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -54,6 +55,11 @@ export function translateCertificates(
       entry.cert.id = uid;
     }
     for (const host of tls.hostsBySecret.get(key)!) {
+      if (!VALID_HOST.test(host)) {
+        // SNIs carry no tags: an invalid one would fail the whole config without naming an object.
+        for (const parent of parents) errors.warn(parent, `TLS host "${host}" is not a valid SNI; ignored`);
+        continue;
+      }
       if (sniOwner.has(host)) {
         errors.warn(secret, `SNI ${host} is already served by another certificate; ignored`);
         continue;

@@ -58,7 +58,12 @@ function parsePorts(raw: unknown[]): ServicePort[] {
  * of the Service's EndpointSlices whose port name equals the Service port name and whose protocol is TCP or one
  * the Service uses. Deduplicated, in slice order.
  */
-export function targetsFor(snapshot: Snapshot, svc: K8sObject, port: ServicePort): string[] {
+export function targetsFor(
+  snapshot: Snapshot,
+  svc: K8sObject,
+  port: ServicePort,
+  onInvalid: (slice: K8sObject, address: string) => void = () => {},
+): string[] {
   const spec = specOf(svc);
   if (annotationsOf(svc)[A.serviceUpstream] === 'true') {
     return [`${nameOf(svc)}.${namespaceOf(svc)}.svc:${port.port}`];
@@ -82,6 +87,11 @@ export function targetsFor(snapshot: Snapshot, svc: K8sObject, port: ServicePort
         if (bool(conditions?.ready) === false) continue;
         const address = strings(endpoint.addresses)[0];
         if (!address) continue;
+        if (!isValidAddress(address)) {
+          // Kong would reject the whole config for one bad target, and targets carry no tags to map it back.
+          onInvalid(slice, address);
+          continue;
+        }
         const target = `${hostPart(address)}:${number}`;
         if (seen.has(target)) continue;
         seen.add(target);
@@ -90,6 +100,22 @@ export function targetsFor(snapshot: Snapshot, svc: K8sObject, port: ServicePort
     }
   }
   return out;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOSTNAME =
+  /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** An IPv4 or IPv6 address or a DNS name: what Kong accepts as a target host. */
+export function isValidAddress(address: string): boolean {
+  if (IPV4.test(address) || HOSTNAME.test(address)) return true;
+  if (!address.includes(':')) return false;
+  try {
+    // URL parsing validates IPv6 literals without any I/O.
+    return new URL(`http://[${address}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
 }
 
 /** IPv6 literals are bracketed so that the port concatenation stays unambiguous. */

@@ -137,8 +137,8 @@ function culpritsOf(
   const out = new Map<string, string>();
   for (const entity of flattened) {
     const ref = refFromTags(entity.entity_tags ?? []);
-    if (!ref) continue;
-    const key = keyOfRef(ref);
+    const key = ref ? keyOfRef(ref) : customEntityCulprit(entity, known);
+    if (key === undefined) continue;
     if (!known.has(key) || broken.has(key)) continue;
     const messages = redactValues(
       entity.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
@@ -149,6 +149,26 @@ function culpritsOf(
     out.set(key, out.has(key) ? `${out.get(key)}; ${reason}` : reason);
   }
   return out;
+}
+
+/**
+ * Custom entities carry no tags (KIC emits none): find the KongCustomEntity of that collection whose
+ * `spec.fields` the rejected entity holds.
+ */
+function customEntityCulprit(
+  entity: FlattenedError,
+  known: ReadonlyMap<string, K8sObject>,
+): string | undefined {
+  const collections = [entity.entity_type, `${entity.entity_type}s`];
+  for (const [key, obj] of known) {
+    if (obj.kind !== 'KongCustomEntity') continue;
+    const spec = (obj.spec ?? {}) as { type?: unknown; fields?: unknown };
+    if (typeof spec.type !== 'string' || !collections.includes(spec.type) || !isRecord(spec.fields)) continue;
+    const fields = spec.fields;
+    if (Object.keys(fields).every((f) => JSON.stringify(fields[f]) === JSON.stringify(entity.entity[f])))
+      return key;
+  }
+  return undefined;
 }
 
 /** `k8s-kind:`, `k8s-namespace:`, `k8s-name:` (… `k8s-group:`, `k8s-version:`, `k8s-uid:`) tags → ObjectRef. */

@@ -39,7 +39,9 @@ export function buildUpstreams(
         continue;
       }
       service.entity.port = port.port;
-      const found = targetsFor(snapshot, svc, port);
+      const found = targetsFor(snapshot, svc, port, (slice, address) =>
+        errors.warn(slice, `endpoint address "${address}" is not an IP address or host name; skipped`),
+      );
       let weight: number | undefined;
       if (backend.weight !== undefined && found.length > 0) {
         weight = backend.weight === 0 ? 0 : Math.max(1, Math.trunc(backend.weight / found.length));

@@ -72,6 +72,16 @@ describe('Ingress TLS → certificates and SNIs', () => {
     },
   );
 
+  it('TLS hosts that are not valid SNIs are ignored and reported', () => {
+    const { config, errors } = run([
+      tlsIngress('i', [{ hosts: ['ok.example.com', 'bad host'], secretName: 'tls' }]),
+      service('svc'),
+      secret('tls', { 'tls.crt': TEST_CERT, 'tls.key': TEST_KEY }, { uid: UID_A }),
+    ]);
+    expect(config.certificates?.[0]?.snis?.map((s) => s.name)).toEqual(['ok.example.com']);
+    expect(errorsFor(errors, 'Ingress', 'i')[0]?.reason).toContain('"bad host" is not a valid SNI');
+  });
+
   it('a missing TLS Secret is reported on the Ingress', () => {
     const { errors } = run([
       tlsIngress('i', [{ hosts: ['a.example.com'], secretName: 'nope' }]),

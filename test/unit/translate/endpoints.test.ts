@@ -66,3 +66,22 @@ describe('EndpointSlices → targets', () => {
     ]);
   });
 });
+
+describe('endpoint and SNI hygiene (these Kong entities carry no tags to trace a rejection back)', () => {
+  it('skips endpoint addresses that are neither IPs nor host names, reporting the EndpointSlice', () => {
+    const { config, errors } = run([
+      ingress('i'),
+      service('svc'),
+      endpointSlice('s', 'svc', [
+        { addresses: ['10.0.0.1'] },
+        { addresses: ['not an address!'] },
+        { addresses: ['fd00::ab'] },
+      ]),
+    ]);
+    expect(config.upstreams?.[0]?.targets?.map((t) => t.target)).toEqual([
+      '[fd00::ab]:8080',
+      '10.0.0.1:8080',
+    ]);
+    expect(errors.find((e) => e.object.kind === 'EndpointSlice')?.reason).toContain('"not an address!"');
+  });
+});

@@ -110,3 +110,24 @@ describe('fallback build', () => {
     expect(refFromTags(['team'])).toBeUndefined();
   });
 });
+
+describe('fallback for entities without k8s tags', () => {
+  it('an invalid custom entity is traced back to its KongCustomEntity by collection and fields', () => {
+    const entity = (name: string, fields: Record<string, unknown>) => ({
+      apiVersion: 'configuration.konghq.com/v1alpha1',
+      kind: 'KongCustomEntity',
+      metadata: { name, namespace: 'default' },
+      spec: { controllerName: 'kong', type: 'degraphql_routes', fields },
+    });
+    const result = buildWithFallback(
+      [
+        entity('good', { uri: '/a', query: 'query{ a }' }),
+        entity('bad', { uri: '/b', query: 'query{ b }', bogus: 1 }),
+      ],
+      { validation: { edition: 'enterprise' } },
+    );
+    expect(result.valid).toBe(true);
+    expect(result.excluded.map((e) => e.object.name)).toEqual(['bad']);
+    expect(result.config.degraphql_routes).toEqual([{ uri: '/a', query: 'query{ a }' }]);
+  });
+});
