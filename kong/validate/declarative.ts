@@ -298,9 +298,13 @@ function walkReferences(state: ReferenceWalk, groups: readonly Group[], parent: 
       if (node.groups.length > 0) walkReferences(state, node.groups, node);
       const itemId = pkString(node);
       const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
+      // One hash operation per map: a repeat is noticed by the map not growing. The repeat then replaces
+      // the earlier entry, which changes nothing, as the config fails and only existence is looked up.
       let duplicate = false;
       if (typeof key === 'string') {
-        if (keys.has(key)) {
+        const size = keys.size;
+        keys.set(key, node);
+        if (keys.size === size) {
           setPath(
             errs,
             [type.name, String(node.index + 1)],
@@ -308,17 +312,19 @@ function walkReferences(state: ReferenceWalk, groups: readonly Group[], parent: 
           );
           duplicate = true;
           state.failed = true;
-        } else keys.set(key, node);
+        }
       }
-      if (!duplicate && ids.has(itemId)) {
-        const message = uniquenessMessage(type.name, 'primary key', itemId);
-        const i = String(node.index + 1);
-        if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
-        else setPath(errs, [type.name, i], message);
-        state.failed = true;
-      } else if (!duplicate) {
+      if (!duplicate) {
+        const size = ids.size;
         ids.set(itemId, node);
-        index.order.push(node);
+        if (ids.size > size) index.order.push(node);
+        else {
+          const message = uniquenessMessage(type.name, 'primary key', itemId);
+          const i = String(node.index + 1);
+          if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
+          else setPath(errs, [type.name, i], message);
+          state.failed = true;
+        }
       }
       for (const { field, reference } of type.foreignList) {
         const value = node.processed[field];

@@ -36,6 +36,7 @@ export function finalPass(index: Index, emit: boolean): FinalPass {
       }
       for (let u = 0; u < type.uniqueList.length; u++) {
         const unique = type.uniqueList[u]!;
+        if (unique.checkedAsKey) continue;
         const value = outputValue(index, node, unique.name, unique.reference);
         if (value === null) continue;
         const key = isPlainObject(value) ? String(value.id) : String(value);

@@ -102,14 +102,61 @@ export function record(
   return {
     fields,
     byName: new Map(fields),
-    checks,
+    checks: checks.map(uniformCheck),
     subschemaKey: extra.subschemaKey,
     subschemas: extra.subschemas,
     names,
-    defs: fields.map(([, field]) => field),
+    defs: fields.map(([, field]) => uniformField(field)),
     positions: new Map(names.map((name, i) => [name, i])),
     make: recordConstructor(names),
   };
+}
+
+/**
+ * The field with every `Field` property present, in one order. Why: field definitions are object literals
+ * with different sets of keys, so the validator's reads of `field.x` would see dozens of hidden classes
+ * (megamorphic, several times slower per read); uniform copies share one.
+ */
+function uniformField(field: Field): Field {
+  let uniform = uniformFields.get(field);
+  if (uniform) return uniform;
+  uniform = {
+    type: field.type,
+    required: field.required,
+    default: field.default,
+    mustBeNull: field.mustBeNull,
+    err: field.err,
+    oneOf: field.oneOf,
+    between: field.between,
+    gt: field.gt,
+    ne: field.ne,
+    lenMin: field.lenMin,
+    lenMax: field.lenMax,
+    lenEq: field.lenEq,
+    match: field.match,
+    matchNone: field.matchNone,
+    startsWith: field.startsWith,
+    uuid: field.uuid,
+    custom: field.custom,
+    elements: field.elements && uniformField(field.elements),
+    keys: field.keys && uniformField(field.keys),
+    values: field.values && uniformField(field.values),
+    record: field.record,
+    reference: field.reference,
+    auto: field.auto,
+    unique: field.unique,
+    exclusiveSubsets: field.exclusiveSubsets,
+    nullable: field.nullable,
+  } satisfies Record<keyof Field, unknown>;
+  uniformFields.set(field, uniform);
+  uniformFields.set(uniform, uniform);
+  return uniform;
+}
+
+const uniformFields = new WeakMap<Field, Field>();
+
+function uniformCheck(check: EntityCheck): EntityCheck {
+  return { fields: check.fields, runWithMissing: check.runWithMissing === true, run: check.run };
 }
 
 /** A subschema: the base fields with some replaced or added, and extra entity checks. */
@@ -340,8 +387,9 @@ function dedupe(items: unknown[]): unknown[] {
 
 function sameSetElement(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b) return false;
-  return typeof a === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b);
+  const type = typeof a;
+  if (type !== typeof b || type === 'string' || type === 'boolean') return false;
+  return type === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b);
 }
 
 function dedupeByKey(items: unknown[]): unknown[] {

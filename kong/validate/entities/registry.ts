@@ -35,6 +35,11 @@ export interface ChildCollection {
 
 /** A `unique` field, with its position among the schema's fields (Kong's final pass checks these). */
 export interface UniqueField {
+  /**
+   * The field is the unique endpoint key and a string: the reference walk already rejected repeats, so the
+   * final pass cannot find one.
+   */
+  checkedAsKey: boolean;
   name: string;
   index: number;
   /** The referenced collection when the field is a foreign key. */
@@ -103,7 +108,12 @@ function build(specs: Spec[]): Registry {
       if (field.type === 'foreign') foreign.set(name, field.reference!);
       if (field.unique) {
         uniqueFields.push(name);
-        uniqueList.push({ name, index, reference: field.type === 'foreign' ? field.reference : undefined });
+        uniqueList.push({
+          name,
+          index,
+          reference: field.type === 'foreign' ? field.reference : undefined,
+          checkedAsKey: name === s.endpointKey && alwaysString(s.schema, name),
+        });
       }
     });
     const endpointField = s.endpointKey ? s.schema.byName.get(s.endpointKey) : undefined;
@@ -153,6 +163,12 @@ function build(specs: Spec[]): Registry {
     Object.assign(ty, { childList, loaderKeys });
   }
   return { types, byName };
+}
+
+/** The field is a string in the schema and in every subschema. */
+function alwaysString(schema: RecordSchema, name: string): boolean {
+  const schemas = [schema, ...(schema.subschemas?.values() ?? [])];
+  return schemas.every((sub) => sub.byName.get(name)?.type === 'string');
 }
 
 function sameFieldsEverywhere(schema: RecordSchema): boolean {

@@ -31,23 +31,8 @@ export function normalizePath(path: string): string {
   return output.join('/');
 }
 
-/**
- * Compiles a regex the way the router will (PCRE); returns the engine's error text. Memoized: compiling costs
- * microseconds and a rebuilt config repeats its regex paths.
- */
+/** Compiles a regex the way the router will (PCRE); returns the engine's error text. */
 export function regexError(source: string): string | undefined {
-  const verdict = regexVerdicts.get('pcre', source, compileError);
-  return verdict === null ? undefined : verdict;
-}
-
-/** Regex source → the compile error, or null when it compiles. */
-const regexVerdicts = new BoundedMemo<string | null>(50_000);
-
-function compileError(_scope: string, source: string): string | null {
-  return uncachedRegexError(source) ?? null;
-}
-
-function uncachedRegexError(source: string): string | undefined {
   try {
     new RegExp(source.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>'), 'u');
     return undefined;
@@ -61,25 +46,30 @@ function uncachedRegexError(source: string): string | undefined {
   }
 }
 
-function validateRoutePath(value: string): string | undefined {
+/**
+ * Route path → its error (null when valid), per check. Memoized: a regex path costs microseconds to compile
+ * and a rebuilt config repeats its paths.
+ */
+const pathVerdicts = new BoundedMemo<string | null>(50_000);
+
+function routePathError(_check: string, value: string): string | null {
+  if (!value.startsWith('/') && !value.startsWith('~/'))
+    return 'should start with: / (fixed path) or ~/ (regex path)';
   const badEscape = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(value);
   if (badEscape) return `invalid url-encoded value: '${badEscape[0]}'`;
   if (!value.startsWith('~')) {
     const normalized = normalizePath(value);
-    return normalized === value ? undefined : `non-normalized path, consider use '${normalized}' instead`;
+    return normalized === value ? null : `non-normalized path, consider use '${normalized}' instead`;
   }
   const regex = value.slice(1);
   const err = regexError(regex);
-  return err === undefined ? undefined : `invalid regex: '${regex}' (PCRE returned: ${err})`;
+  return err === undefined ? null : `invalid regex: '${regex}' (PCRE returned: ${err})`;
 }
 
 export const routePath: Field = {
   type: 'string',
   matchNone: [{ pattern: /\/\//, err: 'must not have empty segments' }],
-  custom: (v: string) =>
-    v.startsWith('/') || v.startsWith('~/')
-      ? validateRoutePath(v)
-      : 'should start with: / (fixed path) or ~/ (regex path)',
+  custom: (v: string) => pathVerdicts.get('path', v, routePathError) ?? undefined,
 };
 
 const RUST_UNSUPPORTED: readonly [RegExp, string][] = [
@@ -97,12 +87,17 @@ export function atcRegexError(paths: readonly string[] | null | undefined): stri
   if (!paths) return undefined;
   for (const p of paths) {
     if (!p.startsWith('~')) continue;
-    const regex = p.slice(1);
-    for (const [pattern, message] of RUST_UNSUPPORTED) {
-      if (pattern.test(regex)) {
-        return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
-      }
-    }
+    const verdict = pathVerdicts.get('atc', p, rustRegexError);
+    if (verdict !== null) return verdict;
   }
   return undefined;
+}
+
+function rustRegexError(_check: string, path: string): string | null {
+  const regex = path.slice(1);
+  for (const [pattern, message] of RUST_UNSUPPORTED) {
+    if (pattern.test(regex))
+      return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
+  }
+  return null;
 }
