@@ -124,6 +124,12 @@ function parseFlags(value: unknown): Partial<FeatureFlags> {
       throw new SettingsError(`unknown feature flag "${name}" (allowed: ${known.join(', ')})`);
     }
     if (typeof flag !== 'boolean') throw new SettingsError(`feature flag "${name}" must be true or false`);
+    if (name === 'CombinedServicesFromDifferentHTTPRoutes' && flag) {
+      // Silently translating as if it were off would give different Kong service names than KIC would.
+      throw new SettingsError(
+        'feature flag "CombinedServicesFromDifferentHTTPRoutes" is not supported (must be false)',
+      );
+    }
     (flags as Record<string, boolean>)[name] = flag;
   }
   return flags;
