@@ -3,12 +3,15 @@
  * passes the real implementations; handlers never construct clients.
  */
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
+import type { LooseObjectRef } from '../k8s/involved-object.ts';
+import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { AdminResponse, AdminTarget } from '../kong/admin/client.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
+import type { DriftReport, DriftReports, RepairMode } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
-import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { ProxyEndpoint, ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 
 export interface EventSink {
@@ -19,12 +22,34 @@ export interface AdminApi {
   postConfig(target: AdminTarget, configText: string, signal?: AbortSignal): Promise<AdminResponse>;
   status(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
   info(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
+  currentConfig(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
+}
+
+/** The fleet's Kubernetes face: ProxyInstance objects, the ProxyFleet summary, and its settings. */
+export interface FleetApi {
+  /** From the ProxyFleet's spec (users edit it with kubectl). */
+  repairMode(): Promise<RepairMode>;
+  /** The ProxyInstance an Event about this proxy is attached to. */
+  instanceRef(proxyId: string): LooseObjectRef;
+  writeInstance(proxy: ProxyEndpoint, status: ProxyInstanceStatus): Promise<void>;
+  deleteInstance(proxyId: string): Promise<void>;
+  /** Names of the fleet's ProxyInstance objects (to delete those whose proxy is gone). */
+  listInstances(): Promise<string[]>;
+  /** The object name a proxy's ProxyInstance has. */
+  instanceName(proxyId: string): string;
+  writeFleetStatus(status: ProxyFleetStatus): Promise<void>;
+  /** A proxy not heard from for this long is shown Unreachable. */
+  readonly staleAfterMs: number;
 }
 
 /** Counters and timings the jobs report (workers/metrics.ts implements them; tests may omit them). */
 export interface PipelineMetrics {
   buildFinished(outcome: { durationMs: number; sizeBytes: number; pushed: boolean; hash: string }): void;
   pushFinished(outcome: { proxy: string; result: string; reason: string; durationMs: number }): void;
+  driftChecked?(report: DriftReport): void;
+  driftDetected?(cause: string, action: string): void;
+  /** The server counters of one proxy's GET /status, for fleet-wide sums. */
+  proxyCounters?(proxy: string, counters: Readonly<Record<string, number>>): void;
 }
 
 export interface PipelineDeps {
@@ -35,6 +60,8 @@ export interface PipelineDeps {
   readonly producer: JobProducer;
   readonly admin: AdminApi;
   readonly events: EventSink;
+  readonly driftReports: DriftReports;
+  readonly fleet: FleetApi;
   /** Adds a (coalesced) build job; see jobs/build.ts. */
   readonly requestBuild: (reason: string) => Promise<void>;
   readonly translateSettings: TranslateSettings;

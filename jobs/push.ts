@@ -3,10 +3,11 @@ import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
 import type { AdminResponse } from '../kong/admin/client.ts';
 import { refFromTags } from '../kong/translate/index.ts';
 import type { FlattenedError } from '../kong/validate/index.ts';
-import { defineJob } from '../queue/define-job.ts';
+import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
+import { requestStatusUpdate } from './proxy-status.ts';
 import { compareVersions } from './version.ts';
 
 export const PushPayload = z.strictObject({
@@ -39,113 +40,122 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
   concurrency: 200,
   timeoutMs: 60_000,
   run: async ({ proxy: id }, ctx): Promise<PushResult> => {
-    const { deps, log, signal } = ctx;
-    const started = performance.now();
-    const finish = <R extends PushResult>(result: R, reason: string): R => {
-      deps.metrics?.pushFinished({
-        proxy: id,
-        result: result.outcome,
-        reason,
-        durationMs: performance.now() - started,
+    try {
+      return await push(id, ctx);
+    } finally {
+      // Whatever happened, the proxy's ProxyInstance shows it (coalesced, at most once a second).
+      await requestStatusUpdate(ctx.deps, id);
+    }
+  },
+});
+
+async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResult> {
+  const { deps, log, signal } = ctx;
+  const started = performance.now();
+  const finish = <R extends PushResult>(result: R, reason: string): R => {
+    deps.metrics?.pushFinished({
+      proxy: id,
+      result: result.outcome,
+      reason,
+      durationMs: performance.now() - started,
+    });
+    return result;
+  };
+  const proxy = await deps.registry.get(id);
+  if (!proxy) return finish({ outcome: 'skipped', reason: 'proxy no longer known' }, 'forgotten');
+  const desired = await deps.builds.desired();
+  if (!desired) return finish({ outcome: 'skipped', reason: 'no build yet' }, 'no-build');
+  const status = await deps.registry.status(id);
+  if (status.rejectedHash === desired.hash) {
+    return finish(
+      { outcome: 'skipped', reason: 'this proxy already rejected this build' },
+      'already-rejected',
+    );
+  }
+  const text = await deps.builds.text(desired.hash);
+  if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
+
+  const now = () => new Date().toISOString();
+  await deps.registry.updateStatus(id, { desiredHash: desired.hash });
+  let response: AdminResponse;
+  try {
+    if (!status.kongVersion || status.state !== 'Synced') {
+      const version = await readVersion(deps, proxy, signal);
+      await deps.registry.updateStatus(id, { kongVersion: version, lastSeenAt: now() });
+      if (compareVersions(version, deps.minimumKongVersion) < 0) {
+        await deps.registry.updateStatus(id, {
+          state: 'Incompatible',
+          lastError: `Kong ${version} is older than the supported minimum ${deps.minimumKongVersion}`,
+        });
+        return finish({ outcome: 'incompatible', version }, 'incompatible');
+      }
+    }
+    response = await deps.admin.postConfig(proxy, text, signal);
+  } catch (err) {
+    await deps.registry.updateStatus(id, {
+      state: status.actualHash ? 'Unreachable' : 'NeverSynced',
+      lastError: describeNetworkError(err),
+    });
+    deps.metrics?.pushFinished({
+      proxy: id,
+      result: 'error',
+      reason: 'unreachable',
+      durationMs: performance.now() - started,
+    });
+    throw err;
+  }
+
+  const seen = now();
+  switch (response.status) {
+    case 201:
+    case 304: {
+      const actual = await readHash(deps, proxy, signal);
+      const synced = actual === desired.hash;
+      await deps.registry.updateStatus(id, {
+        state: synced ? 'Synced' : 'Pending',
+        actualHash: actual,
+        lastPushAt: seen,
+        lastSeenAt: seen,
+        lastError: synced ? '' : `proxy reports ${actual} after accepting ${desired.hash}`,
+        rejectedHash: '',
       });
-      return result;
-    };
-    const proxy = await deps.registry.get(id);
-    if (!proxy) return finish({ outcome: 'skipped', reason: 'proxy no longer known' }, 'forgotten');
-    const desired = await deps.builds.desired();
-    if (!desired) return finish({ outcome: 'skipped', reason: 'no build yet' }, 'no-build');
-    const status = await deps.registry.status(id);
-    if (status.rejectedHash === desired.hash) {
+      log.info({ proxy: id, hash: desired.hash, status: response.status, actual }, 'pushed');
       return finish(
-        { outcome: 'skipped', reason: 'this proxy already rejected this build' },
-        'already-rejected',
+        { outcome: 'synced', hash: desired.hash, status: response.status },
+        String(response.status),
       );
     }
-    const text = await deps.builds.text(desired.hash);
-    if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
-
-    const now = () => new Date().toISOString();
-    await deps.registry.updateStatus(id, { desiredHash: desired.hash });
-    let response: AdminResponse;
-    try {
-      if (!status.kongVersion || status.state !== 'Synced') {
-        const version = await readVersion(deps, proxy, signal);
-        await deps.registry.updateStatus(id, { kongVersion: version, lastSeenAt: now() });
-        if (compareVersions(version, deps.minimumKongVersion) < 0) {
-          await deps.registry.updateStatus(id, {
-            state: 'Incompatible',
-            lastError: `Kong ${version} is older than the supported minimum ${deps.minimumKongVersion}`,
-          });
-          return finish({ outcome: 'incompatible', version }, 'incompatible');
-        }
-      }
-      response = await deps.admin.postConfig(proxy, text, signal);
-    } catch (err) {
+    case 429: {
+      const retryAfterMs = Math.max(1, Number(response.headers['retry-after'] ?? 1)) * 1000;
+      await deps.registry.updateStatus(id, { lastSeenAt: seen });
+      deps.metrics?.pushFinished({
+        proxy: id,
+        result: 'retry',
+        reason: '429',
+        durationMs: performance.now() - started,
+      });
+      throw new RetryAfterError(`proxy ${id} is loading another config`, retryAfterMs);
+    }
+    case 400:
+    case 413: {
+      const objects = await handleRejection(deps, proxy, desired.hash, response);
+      return finish({ outcome: 'rejected', hash: desired.hash, objects }, String(response.status));
+    }
+    default: {
       await deps.registry.updateStatus(id, {
-        state: status.actualHash ? 'Unreachable' : 'NeverSynced',
-        lastError: describeNetworkError(err),
+        lastSeenAt: seen,
+        lastError: `HTTP ${response.status}: ${trim(messageOf(response))}`,
       });
       deps.metrics?.pushFinished({
         proxy: id,
         result: 'error',
-        reason: 'unreachable',
+        reason: String(response.status),
         durationMs: performance.now() - started,
       });
-      throw err;
+      throw new Error(`proxy ${id} answered ${response.status}`);
     }
-
-    const seen = now();
-    switch (response.status) {
-      case 201:
-      case 304: {
-        const actual = await readHash(deps, proxy, signal);
-        const synced = actual === desired.hash;
-        await deps.registry.updateStatus(id, {
-          state: synced ? 'Synced' : 'Pending',
-          actualHash: actual,
-          lastPushAt: seen,
-          lastSeenAt: seen,
-          lastError: synced ? '' : `proxy reports ${actual} after accepting ${desired.hash}`,
-          rejectedHash: '',
-        });
-        log.info({ proxy: id, hash: desired.hash, status: response.status, actual }, 'pushed');
-        return finish(
-          { outcome: 'synced', hash: desired.hash, status: response.status },
-          String(response.status),
-        );
-      }
-      case 429: {
-        const retryAfterMs = Math.max(1, Number(response.headers['retry-after'] ?? 1)) * 1000;
-        await deps.registry.updateStatus(id, { lastSeenAt: seen });
-        deps.metrics?.pushFinished({
-          proxy: id,
-          result: 'retry',
-          reason: '429',
-          durationMs: performance.now() - started,
-        });
-        throw new RetryAfterError(`proxy ${id} is loading another config`, retryAfterMs);
-      }
-      case 400:
-      case 413: {
-        const objects = await handleRejection(deps, proxy, desired.hash, response);
-        return finish({ outcome: 'rejected', hash: desired.hash, objects }, String(response.status));
-      }
-      default: {
-        await deps.registry.updateStatus(id, {
-          lastSeenAt: seen,
-          lastError: `HTTP ${response.status}: ${trim(messageOf(response))}`,
-        });
-        deps.metrics?.pushFinished({
-          proxy: id,
-          result: 'error',
-          reason: String(response.status),
-          durationMs: performance.now() - started,
-        });
-        throw new Error(`proxy ${id} answered ${response.status}`);
-      }
-    }
-  },
-});
+  }
+}
 
 /** Asks every known proxy to converge on the desired build; returns how many were asked. */
 export async function pushEveryProxy(deps: Pick<PipelineDeps, 'registry' | 'producer'>): Promise<number> {

@@ -10,6 +10,10 @@ export interface ParseSettingsInput {
   /** Command-line arguments after the command name. */
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Options of the command itself (e.g. `--json`), next to the settings. */
+  readonly options?: Readonly<
+    Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>
+  >;
 }
 
 export interface ParsedCommandLine {
@@ -17,6 +21,8 @@ export interface ParsedCommandLine {
   /** Arguments that are not options. */
   readonly positionals: readonly string[];
   readonly help: boolean;
+  /** Values of the command's own options. */
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
 }
 
 const specEntries = Object.entries(settingSpecs) as [SettingName, SettingSpec<unknown>][];
@@ -25,7 +31,7 @@ const specEntries = Object.entries(settingSpecs) as [SettingName, SettingSpec<un
  * Flags > environment > defaults, each value validated by its setting's schema; the result is frozen.
  * Throws ConfigError on the first bad value or unknown flag.
  */
-export function parseSettings({ argv, env }: ParseSettingsInput): ParsedCommandLine {
+export function parseSettings({ argv, env, options = {} }: ParseSettingsInput): ParsedCommandLine {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -35,6 +41,7 @@ export function parseSettings({ argv, env }: ParseSettingsInput): ParsedCommandL
       options: {
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(specEntries.map(([, spec]) => [spec.flag, { type: 'string' as const }])),
+        ...options,
       },
     });
   } catch (err) {
@@ -69,6 +76,9 @@ export function parseSettings({ argv, env }: ParseSettingsInput): ParsedCommandL
     settings: deepFreeze(values) as Settings,
     positionals: parsed.positionals,
     help: parsed.values.help === true,
+    options: Object.fromEntries(
+      Object.keys(options).map((name) => [name, parsed.values[name] as string | boolean | undefined]),
+    ),
   };
 }
 

@@ -1,23 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { buildConfig } from '../jobs/build.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
+import { requestStatusUpdate } from '../jobs/proxy-status.ts';
 import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
 import { EventRecorder } from '../k8s/event-recorder.ts';
 import { loadKubeConfig } from '../k8s/kube-config.ts';
 import { LeaderElector } from '../k8s/leader-election.ts';
 import { ProxyDiscovery, staticProxies } from '../k8s/proxy-discovery.ts';
+import { ProxyInstances } from '../k8s/proxy-instances.ts';
 import { StaticProxies } from '../k8s/static-proxies.ts';
 import { WatchSet } from '../k8s/watch-set.ts';
 import { KongAdminClient } from '../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../kong/admin/tls-credentials.ts';
 import { resolveSettings } from '../kong/translate/index.ts';
 import type { JobOverride, Role } from '../queue/define-job.ts';
-import { BuildStore } from '../queue/store/build-store.ts';
-import { ObjectStore } from '../queue/store/object-store.ts';
-import { type ProxyEndpoint, ProxyRegistry, type ProxySource } from '../queue/store/proxy-registry.ts';
-import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
+import type { ProxyEndpoint, ProxySource } from '../queue/store/proxy-registry.ts';
+import { fleetApi, pipelineDeps } from './pipeline-deps.ts';
 import type { Runnable } from './runnable.ts';
 import type { RuntimeIo, RuntimeOptions } from './runtime.ts';
 import type { Settings } from './settings.ts';
@@ -47,39 +46,41 @@ export function createController(settings: Settings, logger: Logger): Controller
     : undefined;
   const admin = new KongAdminClient({ credentials });
   const events = new EventRecorder({ kubeConfig, logger });
-  let pipeline: PipelineDeps | undefined;
+  const namespace = settings.namespace ?? process.env.POD_NAMESPACE ?? 'default';
+  const instances = new ProxyInstances({
+    kubeConfig,
+    namespace,
+    fleetName: settings.fleetName,
+    defaultRepairMode: settings.repairMode,
+    logger: logger.child({ component: 'proxy-instances' }),
+  });
+  // Three missed drift checks and a proxy no longer counts as reachable.
+  const fleet = fleetApi(instances, 3 * settings.driftIntervalMs + 5000);
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
     if (credentials) await credentials.load();
-    const prefix = settings.queuePrefix;
-    pipeline = {
-      objects: new ObjectStore({ redis: io.redis, prefix }),
-      snapshot: new SnapshotCache(),
-      builds: new BuildStore({ redis: io.redis, prefix }),
-      registry: new ProxyRegistry({ redis: io.redis, prefix }),
-      producer: io.producer,
+    return pipelineDeps(io, {
+      prefix: settings.queuePrefix,
       admin,
       events,
-      requestBuild: async (reason) => {
-        await io.producer.enqueue(buildConfig, { reason: reason.slice(0, 300) });
-      },
+      fleet,
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,
       }),
       minimumKongVersion: settings.minKongVersion,
-    };
-    return pipeline;
+    });
   }
 
   /** Registers one source's proxies and pushes at once to every new or moved one. */
   async function applyFleet(deps: PipelineDeps, source: ProxySource, endpoints: readonly ProxyEndpoint[]) {
     const change = await deps.registry.replaceSource(source, endpoints);
-    await Promise.all(
-      [...change.added, ...change.updated].map((proxy) =>
-        deps.producer.enqueue(pushConfig, { proxy: proxy.id }),
-      ),
-    );
+    const arrived = [...change.added, ...change.updated].map((proxy) => proxy.id);
+    await Promise.all([
+      ...arrived.map((proxy) => deps.producer.enqueue(pushConfig, { proxy })),
+      // A removed proxy's ProxyInstance is deleted by its status job.
+      ...[...arrived, ...change.removed].map((proxy) => requestStatusUpdate(deps, proxy)),
+    ]);
     return change;
   }
 
@@ -144,7 +145,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     ? (lead) =>
         new LeaderElector({
           kubeConfig,
-          namespace: settings.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'default',
+          namespace,
           identity: `${process.env.POD_NAME ?? hostname()}-${randomBytes(4).toString('hex')}`,
           lead,
           logger: logger.child({ component: 'leader-election' }),
@@ -155,7 +156,10 @@ export function createController(settings: Settings, logger: Logger): Controller
     deps,
     runnables,
     leaderElection,
-    jobOverrides: { push: { backoff: { baseMs: 500, capMs: settings.pushBackoffCapMs, jitter: 0.3 } } },
+    jobOverrides: {
+      push: { backoff: { baseMs: 500, capMs: settings.pushBackoffCapMs, jitter: 0.3 } },
+      'drift-check': { schedule: { every: settings.driftIntervalMs } },
+    },
     close: () => admin.close(),
   };
 }

@@ -36,6 +36,10 @@ export interface ProxyStatus {
   readonly lastError?: string;
   /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
   readonly rejectedHash?: string;
+  /** Drift repairs in a row without reaching the desired hash (reset when in sync). */
+  readonly repairAttempts?: string;
+  /** No drift repair before this time (per-proxy repair backoff). */
+  readonly nextRepairAt?: string;
   readonly updatedAt?: string;
 }
 

@@ -65,7 +65,7 @@ export const benchmark: Benchmark = {
         KONG_FLEET_QUEUE_PREFIX: prefix,
         KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
         KONG_FLEET_WATCH_NAMESPACES: namespace,
-        KONG_FLEET_LEASE_NAMESPACE: namespace,
+        KONG_FLEET_NAMESPACE: namespace,
         KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
         KONG_FLEET_HTTP_HOST: '127.0.0.1',
         KONG_FLEET_HTTP_PORT: '0',

@@ -28,7 +28,7 @@ export async function startController(options: ControllerProcessOptions): Promis
     KONG_FLEET_QUEUE_PREFIX: options.prefix,
     KONG_FLEET_KUBECONFIG: options.kubeconfig ?? kubeconfigPath(),
     KONG_FLEET_WATCH_NAMESPACES: options.namespace,
-    KONG_FLEET_LEASE_NAMESPACE: options.namespace,
+    KONG_FLEET_NAMESPACE: options.namespace,
     KONG_FLEET_HTTP_HOST: '127.0.0.1',
     KONG_FLEET_HTTP_PORT: '0',
     KONG_FLEET_PUSH_BACKOFF_CAP: '2s',

@@ -15,4 +15,22 @@ export const commands: readonly CliCommand[] = [
       'kong-fleet translate -f FILE [--settings SETTINGS.yaml] [--namespace NS] [--json] [--no-validate]',
     load: () => import('./translate.ts'),
   },
+  {
+    name: 'status',
+    summary: 'print the fleet table: every proxy, its state and reported configuration hash',
+    usage: 'kong-fleet status [--json]',
+    load: () => import('./status.ts'),
+  },
+  {
+    name: 'drift-report',
+    summary: 'print the latest drift report (or those of a period with --since)',
+    usage: 'kong-fleet drift-report [--json] [--since DURATION]',
+    load: () => import('./drift-report.ts'),
+  },
+  {
+    name: 'diff',
+    summary: 'compare the desired configuration with what one proxy runs, entity by entity',
+    usage: 'kong-fleet diff PROXY [--json]',
+    load: () => import('./diff.ts'),
+  },
 ];

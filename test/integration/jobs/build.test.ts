@@ -60,7 +60,7 @@ describe('build job', () => {
 
   beforeAll(async () => {
     namespace = await freshNamespace('build');
-    pipeline = testPipeline(prefix);
+    pipeline = testPipeline(prefix, { namespace });
     await pipeline.registry.replaceSource('Static', [
       { id: 'kong-a', adminUrl: 'https://127.0.0.1:1', source: 'Static' },
       { id: 'kong-b', adminUrl: 'https://127.0.0.1:2', source: 'Static' },

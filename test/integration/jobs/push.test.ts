@@ -47,7 +47,7 @@ describe('push job against a simulated proxy', () => {
   beforeAll(async () => {
     namespace = await freshNamespace('push');
     proxy = await startSimulatedProxy({ id: 'kong-0', retryAfterSeconds: 1, loadDurationMs: 5 });
-    pipeline = testPipeline(prefix);
+    pipeline = testPipeline(prefix, { namespace });
     await pipeline.registry.replaceSource('Static', [
       { id: proxy.id, adminUrl: proxy.adminUrl, source: 'Static' },
     ]);

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { involvedObjectOf } from '../k8s/involved-object.ts';
+import { summarizeDiff } from '../kong/config-diff.ts';
+import { EMPTY_CONFIG_HASH } from '../kong/config-hash.ts';
+import { backoffDelay } from '../queue/backoff.ts';
+import { defineJob } from '../queue/define-job.ts';
+import type { DriftCause, DriftReport, ProxyDriftEntry, RepairMode } from '../queue/store/drift-reports.ts';
+import type { ProxyEndpoint, ProxyStatus } from '../queue/store/proxy-registry.ts';
+import type { PipelineDeps } from './ports.ts';
+import { diffProxy } from './proxy-diff.ts';
+import { requestStatusUpdate } from './proxy-status.ts';
+import { pushConfig } from './push.ts';
+
+export const DriftCheckPayload = z.strictObject({});
+export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
+
+/** A drifted proxy is re-pushed at once, then no sooner than 10 s, 20 s, … up to 5 min while it stays drifted. */
+const REPAIR_BACKOFF = { baseMs: 10_000, capMs: 300_000, jitter: 0 };
+const CHECK_CONCURRENCY = 20;
+const CHECK_TIMEOUT_MS = 3000;
+
+/**
+ * Every interval: asks every proxy for its configuration_hash, classifies it (in sync, drifted —
+ * lost its config, an older build, or a foreign push —, unreachable), re-pushes drifted proxies
+ * in `enforce` mode with a per-proxy backoff (never a build the proxy rejected), and records a
+ * drift report. Reading the hash back is the only way the controller learns what a proxy runs.
+ */
+export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
+  name: 'drift-check',
+  role: 'drift',
+  payload: DriftCheckPayload,
+  schedule: { every: 10_000 },
+  schedulePayload: {},
+  attempts: 1,
+  timeoutMs: 60_000,
+  run: async (_payload, ctx) => {
+    const { deps, log } = ctx;
+    const started = performance.now();
+    const repairMode = await deps.fleet.repairMode();
+    if (repairMode === 'disabled') return { skipped: 'repair mode disabled' };
+    const [desired, proxies, recent] = await Promise.all([
+      deps.builds.desired(),
+      deps.registry.list(),
+      deps.builds.recent(),
+    ]);
+    const previousHashes = new Set(recent.map((build) => build.hash));
+    const entries = await mapLimit(proxies, CHECK_CONCURRENCY, (proxy) =>
+      checkProxy(deps, proxy, desired?.hash ?? null, previousHashes, repairMode, ctx.signal),
+    );
+    const report: DriftReport = {
+      at: new Date().toISOString(),
+      desiredHash: desired?.hash ?? null,
+      repairMode,
+      durationMs: Math.round(performance.now() - started),
+      summary: {
+        inSync: entries.filter((e) => e.class === 'in-sync').length,
+        drifted: entries.filter((e) => e.class === 'drifted').length,
+        unreachable: entries.filter((e) => e.class === 'unreachable').length,
+        total: entries.length,
+      },
+      proxies: entries,
+    };
+    await deps.driftReports.record(report);
+    deps.metrics?.driftChecked?.(report);
+    await Promise.all(proxies.map((proxy) => requestStatusUpdate(deps, proxy.id)));
+    if (report.summary.drifted + report.summary.unreachable > 0) {
+      log.info({ ...report.summary, desired: report.desiredHash }, 'drift check found proxies out of sync');
+    }
+    return report.summary;
+  },
+});
+
+async function checkProxy(
+  deps: PipelineDeps,
+  proxy: ProxyEndpoint,
+  expectedHash: string | null,
+  previousHashes: ReadonlySet<string>,
+  repairMode: RepairMode,
+  signal: AbortSignal,
+): Promise<ProxyDriftEntry> {
+  const started = performance.now();
+  const base = { proxy: proxy.id, address: proxy.adminUrl, expectedHash };
+  const latency = () => Math.round(performance.now() - started);
+  const status = await deps.registry.status(proxy.id);
+  let actualHash: string;
+  try {
+    const response = await deps.admin.status(
+      proxy,
+      AbortSignal.any([signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]),
+    );
+    const hash = (response.json as { configuration_hash?: unknown } | undefined)?.configuration_hash;
+    if (response.status !== 200 || typeof hash !== 'string')
+      throw new Error(`GET /status answered ${response.status}`);
+    actualHash = hash;
+    deps.metrics?.proxyCounters?.(
+      proxy.id,
+      (response.json as { server?: Record<string, number> }).server ?? {},
+    );
+  } catch (err) {
+    const error =
+      (err as { cause?: { code?: string }; message?: string }).cause?.code ?? (err as Error).message;
+    await deps.registry.updateStatus(proxy.id, { state: 'Unreachable', lastError: `drift check: ${error}` });
+    await recordProxyEvent(
+      deps,
+      proxy,
+      'ProxyUnreachable',
+      `proxy ${proxy.id} did not answer GET /status: ${error}`,
+    );
+    return { ...base, actualHash: null, class: 'unreachable', action: 'none', latencyMs: latency(), error };
+  }
+
+  const seen = new Date().toISOString();
+  if (expectedHash === null) {
+    await deps.registry.updateStatus(proxy.id, { actualHash, lastSeenAt: seen });
+    return { ...base, actualHash, class: 'no-build', action: 'none', latencyMs: latency() };
+  }
+  if (actualHash === expectedHash) {
+    await deps.registry.updateStatus(proxy.id, {
+      actualHash,
+      lastSeenAt: seen,
+      state: 'Synced',
+      lastError: '',
+      repairAttempts: '',
+      nextRepairAt: '',
+    });
+    return { ...base, actualHash, class: 'in-sync', action: 'none', latencyMs: latency() };
+  }
+
+  const cause: DriftCause =
+    actualHash === EMPTY_CONFIG_HASH
+      ? 'empty'
+      : previousHashes.has(actualHash)
+        ? 'previous-build'
+        : 'foreign';
+  const changes = await diffProxy(deps, proxy, expectedHash, signal)
+    .then(summarizeDiff)
+    .catch(() => undefined);
+  const action = await repair(deps, proxy, status, expectedHash, repairMode);
+  await deps.registry.updateStatus(proxy.id, {
+    actualHash,
+    lastSeenAt: seen,
+    state: status.rejectedHash === expectedHash ? 'Rejected' : 'Pending',
+  });
+  await recordProxyEvent(
+    deps,
+    proxy,
+    'ProxyDrifted',
+    `proxy ${proxy.id} runs ${actualHash} instead of ${expectedHash} (${cause}); action: ${action}`,
+  );
+  deps.metrics?.driftDetected?.(cause, action);
+  return {
+    ...base,
+    actualHash,
+    class: 'drifted',
+    cause,
+    action,
+    latencyMs: latency(),
+    ...(changes ? { changes } : {}),
+  };
+}
+
+/** Re-pushes in enforce mode, at once the first time, then with a growing per-proxy pause. */
+async function repair(
+  deps: PipelineDeps,
+  proxy: ProxyEndpoint,
+  status: ProxyStatus,
+  expectedHash: string,
+  mode: RepairMode,
+): Promise<ProxyDriftEntry['action']> {
+  if (mode !== 'enforce') return 'reported';
+  if (status.rejectedHash === expectedHash) return 'not-repaired-rejected';
+  const now = Date.now();
+  if (status.nextRepairAt && now < Date.parse(status.nextRepairAt)) return 'backing-off';
+  const attempts = Number(status.repairAttempts ?? 0) + 1;
+  await deps.registry.updateStatus(proxy.id, {
+    repairAttempts: String(attempts),
+    nextRepairAt: new Date(now + backoffDelay(REPAIR_BACKOFF, attempts)).toISOString(),
+  });
+  await deps.producer.enqueue(pushConfig, { proxy: proxy.id });
+  return 're-pushed';
+}
+
+async function recordProxyEvent(deps: PipelineDeps, proxy: ProxyEndpoint, reason: string, message: string) {
+  await deps.events.record(involvedObjectOf(deps.fleet.instanceRef(proxy.id)), 'Warning', reason, message);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

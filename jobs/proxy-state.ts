@@ -1,0 +1,67 @@
+import type { ConditionInput } from '../k8s/conditions.ts';
+import type { ProxyEndpoint, ProxyState, ProxyStatus } from '../queue/store/proxy-registry.ts';
+
+export interface ProxyView {
+  readonly state: ProxyState;
+  readonly conditions: readonly ConditionInput[];
+}
+
+/**
+ * What a proxy's ProxyInstance says, from what the controller recorded. Freshness first: a proxy not
+ * heard from within `staleAfterMs` is Unreachable whatever it reported last, so a dead proxy never
+ * looks healthy. Pure.
+ */
+export function viewOfProxy(
+  status: ProxyStatus,
+  desiredHash: string | undefined,
+  now: number,
+  staleAfterMs: number,
+): ProxyView {
+  const lastSeen = status.lastSeenAt ? Date.parse(status.lastSeenAt) : undefined;
+  const stale = lastSeen === undefined || now - lastSeen > staleAfterMs;
+  const synced = desiredHash !== undefined && status.actualHash === desiredHash;
+  let state: ProxyState;
+  if (status.state === 'Incompatible') state = 'Incompatible';
+  else if (stale) state = lastSeen === undefined && !status.actualHash ? 'NeverSynced' : 'Unreachable';
+  else if (synced) state = 'Synced';
+  else if (status.state === 'Rejected' && status.rejectedHash === desiredHash) state = 'Rejected';
+  else if (!status.lastPushAt) state = 'NeverSynced';
+  else state = 'Pending';
+
+  const ready: ConditionInput =
+    state === 'Incompatible'
+      ? {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Incompatible',
+          message: status.lastError ?? 'unsupported Kong version',
+        }
+      : stale
+        ? {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Unreachable',
+            message:
+              lastSeen === undefined
+                ? 'the proxy has not answered yet'
+                : `no answer since ${status.lastSeenAt}`,
+          }
+        : { type: 'Ready', status: 'True', reason: 'Reachable', message: `answered at ${status.lastSeenAt}` };
+  const syncedCondition: ConditionInput = synced
+    ? { type: 'Synced', status: 'True', reason: 'Synced', message: `runs ${desiredHash}` }
+    : {
+        type: 'Synced',
+        status: desiredHash === undefined ? 'Unknown' : 'False',
+        reason: desiredHash === undefined ? 'NoBuild' : state,
+        message:
+          desiredHash === undefined
+            ? 'no configuration has been built yet'
+            : `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}${status.lastError ? `: ${status.lastError}` : ''}`,
+      };
+  return { state, conditions: [ready, syncedCondition] };
+}
+
+/** `host:port` of the Admin API. */
+export function addressOf(proxy: ProxyEndpoint): string {
+  return new URL(proxy.adminUrl).host;
+}

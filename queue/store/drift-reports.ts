@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import type { DiffSummary } from '../../kong/config-diff.ts';
+import { redisKey } from '../keys.ts';
+
+/**
+ * Drift reports: one per drift check, in a capped Redis stream (newest kept), plus the latest entry
+ * per proxy. Keys: drift:reports (stream, field `r` = report JSON), drift:latest (hash proxy → entry JSON).
+ */
+
+export type DriftClass = 'in-sync' | 'drifted' | 'unreachable' | 'no-build';
+/** Why a drifted proxy differs: lost its config (restart), runs an older build, or someone else's. */
+export type DriftCause = 'empty' | 'previous-build' | 'foreign';
+export type DriftAction = 'none' | 're-pushed' | 'backing-off' | 'reported' | 'not-repaired-rejected';
+
+export interface ProxyDriftEntry {
+  readonly proxy: string;
+  readonly address: string;
+  readonly expectedHash: string | null;
+  readonly actualHash: string | null;
+  readonly class: DriftClass;
+  readonly cause?: DriftCause;
+  readonly action: DriftAction;
+  readonly latencyMs: number;
+  readonly error?: string;
+  /** Entities added / changed / removed on the proxy relative to the desired build, when its config could be read. */
+  readonly changes?: DiffSummary;
+}
+
+export interface DriftReport {
+  /** Stream id, set when read back. */
+  readonly id?: string;
+  readonly at: string;
+  readonly desiredHash: string | null;
+  readonly repairMode: RepairMode;
+  readonly durationMs: number;
+  readonly summary: {
+    readonly inSync: number;
+    readonly drifted: number;
+    readonly unreachable: number;
+    readonly total: number;
+  };
+  readonly proxies: readonly ProxyDriftEntry[];
+}
+
+export type RepairMode = 'enforce' | 'warn' | 'disabled';
+
+export class DriftReports {
+  readonly #redis: Redis;
+  readonly #stream: string;
+  readonly #latest: string;
+  readonly #keep: number;
+
+  constructor(options: {
+    readonly redis: Redis;
+    readonly prefix: string /** @defaultValue 1000 */;
+    readonly keep?: number;
+  }) {
+    this.#redis = options.redis;
+    this.#stream = redisKey(options.prefix, 'drift', 'reports');
+    this.#latest = redisKey(options.prefix, 'drift', 'latest');
+    this.#keep = options.keep ?? 1000;
+  }
+
+  async record(report: DriftReport): Promise<string> {
+    const tx = this.#redis
+      .multi()
+      .xadd(this.#stream, 'MAXLEN', '~', this.#keep, '*', 'r', JSON.stringify(report));
+    for (const entry of report.proxies)
+      tx.hset(this.#latest, entry.proxy, JSON.stringify({ ...entry, at: report.at }));
+    const proxies = new Set(report.proxies.map((entry) => entry.proxy));
+    const known = await this.#redis.hkeys(this.#latest);
+    const gone = known.filter((proxy) => !proxies.has(proxy));
+    if (gone.length > 0) tx.hdel(this.#latest, ...gone);
+    const reply = await tx.exec();
+    return String(reply?.[0]?.[1] ?? '');
+  }
+
+  /** Newest first; only reports at or after `sinceMs` when given. */
+  async list({ sinceMs, count = 100 }: { sinceMs?: number; count?: number } = {}): Promise<DriftReport[]> {
+    const entries = await this.#redis.xrevrange(
+      this.#stream,
+      '+',
+      sinceMs === undefined ? '-' : String(sinceMs),
+      'COUNT',
+      count,
+    );
+    return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[1] ?? '{}') as DriftReport), id }));
+  }
+
+  /** The latest entry per proxy (with the time of its report). */
+  async latest(): Promise<(ProxyDriftEntry & { at: string })[]> {
+    const all = await this.#redis.hgetall(this.#latest);
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as ProxyDriftEntry & { at: string })
+      .sort((a, b) => a.proxy.localeCompare(b.proxy));
+  }
+}

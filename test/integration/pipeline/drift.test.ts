@@ -1,0 +1,232 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instanceName } from '../../../k8s/proxy-instances.ts';
+import { EMPTY_CONFIG_HASH } from '../../../kong/config-hash.ts';
+import type { DriftReport, ProxyDriftEntry } from '../../../queue/store/drift-reports.ts';
+import { runCli } from '../../helpers/cli.ts';
+import { type ControllerProcess, startController } from '../../helpers/controller.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
+import { freshNamespace, kubeconfigPath, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { waitForConvergence } from '../../helpers/pipeline.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+
+const app = (namespace: string) => `
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: ${namespace} }
+spec: { ports: [{ name: http, port: 80 }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: echo, namespace: ${namespace} }
+spec:
+  ingressClassName: kong
+  rules:
+    - http:
+        paths: [{ path: /echo, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
+`;
+
+interface InstanceRow {
+  name: string;
+  state?: string;
+  actualHash?: string;
+  desiredHash?: string;
+  synced?: string;
+}
+
+describe('drift checks, reports and ProxyInstance status', () => {
+  let namespace: string;
+  let prefix: string;
+  let tlsFleet: TlsFleet;
+  let controller: ControllerProcess | undefined;
+  const cliEnv = () => ({ KONG_FLEET_REDIS_URL: redisUrl(), KONG_FLEET_QUEUE_PREFIX: prefix });
+
+  /** Reports newer than `afterId`, oldest first, read through the CLI an operator would use. */
+  async function reportsAfter(afterId: string | undefined): Promise<DriftReport[]> {
+    const { code, stdout } = await runCli(['drift-report', '--json', '--since', '10m'], cliEnv());
+    expect(code).toBe(0);
+    const reports = (JSON.parse(stdout) as DriftReport[]).reverse();
+    return afterId ? reports.filter((report) => report.id! > afterId) : reports;
+  }
+
+  async function entryFor(
+    proxy: string,
+    afterId: string | undefined,
+    match: (entry: ProxyDriftEntry) => boolean,
+  ) {
+    return eventually(
+      async () => {
+        for (const report of await reportsAfter(afterId)) {
+          const entry = report.proxies.find((e) => e.proxy === proxy);
+          if (entry && match(entry)) return { report, entry };
+        }
+        return undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, description: `a drift report entry for ${proxy}` },
+    );
+  }
+
+  async function instances(): Promise<Map<string, InstanceRow>> {
+    const out = await kubectl(['get', 'proxyinstances', '-n', namespace, '-o', 'json']);
+    const items = (
+      JSON.parse(out) as { items: { metadata: { name: string }; status?: Record<string, unknown> }[] }
+    ).items;
+    return new Map(
+      items.map((item) => [
+        item.metadata.name,
+        {
+          name: item.metadata.name,
+          state: item.status?.state as string | undefined,
+          actualHash: item.status?.actualHash as string | undefined,
+          desiredHash: item.status?.desiredHash as string | undefined,
+          synced: (item.status?.conditions as { type: string; status: string }[] | undefined)?.find(
+            (c) => c.type === 'Synced',
+          )?.status,
+        },
+      ]),
+    );
+  }
+
+  beforeAll(async () => {
+    namespace = await freshNamespace('drift');
+    prefix = uniquePrefix('drift');
+    tlsFleet = await startTlsFleet(namespace, 3);
+    controller = await startController({
+      namespace,
+      prefix,
+      adminService: `${namespace}/${tlsFleet.serviceName}`,
+      tls: tlsFleet.clientFiles,
+      env: { KONG_FLEET_DRIFT_INTERVAL: '1s', KONG_FLEET_NAMESPACE: namespace },
+    });
+    await kubectlApply(app(namespace));
+    await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && controller) {
+      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
+    }
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    await tlsFleet?.stop();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  it('keeps one ProxyInstance per proxy, with printer columns and a fleet summary kubectl wait can use', async () => {
+    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    await eventually(async () => {
+      const rows = await instances();
+      return tlsFleet.fleet.proxies.every(
+        (p) =>
+          rows.get(instanceName(p.id))?.state === 'Synced' &&
+          rows.get(instanceName(p.id))?.actualHash === desired,
+      );
+    });
+    const table = await kubectl(['get', 'proxyinstances', '-n', namespace]);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+ADDRESS\s+STATE\s+HASH\s+LAST-SEEN\s+AGE/);
+    expect(table).toContain(desired);
+    await kubectl(['wait', '--for=condition=Synced', 'proxyfleet/default', '-n', namespace, '--timeout=20s']);
+    const fleet = JSON.parse(await kubectl(['get', 'proxyfleet', 'default', '-n', namespace, '-o', 'json']));
+    expect(fleet.status).toMatchObject({
+      proxies: 3,
+      syncedProxies: 3,
+      summary: `3/3 proxies at hash ${desired}`,
+    });
+    const { stdout } = await runCli(['status'], cliEnv());
+    expect(stdout).toContain(`3/3 proxies at hash ${desired}`);
+  });
+
+  it('reports a restarted proxy drifted, re-pushes it at once, and the next report shows it in sync', async () => {
+    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const [victim] = tlsFleet.fleet.proxies;
+    const before = (await reportsAfter(undefined)).at(-1)?.id;
+    victim!.faults.restart();
+    const drifted = await entryFor(victim!.id, before, (e) => e.class === 'drifted');
+    expect(drifted.entry).toMatchObject({
+      expectedHash: desired,
+      actualHash: EMPTY_CONFIG_HASH,
+      cause: 'empty',
+      action: 're-pushed',
+    });
+    expect(drifted.entry.changes?.removed).toBeGreaterThan(0);
+    const repaired = await entryFor(victim!.id, drifted.report.id, (e) => e.class === 'in-sync');
+    expect(repaired.entry.actualHash).toBe(desired);
+    expect(victim!.state().configurationHash).toBe(desired);
+    const events = await kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '--field-selector',
+      `involvedObject.name=${instanceName(victim!.id)}`,
+    ]);
+    expect(events).toContain('ProxyDrifted');
+  });
+
+  it('in warn mode only reports, and kubectl shows the proxy out of sync until enforce repairs it', async () => {
+    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const victim = tlsFleet.fleet.proxies[1]!;
+    const name = instanceName(victim.id);
+    await kubectl([
+      'patch',
+      'proxyfleet',
+      'default',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"repairMode":"warn"}}',
+    ]);
+    const before = (await reportsAfter(undefined)).at(-1)?.id;
+    // The controller reads the fleet's spec at most every 5 s: wait for a report in warn mode first.
+    await eventually(async () => (await reportsAfter(before)).some((r) => r.repairMode === 'warn'), {
+      timeoutMs: 20_000,
+    });
+    const warnFrom = (await reportsAfter(undefined)).at(-1)?.id;
+    victim.faults.restart();
+    const reported = await entryFor(victim.id, warnFrom, (e) => e.class === 'drifted');
+    expect(reported.entry.action).toBe('reported');
+    const stillDrifted = await entryFor(victim.id, reported.report.id, (e) => e.class === 'drifted');
+    expect(stillDrifted.entry.action).toBe('reported');
+    expect(victim.state().configurationHash).toBe(EMPTY_CONFIG_HASH);
+    const outOfSync = await eventually(async () => {
+      const row = (await instances()).get(name);
+      return row?.actualHash === EMPTY_CONFIG_HASH ? row : undefined;
+    });
+    expect(outOfSync).toMatchObject({ state: 'Pending', synced: 'False', desiredHash: desired });
+
+    await kubectl([
+      'patch',
+      'proxyfleet',
+      'default',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"repairMode":"enforce"}}',
+    ]);
+    await waitForConvergence(prefix, tlsFleet.fleet.proxies, { timeoutMs: 30_000 });
+    const back = await eventually(async () => {
+      const row = (await instances()).get(name);
+      return row?.actualHash === desired ? row : undefined;
+    });
+    expect(back).toMatchObject({ state: 'Synced', synced: 'True' });
+  });
+
+  it('shows what a drifted proxy runs, entity by entity, with kong-fleet diff', async () => {
+    await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const env = {
+      ...cliEnv(),
+      KONG_FLEET_KUBECONFIG: kubeconfigPath(),
+      KONG_FLEET_ADMIN_TLS_CERT: tlsFleet.clientFiles.cert,
+      KONG_FLEET_ADMIN_TLS_KEY: tlsFleet.clientFiles.key,
+      KONG_FLEET_ADMIN_TLS_CA: tlsFleet.clientFiles.ca,
+    };
+    const proxy = tlsFleet.fleet.proxies[2]!;
+    const same = await runCli(['diff', proxy.id], env);
+    expect(same.stdout).toContain('no difference');
+    expect(same.code).toBe(0);
+  });
+});

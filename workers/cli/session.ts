@@ -1,0 +1,114 @@
+import { pino } from 'pino';
+import { KongAdminClient } from '../../kong/admin/client.ts';
+import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
+import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
+import { BuildStore } from '../../queue/store/build-store.ts';
+import { DriftReports } from '../../queue/store/drift-reports.ts';
+import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
+import { ConfigError, type ParsedCommandLine, parseSettings, settingsHelp } from '../config.ts';
+import type { Settings } from '../settings.ts';
+import { ExitCode } from './command.ts';
+
+/** What the read-only commands (status, drift-report, diff) work with: the controller's stores in Redis. */
+export interface Session {
+  readonly settings: Settings;
+  readonly options: ParsedCommandLine['options'];
+  readonly positionals: readonly string[];
+  readonly builds: BuildStore;
+  readonly registry: ProxyRegistry;
+  readonly driftReports: DriftReports;
+  /** An Admin API client with the controller's TLS settings (created on first use). */
+  admin(): Promise<KongAdminClient>;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly options?: Parameters<typeof parseSettings>[0]['options'];
+}
+
+/**
+ * Runs a read-only command: parses its options and the controller settings (same flags and
+ * environment as `kong-fleet run`), connects to Redis, and always disconnects. Exit 2 on bad usage.
+ */
+export async function withSession(
+  argv: string[],
+  spec: CommandSpec,
+  body: (session: Session) => Promise<number>,
+): Promise<number> {
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseSettings({ argv, env: process.env, options: spec.options });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`kong-fleet ${spec.name}: ${err.message}\n`);
+    return ExitCode.usage;
+  }
+  if (parsed.help) {
+    process.stdout.write(
+      `${spec.usage}\n\nController settings (as for kong-fleet run):\n${settingsHelp()}\n`,
+    );
+    return ExitCode.ok;
+  }
+  const { settings } = parsed;
+  const redis = createRedisConnection(settings.redisUrl, 'producer', `cli-${spec.name}`);
+  redis.on('error', () => {});
+  let admin: KongAdminClient | undefined;
+  try {
+    await connectRedis(redis, 5000);
+  } catch (err) {
+    process.stderr.write(`kong-fleet ${spec.name}: cannot reach Redis: ${(err as Error).message}\n`);
+    redis.disconnect();
+    return ExitCode.failure;
+  }
+  const prefix = settings.queuePrefix;
+  try {
+    return await body({
+      settings,
+      options: parsed.options,
+      positionals: parsed.positionals,
+      builds: new BuildStore({ redis, prefix }),
+      registry: new ProxyRegistry({ redis, prefix }),
+      driftReports: new DriftReports({ redis, prefix }),
+      async admin() {
+        if (!admin) {
+          const files = {
+            certFile: settings.adminTlsCert,
+            keyFile: settings.adminTlsKey,
+            caFile: settings.adminTlsCa,
+          };
+          const hasTls = files.certFile || files.keyFile || files.caFile;
+          const credentials = hasTls
+            ? new ReloadingTlsCredentials(files, pino({ level: 'silent' }))
+            : undefined;
+          await credentials?.load();
+          admin = new KongAdminClient({ credentials });
+        }
+        return admin;
+      },
+    });
+  } finally {
+    await admin?.close();
+    redis.disconnect();
+  }
+}
+
+/** Rows as an aligned table with a header. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `12s ago`, `3m ago`, for human tables. */
+export function ago(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  return `${Math.round(seconds / 3600)}h ago`;
+}

@@ -1,0 +1,56 @@
+import { buildConfig } from '../jobs/build.ts';
+import type { AdminApi, EventSink, FleetApi, PipelineDeps, PipelineMetrics } from '../jobs/ports.ts';
+import { instanceName, type ProxyInstances } from '../k8s/proxy-instances.ts';
+import type { TranslateSettings } from '../kong/translate/index.ts';
+import { BuildStore } from '../queue/store/build-store.ts';
+import { DriftReports } from '../queue/store/drift-reports.ts';
+import { ObjectStore } from '../queue/store/object-store.ts';
+import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
+import type { RuntimeIo } from './runtime.ts';
+
+export interface PipelineParts {
+  readonly prefix: string;
+  readonly admin: AdminApi;
+  readonly events: EventSink;
+  readonly fleet: FleetApi;
+  readonly translateSettings: TranslateSettings;
+  readonly minimumKongVersion: string;
+  readonly metrics?: PipelineMetrics;
+}
+
+/** The job handlers' dependencies on the runtime's Redis connection and producer. */
+export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps {
+  const { prefix } = parts;
+  return {
+    objects: new ObjectStore({ redis: io.redis, prefix }),
+    snapshot: new SnapshotCache(),
+    builds: new BuildStore({ redis: io.redis, prefix }),
+    registry: new ProxyRegistry({ redis: io.redis, prefix }),
+    driftReports: new DriftReports({ redis: io.redis, prefix }),
+    producer: io.producer,
+    admin: parts.admin,
+    events: parts.events,
+    fleet: parts.fleet,
+    requestBuild: async (reason) => {
+      await io.producer.enqueue(buildConfig, { reason: reason.slice(0, 300) });
+    },
+    translateSettings: parts.translateSettings,
+    minimumKongVersion: parts.minimumKongVersion,
+    ...(parts.metrics ? { metrics: parts.metrics } : {}),
+  };
+}
+
+/** The fleet port over the ProxyInstance/ProxyFleet objects. */
+export function fleetApi(instances: ProxyInstances, staleAfterMs: number): FleetApi {
+  return {
+    repairMode: () => instances.repairMode(),
+    instanceRef: (proxyId) => instances.instanceRef(proxyId),
+    writeInstance: (proxy, status) => instances.upsert(proxy, status),
+    deleteInstance: (proxyId) => instances.delete(proxyId),
+    listInstances: () => instances.list(),
+    instanceName,
+    writeFleetStatus: (status) => instances.writeFleetStatus(status),
+    staleAfterMs,
+  };
+}
