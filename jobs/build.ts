@@ -62,6 +62,15 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const dropped = result.errors.filter((error) => error.dropped !== false);
     void reportObjectErrors(deps, result.errors);
 
+    if (result.valid === false) {
+      // The validator still rejects the config and no object could be blamed: shipping it would only
+      // earn a 400 from every proxy. Keep serving the last good config.
+      log.error(
+        { revision, reason: result.validationError?.message.slice(0, 500) },
+        'build does not validate and no object could be excluded; keeping the last good config',
+      );
+      return { outcome: 'kept-last-good', revision, dropped: dropped.length };
+    }
     const current = await deps.builds.desired();
     if (result.empty && dropped.length > 0 && current) {
       // Everything left was broken: keep serving the last good config instead of an empty one.

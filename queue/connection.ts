@@ -13,7 +13,11 @@ export function reconnectDelay(times: number): number {
 }
 
 /** The one place that creates Redis connections. The connection is lazy: call `connectRedis`. */
-export function createRedisConnection(url: string, purpose: ConnectionPurpose, name: string = purpose): Redis {
+export function createRedisConnection(
+  url: string,
+  purpose: ConnectionPurpose,
+  name: string = purpose,
+): Redis {
   const common: RedisOptions = {
     connectionName: `kong-fleet:${name}`,
     lazyConnect: true,

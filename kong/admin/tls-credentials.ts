@@ -46,7 +46,9 @@ export class ReloadingTlsCredentials {
         try {
           return await readFile(file);
         } catch (err) {
-          throw new Error(`cannot read TLS file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          throw new Error(
+            `cannot read TLS file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          );
         }
       }),
     );
@@ -70,7 +72,8 @@ export class ReloadingTlsCredentials {
       await wait(intervalMs, undefined, { signal }).catch(() => {});
       if (signal.aborted) break;
       try {
-        if (await this.load()) this.#logger.info({ version: this.#material.version }, 'admin TLS credentials reloaded');
+        if (await this.load())
+          this.#logger.info({ version: this.#material.version }, 'admin TLS credentials reloaded');
       } catch (err) {
         this.#logger.warn({ err }, 'could not reload admin TLS credentials; keeping the previous ones');
       }

@@ -35,7 +35,14 @@ describe('leader election with a Lease on the real API server', () => {
     });
     const stop = new AbortController();
     const done = elector.run(stop.signal);
-    return { elector, leading, stop: () => (stop.abort(), done) };
+    return {
+      elector,
+      leading,
+      stop: () => {
+        stop.abort();
+        return done;
+      },
+    };
   }
 
   it('lets exactly one candidate lead, and hands over when the leader stops', async () => {
