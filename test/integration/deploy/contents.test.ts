@@ -44,6 +44,8 @@ describe('what the install runs', () => {
       output += chunk.toString();
     });
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    // Refused connections before the server listens are retried by the wait below, not errors.
+    client.on('error', () => {});
     try {
       await eventually(
         async () => {

@@ -1,0 +1,292 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CoordinationV1Api, CoreV1Api, type V1Container, type V1PodSpec } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { KongAdminClient } from '../../../kong/admin/client.ts';
+import { type SimulatedFleet, startSimulatedFleet } from '../../../scripts/kong-sim/index.ts';
+import { type ControllerProcess, startController } from '../../helpers/controller.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { hostAddress, registerProxy } from '../../helpers/fleet.ts';
+import {
+  freshNamespace,
+  kubeConfig,
+  kubectl,
+  kubectlApply,
+  type ServiceAccountCredentials,
+} from '../../helpers/kube.ts';
+import { adminClient, entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { serviceAccountToken } from '../../helpers/service-account-token.ts';
+import { applyKustomization, type DeployOverlay, deployOverlay, find } from './overlay.ts';
+import { container, containerEnv, podSpec, secretFileAt } from './pod-template.ts';
+
+const run = promisify(execFile);
+const MAKE_CERTS = fileURLToPath(new URL('../../../scripts/deploy/make-certs.ts', import.meta.url));
+
+/** The bytes of the Secret key a file path in the container is mounted from, as the kubelet would mount it. */
+async function mountedFile(spec: V1PodSpec, target: V1Container, namespace: string, path: string) {
+  const { secretName, key } = secretFileAt(spec, target, path);
+  const secret = await kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .readNamespacedSecret({ name: secretName, namespace });
+  const data = secret.data?.[key];
+  if (!data) throw new Error(`Secret ${namespace}/${secretName} has no key ${key} (mounted at ${path})`);
+  return Buffer.from(data, 'base64');
+}
+
+const app = (namespace: string, path: string) => `
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: ${namespace} }
+spec:
+  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: echo-1
+  namespace: ${namespace}
+  labels: { kubernetes.io/service-name: echo }
+addressType: IPv4
+ports: [{ name: http, port: 8080, protocol: TCP }]
+endpoints: [{ addresses: [10.30.0.1], conditions: { ready: true } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: echo, namespace: ${namespace} }
+spec:
+  ingressClassName: kong
+  rules:
+    - host: echo.example
+      http:
+        paths: [{ path: ${path}, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
+`;
+
+/**
+ * The controller Deployment of k8s/deploy, run as a process: its environment from the pod template
+ * (downward API, $(POD_NAMESPACE) expansion), its mTLS files from the Secrets make-certs.ts wrote, and
+ * the token of its ServiceAccount. Kong pods are simulated proxies with the certificates the Kong
+ * Deployment mounts, registered as EndpointSlices of the install's own `kong-admin` Service. Only what
+ * cannot exist outside a cluster is replaced: the Redis address, the HTTP port, file locations, and
+ * KONG_FLEET_WATCH_NAMESPACES (one test namespace, so this controller does not write Events about other
+ * test files' objects).
+ */
+describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)', () => {
+  let overlay: DeployOverlay;
+  let appNamespace: string;
+  let prefix: string;
+  let fleet: SimulatedFleet;
+  let controller: ControllerProcess | undefined;
+  let client: KongAdminClient;
+  let sa: ServiceAccountCredentials;
+  let serverName: string;
+  let podName: string;
+  const scratch: string[] = [];
+
+  beforeAll(async () => {
+    overlay = await deployOverlay('deploy-sa');
+    await applyKustomization(overlay.dir);
+    appNamespace = await freshNamespace('deploy-sa-app');
+    prefix = uniquePrefix('deploy-sa');
+
+    // The operator's step after `kubectl apply -k`: certificates and Secrets from make-certs.ts.
+    const certs = await mkdtemp(join(tmpdir(), 'kf-deploy-certs-'));
+    scratch.push(certs);
+    await run(process.execPath, [MAKE_CERTS, '--out', join(certs, 'out'), '--namespace', overlay.namespace]);
+    await kubectlApply({ file: join(certs, 'out', 'secrets.yaml') });
+
+    // Kong pods: what kong-proxy.yaml mounts for KONG_ADMIN_SSL_CERT(_KEY) and the client CA.
+    const kongSpec = podSpec(find(overlay.manifests, 'Deployment', 'kong'));
+    const kong = container(kongSpec, 'proxy');
+    const kongEnv = containerEnv(kong, {});
+    const kongFile = (name: string) => mountedFile(kongSpec, kong, overlay.namespace, kongEnv[name]!);
+    fleet = await startSimulatedFleet({
+      count: 2,
+      host: hostAddress(),
+      kongVersion: '3.9.1',
+      loadDurationMs: 5,
+      tls: {
+        cert: await kongFile('KONG_ADMIN_SSL_CERT'),
+        key: await kongFile('KONG_ADMIN_SSL_CERT_KEY'),
+        clientCa: await kongFile('KONG_NGINX_ADMIN_SSL_CLIENT_CERTIFICATE'),
+      },
+    });
+    for (const proxy of fleet.proxies)
+      await registerProxy(overlay.namespace, 'kong-admin', proxy.id, proxy.port);
+
+    // The controller pod: environment, mounted Secret files, ServiceAccount token.
+    const spec = podSpec(find(overlay.manifests, 'Deployment', 'kong-fleet'));
+    const target = container(spec, 'controller');
+    podName = `kong-fleet-${prefix.slice(-8)}`;
+    const env = containerEnv(target, { 'metadata.name': podName, 'metadata.namespace': overlay.namespace });
+    const mounted = await mkdtemp(join(tmpdir(), 'kf-deploy-mounted-'));
+    scratch.push(mounted);
+    const tlsFiles: Record<string, string> = {};
+    for (const name of ['KONG_FLEET_ADMIN_TLS_CERT', 'KONG_FLEET_ADMIN_TLS_KEY', 'KONG_FLEET_ADMIN_TLS_CA']) {
+      const file = join(mounted, name.toLowerCase());
+      await writeFile(file, await mountedFile(spec, target, overlay.namespace, env[name]!), { mode: 0o400 });
+      tlsFiles[name] = file;
+    }
+    sa = await serviceAccountToken({ namespace: overlay.namespace, name: spec.serviceAccountName! });
+    client = await adminClient({
+      cert: tlsFiles.KONG_FLEET_ADMIN_TLS_CERT!,
+      key: tlsFiles.KONG_FLEET_ADMIN_TLS_KEY!,
+      ca: tlsFiles.KONG_FLEET_ADMIN_TLS_CA!,
+    });
+    serverName = `pod.kong-admin.${overlay.namespace}.svc`;
+
+    controller = await startController({
+      namespace: appNamespace,
+      prefix,
+      kubeconfig: sa.kubeconfigPath,
+      env: {
+        ...env,
+        ...tlsFiles,
+        KONG_FLEET_REDIS_URL: redisUrl(),
+        KONG_FLEET_QUEUE_PREFIX: prefix,
+        KONG_FLEET_HTTP_HOST: '127.0.0.1',
+        KONG_FLEET_HTTP_PORT: '0',
+        KONG_FLEET_WATCH_NAMESPACES: appNamespace,
+        // Empty is unset: the controller's own namespace (Lease, ProxyInstances) comes from
+        // POD_NAMESPACE, as in the pod. Both names, before and after the setting was renamed.
+        KONG_FLEET_NAMESPACE: '',
+        KONG_FLEET_LEASE_NAMESPACE: '',
+      },
+    });
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && controller) {
+      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
+    }
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    await client?.close();
+    await fleet?.stop();
+    await deleteKeysWithPrefix(prefix);
+    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs with the expanded settings of the Deployment and takes the Lease in its own namespace', async () => {
+    const lease = await eventually(
+      async () => {
+        const found = await kubeConfig()
+          .makeApiClient(CoordinationV1Api)
+          .readNamespacedLease({ name: 'kong-fleet-leader', namespace: overlay.namespace });
+        return found.spec?.holderIdentity?.startsWith(`${podName}-`) ? found : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the controller to hold the Lease' },
+    );
+    expect(lease.metadata?.namespace).toBe(overlay.namespace);
+    // The leader is ready only when every informer has listed, the cluster-scoped kinds included.
+    const ready = await eventually(
+      async () => {
+        const response = await fetch(`${controller!.baseUrl}/readyz`);
+        return response.status === 200 ? response : undefined;
+      },
+      { timeoutMs: 30_000, description: 'the leader to be ready' },
+    );
+    expect(ready.status).toBe(200);
+  });
+
+  it('delivers a kubectl-applied Ingress + Service to every discovered proxy over mTLS', async () => {
+    await kubectlApply(app(appNamespace, '/echo'));
+    const hash = await waitForConvergence(prefix, fleet.proxies, { timeoutMs: 45_000 });
+    for (const proxy of fleet.proxies) {
+      expect(proxy.state().configurationHash).toBe(hash);
+      const served = await servedConfig(client, proxy, serverName);
+      expect(entities(served, 'routes').flatMap((r) => r.paths as string[])).toEqual(
+        expect.arrayContaining([expect.stringContaining('/echo')]),
+      );
+      expect(entities(served, 'targets').map((t) => t.target)).toEqual(['10.30.0.1:8080']);
+    }
+  });
+
+  it('configures a proxy pod that appears later (discovery through the admin Service)', async () => {
+    const before = await waitForConvergence(prefix, fleet.proxies);
+    const added = await fleet.add();
+    await registerProxy(overlay.namespace, 'kong-admin', added.id, added.port);
+    await eventually(() => added.state().configurationHash === before, {
+      timeoutMs: 30_000,
+      description: 'the new proxy to get the current config',
+    });
+    expect(entities(await servedConfig(client, added, serverName), 'routes')).not.toEqual([]);
+  });
+
+  it('puts an Event on a broken object in the watched namespace, and keeps serving the rest', async () => {
+    const before = await waitForConvergence(prefix, fleet.proxies);
+    await kubectlApply(`
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: broken, namespace: ${appNamespace} }
+plugin: rate-limiting
+config: { minute: 5, policy: local, no_such_option: true }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: victim
+  namespace: ${appNamespace}
+  annotations: { konghq.com/plugins: broken }
+spec:
+  ports: [{ name: http, port: 80, protocol: TCP }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: victim, namespace: ${appNamespace} }
+spec:
+  ingressClassName: kong
+  rules:
+    - host: victim.example
+      http:
+        paths: [{ path: /victim, pathType: Prefix, backend: { service: { name: victim, port: { number: 80 } } } }]
+`);
+    const events = await eventually(
+      async () => {
+        const out = await kubectl([
+          'get',
+          'events',
+          '--namespace',
+          appNamespace,
+          '--field-selector',
+          'involvedObject.kind=KongPlugin,involvedObject.name=broken',
+          '-o',
+          'json',
+        ]);
+        const items = (
+          JSON.parse(out) as { items: { type: string; message: string; source?: { component?: string } }[] }
+        ).items;
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs: 20_000, description: 'an Event on the broken KongPlugin' },
+    );
+    expect(events[0]!.type).toBe('Warning');
+    expect(events[0]!.source?.component).toBe('kong-fleet');
+    expect(events.map((e) => e.message).join('\n')).toMatch(/no_such_option/);
+    // The broken route is held back with its plugin; the config the proxies run is unchanged.
+    for (const proxy of fleet.proxies) {
+      expect(proxy.state().configurationHash).toBe(before);
+      const paths = entities(await servedConfig(client, proxy, serverName), 'routes').flatMap(
+        (r) => r.paths as string[],
+      );
+      expect(paths.some((path) => path.includes('/echo'))).toBe(true);
+      expect(paths.some((path) => path.includes('/victim'))).toBe(false);
+    }
+  });
+
+  it('was never refused by the API server (no 403 / forbidden in its log)', () => {
+    const log = `${controller!.stdout()}\n${controller!.stderr()}`;
+    const refused = log.split('\n').filter((line) => /forbidden|\b403\b/i.test(line));
+    expect(refused).toEqual([]);
+    expect(log).toContain('became leader');
+    expect(log).toContain('all informers listed');
+    expect(log).not.toContain('could not record a Kubernetes event');
+    expect(log).not.toContain('could not acquire or renew the leader lease');
+  });
+});
