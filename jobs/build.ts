@@ -44,9 +44,13 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     if (!(await deps.objects.syncedToken())) {
       // The leader asks again once every informer has listed.
       log.info('not every informer has listed yet; no build');
+      deps.metrics?.buildFinished({ outcome: 'waiting-for-sync' });
       return { outcome: 'waiting-for-sync' };
     }
     const started = performance.now();
+    const startedAt = Date.now();
+    const firstChangeAt = await deps.objects.takePendingSince();
+    const waitMs = firstChangeAt === undefined ? {} : { waitMs: Math.max(0, startedAt - firstChangeAt) };
     const { revision } = await deps.snapshot.refresh(deps.objects);
     const exclusions = await deps.objects.exclusions();
     const exclude = [...exclusions.keys()].map(parseObjectKey).filter((ref) => ref !== undefined);
@@ -69,6 +73,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
         { revision, reason: result.validationError?.message.slice(0, 500) },
         'build does not validate and no object could be excluded; keeping the last good config',
       );
+      deps.metrics?.buildFinished({ outcome: 'kept-last-good', ...waitMs });
       return { outcome: 'kept-last-good', revision, dropped: dropped.length };
     }
     const current = await deps.builds.desired();
@@ -78,6 +83,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
         { revision, dropped: dropped.length },
         'build has nothing valid left; keeping the last good config',
       );
+      deps.metrics?.buildFinished({ outcome: 'kept-last-good', ...waitMs });
       return { outcome: 'kept-last-good', revision, dropped: dropped.length };
     }
 
@@ -90,12 +96,18 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       sizeBytes: Buffer.byteLength(text),
       durationMs,
       droppedObjects: dropped.length,
+      ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
     let pushes = 0;
     if (advanced && previous !== hash) pushes = await pushEveryProxy(deps);
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
-    deps.metrics?.buildFinished({ durationMs, sizeBytes: Buffer.byteLength(text), pushed: pushes > 0, hash });
+    deps.metrics?.buildFinished({
+      outcome,
+      durationMs,
+      sizeBytes: Buffer.byteLength(text),
+      ...waitMs,
+    });
     log.info(
       {
         revision,

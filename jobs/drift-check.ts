@@ -61,7 +61,7 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
       proxies: entries,
     };
     await deps.driftReports.record(report);
-    deps.metrics?.driftChecked?.(report);
+    deps.metrics?.driftChecked(report);
     await Promise.all(proxies.map((proxy) => requestStatusUpdate(deps, proxy.id)));
     if (report.summary.drifted + report.summary.unreachable > 0) {
       log.info({ ...report.summary, desired: report.desiredHash }, 'drift check found proxies out of sync');
@@ -92,7 +92,7 @@ async function checkProxy(
     if (response.status !== 200 || typeof hash !== 'string')
       throw new Error(`GET /status answered ${response.status}`);
     actualHash = hash;
-    deps.metrics?.proxyCounters?.(
+    deps.metrics?.proxyCounters(
       proxy.id,
       (response.json as { server?: Record<string, number> }).server ?? {},
     );
@@ -147,7 +147,6 @@ async function checkProxy(
     'ProxyDrifted',
     `proxy ${proxy.id} runs ${actualHash} instead of ${expectedHash} (${cause}); action: ${action}`,
   );
-  deps.metrics?.driftDetected?.(cause, action);
   return {
     ...base,
     actualHash,

@@ -9,6 +9,7 @@ import type { AdminResponse, AdminTarget } from '../kong/admin/client.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
+import type { ConvergenceTracker } from '../queue/store/convergence.ts';
 import type { DriftReport, DriftReports, RepairMode } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { ProxyEndpoint, ProxyRegistry } from '../queue/store/proxy-registry.ts';
@@ -44,12 +45,13 @@ export interface FleetApi {
 
 /** Counters and timings the jobs report (workers/metrics.ts implements them; tests may omit them). */
 export interface PipelineMetrics {
-  buildFinished(outcome: { durationMs: number; sizeBytes: number; pushed: boolean; hash: string }): void;
+  buildFinished(outcome: { outcome: string; durationMs?: number; sizeBytes?: number; waitMs?: number }): void;
   pushFinished(outcome: { proxy: string; result: string; reason: string; durationMs: number }): void;
-  driftChecked?(report: DriftReport): void;
-  driftDetected?(cause: string, action: string): void;
+  /** Every known proxy reports a build, `seconds` after the first change it carries. */
+  converged(outcome: { seconds: number }): void;
+  driftChecked(report: DriftReport): void;
   /** The server counters of one proxy's GET /status, for fleet-wide sums. */
-  proxyCounters?(proxy: string, counters: Readonly<Record<string, number>>): void;
+  proxyCounters(proxy: string, counters: Readonly<Record<string, unknown>>): void;
 }
 
 export interface PipelineDeps {
@@ -61,6 +63,7 @@ export interface PipelineDeps {
   readonly admin: AdminApi;
   readonly events: EventSink;
   readonly driftReports: DriftReports;
+  readonly convergence: ConvergenceTracker;
   readonly fleet: FleetApi;
   /** Adds a (coalesced) build job; see jobs/build.ts. */
   readonly requestBuild: (reason: string) => Promise<void>;

@@ -120,6 +120,7 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
         rejectedHash: '',
       });
       log.info({ proxy: id, hash: desired.hash, status: response.status, actual }, 'pushed');
+      if (synced) await noteConvergence(deps, desired.hash, id);
       return finish(
         { outcome: 'synced', hash: desired.hash, status: response.status },
         String(response.status),
@@ -155,6 +156,14 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
       throw new Error(`proxy ${id} answered ${response.status}`);
     }
   }
+}
+
+/** The last proxy to report a build completes its end-to-end time (change → every proxy synced). */
+async function noteConvergence(deps: PipelineDeps, hash: string, proxy: string): Promise<void> {
+  if (!deps.metrics || !(await deps.convergence.proxySynced(hash, proxy))) return;
+  const record = await deps.builds.record(hash);
+  if (record?.firstChangeAt !== undefined)
+    deps.metrics.converged({ seconds: (Date.now() - record.firstChangeAt) / 1000 });
 }
 
 /** Asks every known proxy to converge on the desired build; returns how many were asked. */

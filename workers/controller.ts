@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { jobs } from '../jobs/index.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { requestStatusUpdate } from '../jobs/proxy-status.ts';
 import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
@@ -15,7 +16,9 @@ import { KongAdminClient } from '../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../kong/admin/tls-credentials.ts';
 import { resolveSettings } from '../kong/translate/index.ts';
 import type { JobOverride, Role } from '../queue/define-job.ts';
+import { FleetCounters } from '../queue/store/fleet-counters.ts';
 import type { ProxyEndpoint, ProxySource } from '../queue/store/proxy-registry.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { fleetApi, pipelineDeps } from './pipeline-deps.ts';
 import type { Runnable } from './runnable.ts';
 import type { RuntimeIo, RuntimeOptions } from './runtime.ts';
@@ -23,6 +26,11 @@ import type { Settings } from './settings.ts';
 
 export interface Controller {
   readonly deps: (io: RuntimeIo) => Promise<PipelineDeps>;
+  /** The dependencies once deps() ran (HTTP routes answer 503 before). */
+  readonly current: () => PipelineDeps | undefined;
+  readonly metrics: Metrics;
+  /** A proxy not heard from for this long is shown Unreachable. */
+  readonly staleAfterMs: number;
   readonly runnables: NonNullable<RuntimeOptions<PipelineDeps>['runnables']>;
   readonly leaderElection: RuntimeOptions<PipelineDeps>['leaderElection'];
   readonly jobOverrides: Readonly<Record<string, JobOverride>>;
@@ -55,21 +63,34 @@ export function createController(settings: Settings, logger: Logger): Controller
     logger: logger.child({ component: 'proxy-instances' }),
   });
   // Three missed drift checks and a proxy no longer counts as reachable.
-  const fleet = fleetApi(instances, 3 * settings.driftIntervalMs + 5000);
+  const staleAfterMs = 3 * settings.driftIntervalMs + 5000;
+  const fleet = fleetApi(instances, staleAfterMs);
+  const metrics = createMetrics();
+  let current: PipelineDeps | undefined;
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
     if (credentials) await credentials.load();
-    return pipelineDeps(io, {
+    current = pipelineDeps(io, {
       prefix: settings.queuePrefix,
       admin,
       events,
       fleet,
+      metrics: metrics.pipeline,
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,
       }),
       minimumKongVersion: settings.minKongVersion,
     });
+    metrics.attach({
+      producer: io.producer,
+      registry: current.registry,
+      builds: current.builds,
+      counters: new FleetCounters({ redis: io.redis, prefix: settings.queuePrefix }),
+      queues: jobs.map((job) => job.name),
+      staleAfterMs,
+    });
+    return current;
   }
 
   /** Registers one source's proxies and pushes at once to every new or moved one. */
@@ -154,6 +175,9 @@ export function createController(settings: Settings, logger: Logger): Controller
 
   return {
     deps,
+    current: () => current,
+    metrics,
+    staleAfterMs,
     runnables,
     leaderElection,
     jobOverrides: {

@@ -3,6 +3,7 @@ import type { AdminApi, EventSink, FleetApi, PipelineDeps, PipelineMetrics } fro
 import { instanceName, type ProxyInstances } from '../k8s/proxy-instances.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import { BuildStore } from '../queue/store/build-store.ts';
+import { ConvergenceTracker } from '../queue/store/convergence.ts';
 import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
@@ -28,6 +29,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     builds: new BuildStore({ redis: io.redis, prefix }),
     registry: new ProxyRegistry({ redis: io.redis, prefix }),
     driftReports: new DriftReports({ redis: io.redis, prefix }),
+    convergence: new ConvergenceTracker({ redis: io.redis, prefix }),
     producer: io.producer,
     admin: parts.admin,
     events: parts.events,

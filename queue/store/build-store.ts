@@ -19,6 +19,8 @@ export interface BuildRecord {
   readonly durationMs: number;
   /** Objects dropped from this build (translation or validation errors, exclusions). */
   readonly droppedObjects: number;
+  /** When the first change this build carries happened (ms), for the convergence metric. */
+  readonly firstChangeAt?: number;
 }
 
 export interface Desired {

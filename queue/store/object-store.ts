@@ -10,7 +10,8 @@ import { luaScript } from './lua.ts';
  *
  * Keys (under the prefix): state:objects (hash objectKey → JSON), state:revision (counter),
  * state:changes (stream, id `<revision>-1`, field `k`), state:synced (set when every informer listed),
- * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes).
+ * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes),
+ * state:pending-since (time of the first change no build has taken yet, for the convergence metric).
  */
 
 export interface ObjectChange {
@@ -47,6 +48,8 @@ end
 local revision = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], revision .. '-1', 'k', ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
+local now = redis.call('TIME')
+redis.call('SET', KEYS[5], now[1] * 1000 + math.floor(now[2] / 1000), 'NX')
 return {revision, 1}
 `);
 
@@ -99,7 +102,13 @@ export interface ObjectStoreOptions {
 
 export class ObjectStore {
   readonly #redis: Redis;
-  readonly #keys: readonly [objects: string, revision: string, changes: string, exclusions: string];
+  readonly #keys: readonly [
+    objects: string,
+    revision: string,
+    changes: string,
+    exclusions: string,
+    pendingSince: string,
+  ];
   readonly #synced: string;
   readonly #changeLogLength: number;
   readonly #maxIncremental: number;
@@ -107,7 +116,7 @@ export class ObjectStore {
   constructor(options: ObjectStoreOptions) {
     this.#redis = options.redis;
     const key = (...parts: string[]) => redisKey(options.prefix, 'state', ...parts);
-    this.#keys = [key('objects'), key('revision'), key('changes'), key('exclusions')];
+    this.#keys = [key('objects'), key('revision'), key('changes'), key('exclusions'), key('pending-since')];
     this.#synced = key('synced');
     this.#changeLogLength = options.changeLogLength ?? 100_000;
     this.#maxIncremental = options.maxIncremental ?? 20_000;
@@ -158,6 +167,15 @@ export class ObjectStore {
   async exclusions(): Promise<Map<string, Exclusion>> {
     const all = await this.#redis.hgetall(this.#keys[3]);
     return new Map(Object.entries(all).map(([key, json]) => [key, JSON.parse(json) as Exclusion]));
+  }
+
+  /**
+   * When the oldest change not yet taken by a build happened (ms), and forget it: the next change
+   * starts a new measurement. A build calls this before it reads the changes.
+   */
+  async takePendingSince(): Promise<number | undefined> {
+    const value = await this.#redis.getdel(this.#keys[4]);
+    return value === null ? undefined : Number(value);
   }
 
   async revision(): Promise<number> {

@@ -1,6 +1,8 @@
 import { jobs } from '../../jobs/index.ts';
+import { mountBullBoard } from '../../queue/bull-board.ts';
 import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
 import { createController } from '../controller.ts';
+import { mountControllerRoutes } from '../http-routes.ts';
 import { createHttpServer } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
 import { createRuntime } from '../runtime.ts';
@@ -78,6 +80,17 @@ export async function main(argv: string[]): Promise<number> {
 
   let reason: string;
   try {
+    mountControllerRoutes(http.app, {
+      deps: controller.current,
+      metrics: controller.metrics,
+      staleAfterMs: controller.staleAfterMs,
+    });
+    await mountBullBoard(http.app, {
+      queues: jobs.map((job) => runtime.producer.queue(job.name)),
+      auth: { tokenFile: settings.boardTokenFile, basicAuthFile: settings.boardBasicAuthFile },
+      writable: settings.boardWritable,
+      logger,
+    });
     const address = await http.listen();
     logger.info({ address }, 'http server listening');
     // A signal may arrive while start() still waits for Redis: stopping then is a clean exit.

@@ -215,6 +215,45 @@ describe('drift checks, reports and ProxyInstance status', () => {
     expect(back).toMatchObject({ state: 'Synced', synced: 'True' });
   });
 
+  it('exports metrics and the fleet over HTTP', async () => {
+    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const base = controller!.baseUrl;
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) ? text : undefined;
+    });
+    const value = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    expect(value('kong_fleet_event_to_synced_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value('kong_fleet_event_to_build_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value('kong_fleet_drift_checks_total')).toBeGreaterThanOrEqual(1);
+    // Drift checks and pushes made real requests to every proxy; restarts did not make the sum shrink.
+    expect(value('kong_fleet_proxy_requests_total')).toBeGreaterThan(10);
+    expect(metrics).toMatch(/kong_fleet_builds_total\{outcome="new"\} \d+/);
+    expect(metrics).toMatch(/kong_fleet_pushes_total\{proxy="proxy-0",result="synced",reason="201"\} \d+/);
+    expect(metrics).toMatch(/kong_fleet_queue_jobs\{queue="push",state="waiting"\} \d+/);
+
+    const api = (await (await fetch(`${base}/api/proxies`)).json()) as {
+      desired: { hash: string };
+      proxies: { id: string; state: string }[];
+    };
+    expect(api.desired.hash).toBe(desired);
+    expect(api.proxies.map((p) => [p.id, p.state])).toEqual(
+      tlsFleet.fleet.proxies.map((p) => [p.id, 'Synced']),
+    );
+    const reports = (await (await fetch(`${base}/api/drift-reports`)).json()) as DriftReport[];
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.summary.total).toBe(3);
+    const debug = (await (await fetch(`${base}/debug/config`)).json()) as {
+      desired: { hash: string };
+      config: { services: unknown[] };
+    };
+    expect(debug.desired.hash).toBe(desired);
+    expect(debug.config.services.length).toBeGreaterThan(0);
+    // Without credentials configured, Bull Board is not served at all.
+    expect((await fetch(`${base}/queues`)).status).toBe(503);
+  });
+
   it('shows what a drifted proxy runs, entity by entity, with kong-fleet diff', async () => {
     await waitForConvergence(prefix, tlsFleet.fleet.proxies);
     const env = {

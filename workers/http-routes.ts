@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import type { PipelineDeps } from '../jobs/ports.ts';
+import { viewOfProxy } from '../jobs/proxy-state.ts';
+import { redactConfig } from '../kong/redact-config.ts';
+import { parseDuration } from './duration.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ControllerRoutesOptions {
+  /** The pipeline dependencies once the runtime has started (routes answer 503 before). */
+  readonly deps: () => PipelineDeps | undefined;
+  readonly metrics: Metrics;
+  readonly staleAfterMs: number;
+}
+
+/**
+ * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
+ * /api/drift-reports (?since=1h), /debug/config (the desired build, secrets redacted).
+ */
+export function mountControllerRoutes(app: FastifyInstance, options: ControllerRoutesOptions): void {
+  const ready = (reply: { code(status: number): { send(body: unknown): unknown } }) => {
+    const deps = options.deps();
+    if (!deps) reply.code(503).send({ message: 'starting: not connected to Redis yet' });
+    return deps;
+  };
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+
+  app.get('/api/proxies', async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
+    const now = Date.now();
+    const rows = await Promise.all(
+      proxies.map(async (proxy) => {
+        const status = await deps.registry.status(proxy.id);
+        return {
+          ...proxy,
+          ...status,
+          state: viewOfProxy(status, desired?.hash, now, options.staleAfterMs).state,
+        };
+      }),
+    );
+    return { desired, proxies: rows };
+  });
+
+  app.get<{ Querystring: { since?: string; count?: string } }>(
+    '/api/drift-reports',
+    async (request, reply) => {
+      const deps = ready(reply);
+      if (!deps) return reply;
+      const { since, count } = request.query;
+      const sinceDuration = since === undefined ? undefined : parseDuration(since);
+      if (since !== undefined && sinceDuration === undefined) {
+        return reply.code(400).send({ message: `since="${since}": expected a duration such as 30m or 2h` });
+      }
+      const limit = Math.min(Math.max(Number(count ?? (since === undefined ? 1 : 1000)) || 1, 1), 10_000);
+      return deps.driftReports.list({
+        ...(sinceDuration === undefined ? {} : { sinceMs: Date.now() - sinceDuration }),
+        count: limit,
+      });
+    },
+  );
+
+  app.get('/debug/config', async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    const desired = await deps.builds.desired();
+    if (!desired) return reply.code(404).send({ message: 'no configuration has been built yet' });
+    const [text, record] = await Promise.all([
+      deps.builds.text(desired.hash),
+      deps.builds.record(desired.hash),
+    ]);
+    if (text === null) return reply.code(404).send({ message: `build ${desired.hash} is no longer stored` });
+    return { desired, build: record, config: redactConfig(JSON.parse(text)) };
+  });
+}
