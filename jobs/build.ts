@@ -4,6 +4,7 @@ import { parseObjectKey } from '../k8s/object-key.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
+import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { pushEveryProxy } from './push.ts';
 
@@ -100,7 +101,10 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
     let pushes = 0;
-    if (advanced && previous !== hash) pushes = await pushEveryProxy(deps);
+    if (advanced && previous !== hash) {
+      pushes = await pushEveryProxy(deps);
+      if (deps.ingressStatus) await deps.producer.enqueue(ingressStatus, {});
+    }
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
     deps.metrics?.buildFinished({
       outcome,

@@ -1,6 +1,7 @@
 import type { AnyJobDefinition } from '../queue/define-job.ts';
 import { buildConfig } from './build.ts';
 import { driftCheck } from './drift-check.ts';
+import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
@@ -15,4 +16,5 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   driftCheck,
   proxyStatus,
   fleetStatus,
+  ingressStatus,
 ];

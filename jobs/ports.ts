@@ -2,7 +2,9 @@
  * What the job handlers need from the outside world, as narrow interfaces. workers/controller.ts
  * passes the real implementations; handlers never construct clients.
  */
+import type { V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
+import type { IngressRef, IngressState } from '../k8s/ingress-status.ts';
 import type { LooseObjectRef } from '../k8s/involved-object.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { AdminResponse, AdminTarget } from '../kong/admin/client.ts';
@@ -24,6 +26,13 @@ export interface AdminApi {
   status(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
   info(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
   currentConfig(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
+}
+
+/** Reads and writes Ingress `status.loadBalancer` (k8s/ingress-status.ts). */
+export interface IngressStatusApi {
+  publishAddresses(): Promise<V1IngressLoadBalancerIngress[]>;
+  list(): Promise<IngressState[]>;
+  write(ref: IngressRef, addresses: readonly V1IngressLoadBalancerIngress[]): Promise<void>;
 }
 
 /** The fleet's Kubernetes face: ProxyInstance objects, the ProxyFleet summary, and its settings. */
@@ -65,6 +74,8 @@ export interface PipelineDeps {
   readonly driftReports: DriftReports;
   readonly convergence: ConvergenceTracker;
   readonly fleet: FleetApi;
+  /** Present when a publish Service or addresses are configured. */
+  readonly ingressStatus?: IngressStatusApi;
   /** Adds a (coalesced) build job; see jobs/build.ts. */
   readonly requestBuild: (reason: string) => Promise<void>;
   readonly translateSettings: TranslateSettings;

@@ -6,6 +6,7 @@ import type { PipelineDeps } from '../jobs/ports.ts';
 import { requestStatusUpdate } from '../jobs/proxy-status.ts';
 import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
 import { EventRecorder } from '../k8s/event-recorder.ts';
+import { IngressStatusWriter } from '../k8s/ingress-status.ts';
 import { loadKubeConfig } from '../k8s/kube-config.ts';
 import { LeaderElector } from '../k8s/leader-election.ts';
 import { ProxyDiscovery, staticProxies } from '../k8s/proxy-discovery.ts';
@@ -66,6 +67,15 @@ export function createController(settings: Settings, logger: Logger): Controller
   const staleAfterMs = 3 * settings.driftIntervalMs + 5000;
   const fleet = fleetApi(instances, staleAfterMs);
   const metrics = createMetrics();
+  const publishing =
+    settings.publishService || settings.publishAddresses.length > 0
+      ? new IngressStatusWriter({
+          kubeConfig,
+          publishService: settings.publishService,
+          publishAddresses: settings.publishAddresses,
+          namespaces: settings.watchNamespaces,
+        })
+      : undefined;
   let current: PipelineDeps | undefined;
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
@@ -76,6 +86,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       events,
       fleet,
       metrics: metrics.pipeline,
+      ...(publishing ? { ingressStatus: publishing } : {}),
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,

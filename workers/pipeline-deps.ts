@@ -1,5 +1,12 @@
 import { buildConfig } from '../jobs/build.ts';
-import type { AdminApi, EventSink, FleetApi, PipelineDeps, PipelineMetrics } from '../jobs/ports.ts';
+import type {
+  AdminApi,
+  EventSink,
+  FleetApi,
+  IngressStatusApi,
+  PipelineDeps,
+  PipelineMetrics,
+} from '../jobs/ports.ts';
 import { instanceName, type ProxyInstances } from '../k8s/proxy-instances.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import { BuildStore } from '../queue/store/build-store.ts';
@@ -15,6 +22,7 @@ export interface PipelineParts {
   readonly admin: AdminApi;
   readonly events: EventSink;
   readonly fleet: FleetApi;
+  readonly ingressStatus?: IngressStatusApi;
   readonly translateSettings: TranslateSettings;
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
@@ -34,6 +42,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     admin: parts.admin,
     events: parts.events,
     fleet: parts.fleet,
+    ...(parts.ingressStatus ? { ingressStatus: parts.ingressStatus } : {}),
     requestBuild: async (reason) => {
       await io.producer.enqueue(buildConfig, { reason: reason.slice(0, 300) });
     },

@@ -282,6 +282,22 @@ export const settingSpecs = {
     help: 'elect one leader among replicas with a Lease (false: this process always leads)',
     schema: z.stringbool({ error: 'expected true or false' }),
   }),
+  publishService: setting({
+    env: 'KONG_FLEET_PUBLISH_SERVICE',
+    flag: 'publish-service',
+    default: undefined,
+    help: "namespace/name of the proxies' Service whose address is published in the status of served Ingresses",
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      message: 'expected namespace/name, e.g. kong/kong-proxy',
+    }),
+  }),
+  publishAddresses: setting({
+    env: 'KONG_FLEET_PUBLISH_ADDRESSES',
+    flag: 'publish-addresses',
+    default: '',
+    help: "comma-separated IPs or host names published in Ingress status instead of the publish Service's",
+    schema: list(/^[A-Za-z0-9.:-]+$/, 'an IP address or host name'),
+  }),
   namespace: setting({
     env: 'KONG_FLEET_NAMESPACE',
     flag: 'namespace',

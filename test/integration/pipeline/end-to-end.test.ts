@@ -1,9 +1,10 @@
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
 import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
-import { freshNamespace, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { freshNamespace, kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import {
   adminClient,
   desiredHash,
@@ -99,11 +100,29 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
   });
 
   it('delivers an Ingress + Service + EndpointSlice + KongPlugin to every proxy, then an update and a delete', async () => {
+    // The proxies' Service, with the address a cloud load balancer would have given it.
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedService({
+      namespace,
+      body: {
+        metadata: { name: 'kong-proxy' },
+        spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] },
+      },
+    });
+    await core.patchNamespacedServiceStatus(
+      {
+        name: 'kong-proxy',
+        namespace,
+        body: { status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     controller = await startController({
       namespace,
       prefix,
       adminService: `${namespace}/${tlsFleet.serviceName}`,
       tls: tlsFleet.clientFiles,
+      env: { KONG_FLEET_PUBLISH_SERVICE: `${namespace}/kong-proxy` },
     });
     const proxies = tlsFleet.fleet.proxies;
 
@@ -118,6 +137,12 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
       // Only the ready endpoint becomes a target.
       expect(entities(served, 'targets').map((target) => target.target)).toEqual(['10.20.0.1:8080']);
     }
+
+    // The served Ingress publishes the proxies' load-balancer address, as ingress controllers do.
+    await eventually(async () => {
+      const ingress = JSON.parse(await kubectl(['get', 'ingress', 'echo', '-n', namespace, '-o', 'json']));
+      return ingress.status?.loadBalancer?.ingress?.[0]?.ip === '203.0.113.10';
+    });
 
     await kubectlApply(manifests(namespace, '/echo-v2'));
     const second = await waitForConvergence(prefix, proxies, { notHash: first });
