@@ -2,10 +2,14 @@
  * The DB-less loader pipeline of `kong/db/schema/others/declarative_config.lua` (`flatten`): schema validation
  * of the nested document, deterministic ids, defaults, reference resolution, uniqueness, and the flat entity
  * map Kong stores and echoes in its 201 body.
+ *
+ * Kong runs these as separate passes over the document. Here one recursive walk does, for each entity while
+ * its data is still in the CPU cache, the schema check, the id (pre-order) and the reference bookkeeping
+ * (post-order); the later phases' results are used only when the schema phase passed, so what is reported
+ * is what the separate passes report.
  */
-import { randomUUID } from 'node:crypto';
 import { derivedEntityId } from './derived-ids.ts';
-import type { EntityType, Registry } from './entities/registry.ts';
+import type { EntityType } from './entities/registry.ts';
 import { isPlainObject, isSequence, MSG, type Rec, validateRecord } from './schema.ts';
 
 export interface Node {
@@ -59,9 +63,34 @@ function tableAt(errs: ErrTable, key: string): ErrTable {
   return created;
 }
 
-/** Phase 1: validates one collection array; returns its error table (1-based keys) or undefined. */
+/** What one validation builds while it walks the document. */
+export interface Pass {
+  randomUuid: () => string;
+  index: Index;
+  /** References to check once every entity is known. */
+  expected: Expected[];
+  /** Errors of the reference phase so far (repeated endpoint keys and primary keys). */
+  referenceErrors: ErrTable;
+  referenceFailed: boolean;
+}
+
+export function newPass(randomUuid: () => string): Pass {
+  return {
+    randomUuid,
+    index: { byId: new Map(), byKey: new Map(), order: [] },
+    expected: [],
+    referenceErrors: {},
+    referenceFailed: false,
+  };
+}
+
+/**
+ * Validates one collection array; returns its error table (1-based keys) or undefined. Each valid entity also
+ * gets its id (before its children, as Kong's pre-order id pass) and is entered into the index after its
+ * children (Kong's `by_id` order).
+ */
 export function validateCollection(
-  registry: Registry,
+  pass: Pass,
   type: EntityType,
   items: unknown[],
   group: Group,
@@ -86,7 +115,6 @@ export function validateCollection(
         shorthandError = rewritten.error;
       }
     }
-    let itemErrors: ErrTable | undefined;
     const node: Node = {
       type,
       raw,
@@ -97,6 +125,32 @@ export function validateCollection(
       groups: NO_GROUPS,
       derivedId: undefined,
     };
+    // The entity's own record first, so that its children can derive their ids from its id; the error
+    // table is assembled below in Kong's order whatever the order of the checks.
+    let linkError: unknown;
+    if (parent) {
+      const link = raw[linkField!];
+      // A nested child must not name its parent: a string fails like Kong's first pass (eq = null); an
+      // `{id}` object is what Kong's second pass tolerates and is later resolved as an ordinary reference.
+      if (link === undefined || link === null) linkError = undefined;
+      else if (!isPlainObject(link)) linkError = MSG.mustBeNull;
+      else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
+        linkError = { id: MSG.required };
+    }
+    const recordErrors = validateRecord(
+      type.schema,
+      raw,
+      out,
+      false,
+      parent ? linkField : undefined,
+      type.loaderKeys,
+    ) as ErrTable | undefined;
+    if (recordErrors === undefined) {
+      node.processed = out.value as Rec;
+      if (parent && isPlainObject(raw[linkField!])) node.processed[linkField!] = raw[linkField!];
+      assignId(pass, type, node);
+    }
+    let itemErrors: ErrTable | undefined;
     for (const child of type.childList) {
       const childItems = raw[child.name];
       if (childItems === undefined || childItems === null) continue;
@@ -109,7 +163,7 @@ export function validateCollection(
       if (node.groups === NO_GROUPS) node.groups = [];
       node.groups.push(childGroup);
       const childErrors = validateCollection(
-        registry,
+        pass,
         child.type,
         Array.isArray(childItems) ? childItems : [],
         childGroup,
@@ -129,25 +183,10 @@ export function validateCollection(
       itemErrors = itemErrors ?? {};
       itemErrors._ignore = 'expected an array';
     }
-    let omit: string | undefined;
-    if (parent) {
-      omit = linkField;
-      const link = raw[linkField!];
-      // A nested child must not name its parent: a string fails like Kong's first pass (eq = null); an
-      // `{id}` object is what Kong's second pass tolerates and is later resolved as an ordinary reference.
-      let linkError: unknown;
-      if (link === undefined || link === null) linkError = undefined;
-      else if (!isPlainObject(link)) linkError = MSG.mustBeNull;
-      else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
-        linkError = { id: MSG.required };
-      if (linkError !== undefined) {
-        itemErrors = itemErrors ?? {};
-        itemErrors[linkField!] = linkError;
-      }
+    if (linkError !== undefined) {
+      itemErrors = itemErrors ?? {};
+      itemErrors[linkField!] = linkError;
     }
-    const recordErrors = validateRecord(type.schema, raw, out, false, omit, type.loaderKeys) as
-      | ErrTable
-      | undefined;
     if (recordErrors) itemErrors = itemErrors ? { ...recordErrors, ...itemErrors } : recordErrors;
     if (shorthandError) {
       itemErrors = itemErrors ?? {};
@@ -158,9 +197,8 @@ export function validateCollection(
       errors[String(i + 1)] = itemErrors;
       continue;
     }
-    node.processed = out.value as Rec;
-    if (parent && isPlainObject(raw[linkField!])) node.processed[linkField!] = raw[linkField!];
     group.nodes.push(node);
+    enterIntoIndex(pass, type, node, parent);
   }
   return errors;
 }
@@ -195,31 +233,6 @@ function idKey(node: Node): string | undefined {
   return undefined;
 }
 
-export interface ProcessOptions {
-  now: number;
-  randomUuid: () => string;
-}
-
-/** Phase 2: ids (given, derived or random), timestamps, parent links. Pre-order: parents first. */
-export function assignIds(groups: readonly Group[], options: ProcessOptions): void {
-  for (const group of groups) {
-    const type = group.type;
-    for (const node of group.nodes) {
-      const p = node.processed;
-      if (type.idIsPrimaryKey && typeof p.id !== 'string') {
-        const key = idKey(node);
-        if (key !== undefined) {
-          node.derivedId = derivedEntityId(type.name, key);
-          p.id = node.derivedId;
-        } else p.id = options.randomUuid();
-      }
-      if (type.hasCreatedAt && p.created_at === null) p.created_at = options.now;
-      if (type.hasUpdatedAt && p.updated_at === null) p.updated_at = options.now;
-      if (node.groups.length > 0) assignIds(node.groups, options);
-    }
-  }
-}
-
 function uniquenessMessage(entity: string, key: string, value: unknown): string {
   return `uniqueness violation: '${entity}' entity with ${key} set to '${String(value)}' already declared`;
 }
@@ -246,36 +259,68 @@ export interface Index {
   order: Node[];
 }
 
-/** Phase 3: `populate_references` + `validate_references` (endpoint-key/primary-key uniqueness, references). */
-export function resolveReferences(groups: readonly Group[]): { index: Index; errors?: ErrTable } {
-  const state: ReferenceWalk = {
-    index: { byId: new Map(), byKey: new Map(), order: [] },
-    expected: [],
-    errs: {},
-    failed: false,
-  };
-  walkReferences(state, groups, undefined);
-  const { index, expected, errs } = state;
-  let failed = state.failed;
-  for (const ref of expected) {
-    const lookup = isPlainObject(ref.value) ? (ref.value.id as string) : (ref.value as string);
-    if (findEntity(index, ref.reference, lookup)) continue;
-    const shown = typeof ref.value === 'string' ? ref.value : JSON.stringify(ref.value);
-    const table = tableAt(errs, ref.type);
-    const list = table[ref.at] as string[] | undefined;
-    const message = `invalid reference '${ref.field}: ${shown}' (no such entry in '${ref.reference}')`;
-    if (list) list.push(message);
-    else table[ref.at] = [message];
-    failed = true;
+/** Kong's id pass for one entity: the given id, else one derived from its name or cache key, else a random one. */
+function assignId(pass: Pass, type: EntityType, node: Node): void {
+  const p = node.processed;
+  if (type.idIsPrimaryKey && typeof p.id !== 'string') {
+    const key = idKey(node);
+    if (key !== undefined) {
+      node.derivedId = derivedEntityId(type.name, key);
+      p.id = node.derivedId;
+    } else p.id = pass.randomUuid();
   }
-  return failed ? { index, errors: errs } : { index };
 }
 
-interface ReferenceWalk {
-  index: Index;
-  expected: Expected[];
-  errs: ErrTable;
-  failed: boolean;
+/**
+ * Kong's `populate_references` for one entity, after its children: endpoint-key and primary-key uniqueness,
+ * `by_id` order, the references to check later, and the parent link as `{ id }`.
+ */
+function enterIntoIndex(pass: Pass, type: EntityType, node: Node, parent: Node | undefined): void {
+  const { index, referenceErrors: errs } = pass;
+  const ids = mapFor(index.byId, type.name);
+  const keys = mapFor(index.byKey, type.name);
+  const itemId = pkString(node);
+  const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
+  // One hash operation per map: a repeat is noticed by the map not growing. The repeat then replaces the
+  // earlier entry, which changes nothing, as the config fails and only existence is looked up.
+  let duplicate = false;
+  if (typeof key === 'string') {
+    const size = keys.size;
+    keys.set(key, node);
+    if (keys.size === size) {
+      setPath(
+        errs,
+        [type.name, String(node.index + 1)],
+        uniquenessMessage(type.name, type.endpointKey!, key),
+      );
+      duplicate = true;
+      pass.referenceFailed = true;
+    }
+  }
+  if (!duplicate) {
+    const size = ids.size;
+    ids.set(itemId, node);
+    if (ids.size > size) index.order.push(node);
+    else {
+      const message = uniquenessMessage(type.name, 'primary key', itemId);
+      const i = String(node.index + 1);
+      if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
+      else setPath(errs, [type.name, i], message);
+      pass.referenceFailed = true;
+    }
+  }
+  for (const { field, reference } of type.foreignList) {
+    const value = node.processed[field];
+    if (value === null || value === undefined) continue;
+    pass.expected.push({
+      type: type.name,
+      field,
+      value,
+      reference,
+      at: typeof key === 'string' ? key : itemId,
+    });
+  }
+  if (parent && node.linkField) node.processed[node.linkField] = { id: parent.processed.id };
 }
 
 function mapFor(maps: Map<string, Map<string, Node>>, name: string): Map<string, Node> {
@@ -287,59 +332,22 @@ function mapFor(maps: Map<string, Map<string, Node>>, name: string): Map<string,
   return map;
 }
 
-/** Children first (Kong's `by_id` order), then the entity: keys, ids and the references to check later. */
-function walkReferences(state: ReferenceWalk, groups: readonly Group[], parent: Node | undefined): void {
-  const { index, errs } = state;
-  for (const group of groups) {
-    const type = group.type;
-    const ids = mapFor(index.byId, type.name);
-    const keys = mapFor(index.byKey, type.name);
-    for (const node of group.nodes) {
-      if (node.groups.length > 0) walkReferences(state, node.groups, node);
-      const itemId = pkString(node);
-      const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
-      // One hash operation per map: a repeat is noticed by the map not growing. The repeat then replaces
-      // the earlier entry, which changes nothing, as the config fails and only existence is looked up.
-      let duplicate = false;
-      if (typeof key === 'string') {
-        const size = keys.size;
-        keys.set(key, node);
-        if (keys.size === size) {
-          setPath(
-            errs,
-            [type.name, String(node.index + 1)],
-            uniquenessMessage(type.name, type.endpointKey!, key),
-          );
-          duplicate = true;
-          state.failed = true;
-        }
-      }
-      if (!duplicate) {
-        const size = ids.size;
-        ids.set(itemId, node);
-        if (ids.size > size) index.order.push(node);
-        else {
-          const message = uniquenessMessage(type.name, 'primary key', itemId);
-          const i = String(node.index + 1);
-          if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
-          else setPath(errs, [type.name, i], message);
-          state.failed = true;
-        }
-      }
-      for (const { field, reference } of type.foreignList) {
-        const value = node.processed[field];
-        if (value === null || value === undefined) continue;
-        state.expected.push({
-          type: type.name,
-          field,
-          value,
-          reference,
-          at: typeof key === 'string' ? key : itemId,
-        });
-      }
-      if (parent && node.linkField) node.processed[node.linkField] = { id: parent.processed.id };
-    }
+/** `validate_references`, once every entity is indexed: the reference phase's errors, or undefined. */
+export function checkReferences(pass: Pass): ErrTable | undefined {
+  const { index, expected, referenceErrors: errs } = pass;
+  let failed = pass.referenceFailed;
+  for (const ref of expected) {
+    const lookup = isPlainObject(ref.value) ? (ref.value.id as string) : (ref.value as string);
+    if (findEntity(index, ref.reference, lookup)) continue;
+    const shown = typeof ref.value === 'string' ? ref.value : JSON.stringify(ref.value);
+    const table = tableAt(errs, ref.type);
+    const list = table[ref.at] as string[] | undefined;
+    const message = `invalid reference '${ref.field}: ${shown}' (no such entry in '${ref.reference}')`;
+    if (list) list.push(message);
+    else table[ref.at] = [message];
+    failed = true;
   }
+  return failed ? errs : undefined;
 }
 
 export function findEntity(index: Index, collection: string, key: string): Node | undefined {
@@ -352,5 +360,3 @@ export function resolveForeign(index: Index, reference: string, value: unknown):
   const found = findEntity(index, reference, value);
   return found ? { id: found.processed.id } : value;
 }
-
-export { randomUUID };

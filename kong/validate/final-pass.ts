@@ -16,11 +16,12 @@ export interface FinalPass {
 }
 
 /**
- * Checks the `unique` fields and, with `emit`, builds the flat entities. A validated record already has every
- * field in schema order, so it becomes the output entity in place (foreign keys resolved) instead of being
- * copied; `emit: false` only counts.
+ * Checks the `unique` fields and, given the clock (`now`, seconds), builds the flat entities with their
+ * timestamps. A validated record already has every field in schema order, so it becomes the output entity in
+ * place (timestamps set, foreign keys resolved) instead of being copied; without `now` it only counts.
  */
-export function finalPass(index: Index, emit: boolean): FinalPass {
+export function finalPass(index: Index, now: number | undefined): FinalPass {
+  const emit = now !== undefined;
   const entities: FlattenedEntities = {};
   let errs: ErrTable | undefined;
   const seen = new Map<EntityType, Set<string>[]>();
@@ -55,6 +56,9 @@ export function finalPass(index: Index, emit: boolean): FinalPass {
     }
     count += countOnce(compositeIds, index, node);
     if (!emit) continue;
+    const p = node.processed;
+    if (type.hasCreatedAt && p.created_at === null) p.created_at = now;
+    if (type.hasUpdatedAt && p.updated_at === null) p.updated_at = now;
     const flat = type.emitInPlace ? resolveInPlace(index, node) : copyResolved(index, node);
     let collection = entities[type.name];
     if (!collection) {

@@ -7,13 +7,7 @@
  * if (!result.ok) console.log(result.error.flattened_errors);
  */
 
-import {
-  assignIds,
-  type ErrTable,
-  type Group,
-  resolveReferences,
-  validateCollection,
-} from './declarative.ts';
+import { checkReferences, type ErrTable, type Group, newPass, validateCollection } from './declarative.ts';
 import { type Registry, registryFor } from './entities/registry.ts';
 import { normalizePath } from './entities/route-paths.ts';
 import { luaPretty, toKongJson } from './error-format.ts';
@@ -112,6 +106,7 @@ export function validateDeclarativeConfig(
   const input = version === '1.1' || version === '2.1' ? migrateLegacyPaths(config) : config;
   if (input !== config) meta._format_version = '3.0';
 
+  const pass = newPass(options.randomUuid ?? (() => crypto.randomUUID()));
   const roots: Group[] = [];
   for (const type of registry.types) {
     const items = input[type.name];
@@ -122,20 +117,22 @@ export function validateDeclarativeConfig(
     }
     const group: Group = { type, nodes: [] };
     roots.push(group);
-    const collectionErrors = validateCollection(registry, type, Array.isArray(items) ? items : [], group);
+    const collectionErrors = validateCollection(pass, type, Array.isArray(items) ? items : [], group);
     if (collectionErrors) errors[type.name] = collectionErrors;
   }
   if (Object.keys(errors).length > 0) return fail(errors, config, flatten, registry);
 
-  assignIds(roots, {
-    now: options.now ? options.now() : Math.floor(Date.now() / 1000),
-    randomUuid: options.randomUuid ?? (() => crypto.randomUUID()),
-  });
-  const { index, errors: referenceErrors } = resolveReferences(roots);
+  const referenceErrors = checkReferences(pass);
   if (referenceErrors) return fail(referenceErrors, withDerivedIds(config, roots), flatten, registry);
 
-  const emit = options.output !== 'errors-only';
-  const { entities, count, errors: uniqueErrors } = finalPass(index, emit);
+  // Timestamps go only into the 201 body, so the clock is read only when it is built.
+  const now =
+    options.output === 'errors-only'
+      ? undefined
+      : options.now
+        ? options.now()
+        : Math.floor(Date.now() / 1000);
+  const { entities, count, errors: uniqueErrors } = finalPass(pass.index, now);
   if (uniqueErrors) return fail(uniqueErrors, withDerivedIds(config, roots), flatten, registry);
   return entities ? { ok: true, entities, meta, entityCount: count } : { ok: true, meta, entityCount: count };
 }

@@ -44,8 +44,13 @@ export function isIpv4(value: string): boolean {
   return IPV4_RE.test(value);
 }
 
+const IPV6_CHARS_RE = /^[0-9A-Fa-f:.]+$/;
+const IPV6_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
+
 export function isIpv6(value: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(value) || !value.includes(':')) return false;
+  // Every IPv6 form has at least two colons (`::` or eight groups); `host:port` has one.
+  const colon = value.indexOf(':');
+  if (colon < 0 || colon === value.lastIndexOf(':') || !IPV6_CHARS_RE.test(value)) return false;
   const double = value.split('::');
   if (double.length > 2) return false;
   const groups = value.split(':').filter((g) => g !== '');
@@ -55,7 +60,7 @@ export function isIpv6(value: string): boolean {
     if (!isIpv4(last)) return false;
     count += 1;
   }
-  if (groups.some((g, i) => !(i === groups.length - 1 && g.includes('.')) && !/^[0-9A-Fa-f]{1,4}$/.test(g)))
+  if (groups.some((g, i) => !(i === groups.length - 1 && g.includes('.')) && !IPV6_GROUP_RE.test(g)))
     return false;
   return double.length === 2 ? count < 8 : count === 8;
 }
@@ -102,6 +107,9 @@ interface HostPort {
   portError?: boolean;
 }
 
+const COLON_PORT_RE = /^:\d+$/;
+const DIGITS_RE = /^\d+$/;
+
 /** Splits `host[:port]` as Kong's `normalize_ip`/`hostname_type` do (IPv6 needs brackets with a port). */
 export function splitHostPort(value: string): HostPort {
   if (value.startsWith('[')) {
@@ -110,20 +118,26 @@ export function splitHostPort(value: string): HostPort {
     const host = value.slice(1, close);
     const rest = value.slice(close + 1);
     if (rest === '') return { host };
-    if (!/^:\d+$/.test(rest)) return { host, portError: true };
+    if (!COLON_PORT_RE.test(rest)) return { host, portError: true };
     return checkPort(host, rest.slice(1));
   }
   if (isIpv6(value)) return { host: value };
   const colon = value.lastIndexOf(':');
   if (colon < 0) return { host: value };
   const rawPort = value.slice(colon + 1);
-  if (!/^\d+$/.test(rawPort)) return { host: value, portError: true };
+  if (!DIGITS_RE.test(rawPort)) return { host: value, portError: true };
   return checkPort(value.slice(0, colon), rawPort);
 }
 
 function checkPort(host: string, rawPort: string): HostPort {
   const portNumber = Number(rawPort);
   return portNumber > 65535 ? { host, port: portNumber, portError: true } : { host, port: portNumber };
+}
+
+function countStars(value: string): number {
+  let count = 0;
+  for (let at = value.indexOf('*'); at >= 0; at = value.indexOf('*', at + 1)) count++;
+  return count;
 }
 
 /** typedefs.host: hostname or IP, no port. */
@@ -153,7 +167,7 @@ export const wildcardHost: Field = {
   custom: (v: string) => {
     const hp = splitHostPort(v);
     if (hp.portError) return `invalid value: ${v}`;
-    const stars = (hp.host.match(/\*/g) ?? []).length;
+    const stars = countStars(hp.host);
     if (stars > 1) return 'only one wildcard must be specified';
     if (stars === 1 && !hp.host.startsWith('*.') && !hp.host.endsWith('.*'))
       return 'wildcard must be leftmost or rightmost character';
@@ -168,7 +182,7 @@ export const sni: Field = {
     if (isIp(v)) return `must not be an IP`;
     const hp = splitHostPort(v);
     if (hp.port !== undefined || hp.portError) return 'must not have a port';
-    const stars = (v.match(/\*/g) ?? []).length;
+    const stars = countStars(v);
     if (stars > 1) return 'only one wildcard must be specified';
     if (stars === 1 && !v.startsWith('*.') && !v.endsWith('.*'))
       return 'wildcard must be leftmost or rightmost character';
@@ -187,6 +201,9 @@ export function headerNameError(v: string): string | undefined {
 export const headerName: Field = { type: 'string', custom: headerNameError };
 
 const PATH_CHARS_RE = /^[A-Za-z0-9.\-_~/%:@!$&'()*+,;=]*$/;
+const BAD_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})../;
+const TRAILING_ESCAPE_RE = /%.?$/;
+const NOT_AN_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})/;
 
 /** typedefs.path (service paths): starts with `/`, RFC 3986 characters, valid `%XX` escapes, no `//`. */
 export const path: Field = {
@@ -196,8 +213,9 @@ export const path: Field = {
   custom: (v: string) => {
     if (!PATH_CHARS_RE.test(v))
       return `invalid path: '${v}' (characters outside of the reserved list of RFC 3986 found)`;
-    const bad = v.match(/%(?![0-9A-Fa-f]{2})../)?.[0] ?? v.match(/%.?$/)?.[0];
-    if (bad !== undefined && /%(?![0-9A-Fa-f]{2})/.test(v)) return `invalid url-encoded value: '${bad}'`;
+    if (!v.includes('%')) return undefined;
+    const bad = BAD_ESCAPE_RE.exec(v)?.[0] ?? TRAILING_ESCAPE_RE.exec(v)?.[0];
+    if (bad !== undefined && NOT_AN_ESCAPE_RE.test(v)) return `invalid url-encoded value: '${bad}'`;
     return undefined;
   },
 };

@@ -47,29 +47,36 @@ export function regexError(source: string): string | undefined {
 }
 
 /**
- * Route path → its error (null when valid), per check. Memoized: a regex path costs microseconds to compile
- * and a rebuilt config repeats its paths.
+ * Regex source → its compile error, null when it compiles. Memoized: compiling costs microseconds and a
+ * rebuilt config repeats its regex paths.
  */
-const pathVerdicts = new BoundedMemo<string | null>(50_000);
+const regexVerdicts = new BoundedMemo<string | null>(50_000);
 
-function routePathError(_check: string, value: string): string | null {
-  if (!value.startsWith('/') && !value.startsWith('~/'))
-    return 'should start with: / (fixed path) or ~/ (regex path)';
-  const badEscape = /%(?![0-9A-Fa-f]{2})(.{0,2})/.exec(value);
+function memoizedRegexError(_scope: string, source: string): string | null {
+  return regexError(source) ?? null;
+}
+
+const BAD_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})(.{0,2})/;
+
+function validateRoutePath(value: string): string | undefined {
+  const badEscape = value.includes('%') ? BAD_ESCAPE_RE.exec(value) : null;
   if (badEscape) return `invalid url-encoded value: '${badEscape[0]}'`;
   if (!value.startsWith('~')) {
     const normalized = normalizePath(value);
-    return normalized === value ? null : `non-normalized path, consider use '${normalized}' instead`;
+    return normalized === value ? undefined : `non-normalized path, consider use '${normalized}' instead`;
   }
   const regex = value.slice(1);
-  const err = regexError(regex);
-  return err === undefined ? null : `invalid regex: '${regex}' (PCRE returned: ${err})`;
+  const err = regexVerdicts.get('pcre', regex, memoizedRegexError);
+  return err === null ? undefined : `invalid regex: '${regex}' (PCRE returned: ${err})`;
 }
 
 export const routePath: Field = {
   type: 'string',
   matchNone: [{ pattern: /\/\//, err: 'must not have empty segments' }],
-  custom: (v: string) => pathVerdicts.get('path', v, routePathError) ?? undefined,
+  custom: (v: string) =>
+    v.startsWith('/') || v.startsWith('~/')
+      ? validateRoutePath(v)
+      : 'should start with: / (fixed path) or ~/ (regex path)',
 };
 
 const RUST_UNSUPPORTED: readonly [RegExp, string][] = [
@@ -87,17 +94,12 @@ export function atcRegexError(paths: readonly string[] | null | undefined): stri
   if (!paths) return undefined;
   for (const p of paths) {
     if (!p.startsWith('~')) continue;
-    const verdict = pathVerdicts.get('atc', p, rustRegexError);
-    if (verdict !== null) return verdict;
+    const regex = p.slice(1);
+    for (const [pattern, message] of RUST_UNSUPPORTED) {
+      if (pattern.test(regex)) {
+        return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
+      }
+    }
   }
   return undefined;
-}
-
-function rustRegexError(_check: string, path: string): string | null {
-  const regex = path.slice(1);
-  for (const [pattern, message] of RUST_UNSUPPORTED) {
-    if (pattern.test(regex))
-      return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
-  }
-  return null;
 }
