@@ -101,6 +101,19 @@ export function settingsHelp(): string {
     .join('\n');
 }
 
+/** The settings as the README's configuration table (kept in sync by a test). */
+export function settingsMarkdown(): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  return [
+    '| environment | flag | default | what it does |',
+    '|---|---|---|---|',
+    ...specEntries.map(
+      ([, spec]) =>
+        `| \`${spec.env}\` | \`--${spec.flag}\` | ${spec.default ? `\`${spec.default}\`` : '—'} | ${cell(spec.help)} |`,
+    ),
+  ].join('\n');
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);

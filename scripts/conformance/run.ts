@@ -5,13 +5,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { KIC_GOLDEN_DIR } from '../lib/kic-golden.ts';
 import { discoverVariants } from './cases.ts';
 import { runVariant, type VariantOutcome } from './run-variant.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
   options: {
-    fixtures: { type: 'string', default: resolve(repoRoot, '../shared/conformance/kic-golden') },
+    fixtures: { type: 'string', default: KIC_GOLDEN_DIR },
     out: { type: 'string', default: join(repoRoot, '.conformance-results') },
     case: { type: 'string' },
     quiet: { type: 'boolean', default: false },

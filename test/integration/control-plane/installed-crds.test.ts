@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../scripts/control-plane.d/locations.ts';
+import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 import { freshNamespace, kubectl, kubectlApply } from '../../helpers/kube.ts';
 
 const KONG_KINDS = [
@@ -31,7 +32,7 @@ const GATEWAY_API_KINDS = [
 const OWN_KINDS = ['proxyinstances.kongfleet.io', 'proxyfleets.kongfleet.io'];
 
 /** KIC's golden-test inputs (shared/conformance), which ran against the official CRDs upstream. */
-const CONFORMANCE = join(REPO_ROOT, '..', 'shared', 'conformance', 'kic-golden');
+const CONFORMANCE = KIC_GOLDEN_DIR;
 
 describe('CRDs installed by the control plane', () => {
   it("has Kong's, Gateway API's (incl. experimental TCPRoute/UDPRoute/TLSRoute) and kong-fleet's CRDs Established", async () => {

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configHash, EMPTY_CONFIG_HASH } from '../../../kong/config-hash.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '../../../scripts/kong-sim/index.ts';
+import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 
-const ROOT = join(import.meta.dirname, '../../../../shared/conformance/kic-golden');
+const ROOT = KIC_GOLDEN_DIR;
 
 const goldens = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())

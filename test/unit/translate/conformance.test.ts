@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverVariants } from '../../../scripts/conformance/cases.ts';
 import { runVariant } from '../../../scripts/conformance/run-variant.ts';
+import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 
-// KIC's golden fixtures live in the shared folder beside the repository (../shared, also in CI).
-const fixtures = resolve(import.meta.dirname, '../../../../shared/conformance/kic-golden');
-const variants = existsSync(fixtures) ? discoverVariants(fixtures) : [];
+// KIC's golden fixtures, vendored in test/fixtures/kic-golden: never skipped.
+const variants = discoverVariants(KIC_GOLDEN_DIR);
 
-describe.skipIf(variants.length === 0)('KIC golden conformance (../shared/conformance/kic-golden)', () => {
+describe('KIC golden conformance (test/fixtures/kic-golden)', () => {
   it('finds the fixture cases', () => {
     expect(variants.filter((v) => v.variant === 'default').length).toBeGreaterThanOrEqual(25);
   });
