@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { PolledFiles } from '../../workers/polled-files.ts';
 
 export interface TlsFiles {
   /** Client certificate (PEM) presented to the Admin API. */
@@ -20,63 +19,31 @@ export interface TlsMaterial {
 
 /**
  * The Admin API client certificate, key and CA, read from files and re-read when their content
- * changes (Kubernetes swaps Secret volumes by symlink, which file watchers miss, so this polls
- * and compares digests). The material itself is never logged.
+ * changes (see workers/polled-files.ts). The material itself is never logged.
  */
 export class ReloadingTlsCredentials {
-  readonly #files: TlsFiles;
-  readonly #logger: Logger;
-  #material: TlsMaterial = { version: 0 };
-  #digest = '';
+  readonly #files: PolledFiles<'cert' | 'key' | 'ca', Omit<TlsMaterial, 'version'>>;
 
   constructor(files: TlsFiles, logger: Logger) {
-    this.#files = files;
-    this.#logger = logger;
+    this.#files = new PolledFiles({
+      files: { cert: files.certFile, key: files.keyFile, ca: files.caFile },
+      parse: (contents) => contents,
+      describe: 'admin TLS credentials',
+      logger,
+    });
   }
 
   get material(): TlsMaterial {
-    return this.#material;
+    return { ...this.#files.value, version: this.#files.version };
   }
 
   /** Reads the files; throws with the file name when one cannot be read (at start-up, that is fatal). */
-  async load(): Promise<boolean> {
-    const [cert, key, ca] = await Promise.all(
-      [this.#files.certFile, this.#files.keyFile, this.#files.caFile].map(async (file) => {
-        if (!file) return undefined;
-        try {
-          return await readFile(file);
-        } catch (err) {
-          throw new Error(
-            `cannot read TLS file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-          );
-        }
-      }),
-    );
-    const digest = createHash('sha256')
-      .update(cert ?? '')
-      .update('\0')
-      .update(key ?? '')
-      .update('\0')
-      .update(ca ?? '')
-      .digest('hex');
-    if (digest === this.#digest) return false;
-    this.#digest = digest;
-    this.#material = { cert, key, ca, version: this.#material.version + 1 };
-    return true;
+  load(): Promise<boolean> {
+    return this.#files.load();
   }
 
   /** Re-reads the files every `intervalMs` until `signal` aborts; a failed read keeps the old material. */
-  async watch(signal: AbortSignal, intervalMs = 5000): Promise<void> {
-    const { setTimeout: wait } = await import('node:timers/promises');
-    while (!signal.aborted) {
-      await wait(intervalMs, undefined, { signal }).catch(() => {});
-      if (signal.aborted) break;
-      try {
-        if (await this.load())
-          this.#logger.info({ version: this.#material.version }, 'admin TLS credentials reloaded');
-      } catch (err) {
-        this.#logger.warn({ err }, 'could not reload admin TLS credentials; keeping the previous ones');
-      }
-    }
+  watch(signal: AbortSignal, intervalMs = 5000): Promise<void> {
+    return this.#files.watch(signal, intervalMs);
   }
 }

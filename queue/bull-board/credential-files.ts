@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { setTimeout as wait } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { PolledFiles } from '../../workers/polled-files.ts';
 import {
   type BoardCredentials,
   CredentialFileError,
@@ -17,83 +15,50 @@ export interface BoardAuthFiles {
 }
 
 /**
- * The board's credentials, read from files and re-read when their content changes. Kubernetes
- * swaps Secret volumes by symlink, which file watchers miss, so this polls and compares digests
- * (the same approach as kong/admin/tls-credentials.ts). A file that cannot be read or parsed on a
- * reload keeps the previous credentials; at start-up it is an error. Contents are never logged.
+ * The board's credentials, read from files and re-read when their content changes (see
+ * workers/polled-files.ts). A file that cannot be read or parsed on a reload keeps the previous
+ * credentials; at start-up it is an error. Contents are never logged.
  */
 export class CredentialFiles {
-  readonly #files: BoardAuthFiles;
-  readonly #logger: Logger;
-  #credentials: BoardCredentials = {};
-  #digest = '';
-  /** Digest of content that failed to parse, so a broken file is reported once, not every poll. */
-  #rejected = '';
+  readonly #configured: boolean;
+  readonly #files: PolledFiles<'token' | 'basic', BoardCredentials>;
 
   constructor(files: BoardAuthFiles, logger: Logger) {
-    this.#files = files;
-    this.#logger = logger;
+    const { tokenFile, basicAuthFile } = files;
+    this.#configured = Boolean(tokenFile || basicAuthFile);
+    this.#files = new PolledFiles({
+      files: { token: tokenFile, basic: basicAuthFile },
+      parse: ({ token, basic }) => ({
+        token: tokenFile && token ? parseTokenFile(tokenFile, token.toString('utf8')) : undefined,
+        basic: basicAuthFile && basic ? parseBasicAuthFile(basicAuthFile, basic.toString('utf8')) : undefined,
+      }),
+      describe: 'board credentials',
+      logger,
+    });
   }
 
   /** True when at least one file is configured (otherwise the board must not be served). */
   get configured(): boolean {
-    return Boolean(this.#files.tokenFile || this.#files.basicAuthFile);
+    return this.#configured;
   }
 
   get current(): BoardCredentials {
-    return this.#credentials;
+    return this.#files.value ?? {};
   }
 
-  /** Reads and parses the files; throws CredentialFileError naming the file. True when something changed. */
+  /** Reads and parses the files; throws naming the file. True when something changed. */
   async load(): Promise<boolean> {
-    const { tokenFile, basicAuthFile } = this.#files;
-    const [tokenText, basicText] = await Promise.all([read(tokenFile), read(basicAuthFile)]);
-    const digest = createHash('sha256')
-      .update(tokenText ?? '\0none')
-      .update('\0')
-      .update(basicText ?? '\0none')
-      .digest('hex');
-    if (digest === this.#digest || digest === this.#rejected) return false;
     try {
-      this.#credentials = {
-        token: tokenFile && tokenText !== undefined ? parseTokenFile(tokenFile, tokenText) : undefined,
-        basic:
-          basicAuthFile && basicText !== undefined ? parseBasicAuthFile(basicAuthFile, basicText) : undefined,
-      };
+      return await this.#files.load();
     } catch (err) {
-      this.#rejected = digest;
-      throw err;
+      if (err instanceof CredentialFileError) throw err;
+      const [file, ...problem] = (err as Error).message.split(': ');
+      throw new CredentialFileError(file ?? '', problem.join(': '));
     }
-    this.#digest = digest;
-    return true;
   }
 
   /** Re-reads the files every `intervalMs` until `signal` aborts. */
-  async watch(signal: AbortSignal, intervalMs: number): Promise<void> {
-    while (!signal.aborted) {
-      // Not ref'd: a pending reload must not keep a stopping process alive.
-      await wait(intervalMs, undefined, { signal, ref: false }).catch(() => {});
-      if (signal.aborted) break;
-      try {
-        if (await this.load()) this.#logger.info('board credentials reloaded');
-      } catch (err) {
-        this.#logger.warn(
-          { err: { message: (err as Error).message } },
-          'could not reload the board credentials; keeping the previous ones',
-        );
-      }
-    }
-  }
-}
-
-async function read(file: string | undefined): Promise<string | undefined> {
-  if (!file) return undefined;
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CredentialFileError(
-      file,
-      `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+  watch(signal: AbortSignal, intervalMs: number): Promise<void> {
+    return this.#files.watch(signal, intervalMs);
   }
 }
