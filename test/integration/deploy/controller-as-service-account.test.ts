@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoordinationV1Api, CoreV1Api, type V1Container, type V1PodSpec } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  NetworkingV1Api,
+  type V1Container,
+  type V1PodSpec,
+} from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '../../../scripts/kong-sim/index.ts';
@@ -25,6 +33,27 @@ import { applyKustomization, type DeployOverlay, deployOverlay, find } from './o
 import { container, containerEnv, podSpec, secretFileAt } from './pod-template.ts';
 
 const run = promisify(execFile);
+
+interface ProxyInstanceObject {
+  metadata: { name: string };
+  spec: { adminURL: string; fleet: string };
+  status?: { state?: string; actualHash?: string };
+}
+
+/** The ProxyInstances the controller keeps in `namespace`, read as admin. */
+async function proxyInstances(namespace: string): Promise<ProxyInstanceObject[]> {
+  const list = (await kubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .listNamespacedCustomObject({
+      group: 'kongfleet.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'proxyinstances',
+    })) as {
+    items: ProxyInstanceObject[];
+  };
+  return list.items;
+}
 const MAKE_CERTS = fileURLToPath(new URL('../../../scripts/deploy/make-certs.ts', import.meta.url));
 
 /** The bytes of the Secret key a file path in the container is mounted from, as the kubelet would mount it. */
@@ -151,10 +180,9 @@ describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)'
         KONG_FLEET_HTTP_HOST: '127.0.0.1',
         KONG_FLEET_HTTP_PORT: '0',
         KONG_FLEET_WATCH_NAMESPACES: appNamespace,
-        // Empty is unset: the controller's own namespace (Lease, ProxyInstances) comes from
-        // POD_NAMESPACE, as in the pod. Both names, before and after the setting was renamed.
+        // Empty is unset: the controller's own namespace (Lease, ProxyInstances, ProxyFleet) comes
+        // from POD_NAMESPACE, as in the pod.
         KONG_FLEET_NAMESPACE: '',
-        KONG_FLEET_LEASE_NAMESPACE: '',
       },
     });
   });
@@ -184,26 +212,33 @@ describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)'
       { timeoutMs: 20_000, description: 'the controller to hold the Lease' },
     );
     expect(lease.metadata?.namespace).toBe(overlay.namespace);
-    // The leader is ready only when every informer has listed, the cluster-scoped kinds included.
-    const ready = await eventually(
-      async () => {
-        const response = await fetch(`${controller!.baseUrl}/readyz`);
-        return response.status === 200 ? response : undefined;
-      },
-      { timeoutMs: 30_000, description: 'the leader to be ready' },
-    );
+    // Every informer, the cluster-scoped kinds included, has listed with the ServiceAccount's rights.
+    await eventually(() => controller!.stdout().includes('all informers listed; builds enabled'), {
+      timeoutMs: 30_000,
+      description: 'every informer to list',
+    });
+    const ready = await fetch(`${controller!.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
   });
 
   it('delivers a kubectl-applied Ingress + Service to every discovered proxy over mTLS', async () => {
     await kubectlApply(app(appNamespace, '/echo'));
-    const hash = await waitForConvergence(prefix, fleet.proxies, { timeoutMs: 45_000 });
+    const paths = async (proxy: (typeof fleet.proxies)[number]) =>
+      entities(await servedConfig(client, proxy, serverName), 'routes').flatMap((r) => r.paths as string[]);
+    // The first build (before the apply) may already be on every proxy: wait for the route itself.
+    await eventually(
+      async () => {
+        for (const proxy of fleet.proxies)
+          if (!(await paths(proxy)).some((p) => p.includes('/echo'))) return false;
+        return true;
+      },
+      { timeoutMs: 45_000, description: 'every proxy to serve the /echo route' },
+    );
+    const hash = await waitForConvergence(prefix, fleet.proxies);
     for (const proxy of fleet.proxies) {
       expect(proxy.state().configurationHash).toBe(hash);
       const served = await servedConfig(client, proxy, serverName);
-      expect(entities(served, 'routes').flatMap((r) => r.paths as string[])).toEqual(
-        expect.arrayContaining([expect.stringContaining('/echo')]),
-      );
+      expect(entities(served, 'routes')[0]).toMatchObject({ hosts: ['echo.example'] });
       expect(entities(served, 'targets').map((t) => t.target)).toEqual(['10.30.0.1:8080']);
     }
   });
@@ -217,6 +252,62 @@ describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)'
       description: 'the new proxy to get the current config',
     });
     expect(entities(await servedConfig(client, added, serverName), 'routes')).not.toEqual([]);
+  });
+
+  it('keeps a ProxyInstance per proxy and the ProxyFleet in its own namespace', async () => {
+    const hash = await waitForConvergence(prefix, fleet.proxies);
+    const instances = await eventually(
+      async () => {
+        const items = await proxyInstances(overlay.namespace);
+        const synced = items.filter((item) => item.status?.actualHash === hash);
+        return synced.length === fleet.proxies.length ? items : undefined;
+      },
+      { timeoutMs: 30_000, description: 'a synced ProxyInstance for every proxy' },
+    );
+    expect(instances.map((item) => item.spec.adminURL).sort()).toEqual(
+      fleet.proxies.map((proxy) => proxy.adminUrl).sort(),
+    );
+    const proxyFleet = (await kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: 'kongfleet.io',
+      version: 'v1alpha1',
+      namespace: overlay.namespace,
+      plural: 'proxyfleets',
+      name: instances[0]!.spec.fleet,
+    })) as { metadata: { namespace: string } };
+    expect(proxyFleet.metadata.namespace).toBe(overlay.namespace);
+  });
+
+  it("publishes the kong-proxy Service's address in the status of the served Ingress", async () => {
+    const proxyService = await kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .readNamespacedService({ name: 'kong-proxy', namespace: overlay.namespace });
+    const clusterIp = proxyService.spec?.clusterIP;
+    expect(clusterIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const published = await eventually(
+      async () => {
+        const ingress = await kubeConfig()
+          .makeApiClient(NetworkingV1Api)
+          .readNamespacedIngress({ name: 'echo', namespace: appNamespace });
+        const addresses = ingress.status?.loadBalancer?.ingress ?? [];
+        return addresses.length > 0 ? addresses : undefined;
+      },
+      { timeoutMs: 30_000, description: "the Ingress status to name the proxies' address" },
+    );
+    expect(published).toEqual([{ ip: clusterIp }]);
+  });
+
+  it('deletes the ProxyInstance of a proxy pod that goes away', async () => {
+    const gone = fleet.proxies.at(-1)!;
+    await kubeConfig()
+      .makeApiClient(DiscoveryV1Api)
+      .deleteNamespacedEndpointSlice({ name: `kong-admin-${gone.id}`, namespace: overlay.namespace });
+    await fleet.remove(gone.id);
+    await eventually(
+      async () =>
+        !(await proxyInstances(overlay.namespace)).some((item) => item.spec.adminURL === gone.adminUrl),
+      { timeoutMs: 30_000, description: `the ProxyInstance of ${gone.id} to be deleted` },
+    );
+    expect(await proxyInstances(overlay.namespace)).toHaveLength(fleet.proxies.length);
   });
 
   it('puts an Event on a broken object in the watched namespace, and keeps serving the rest', async () => {

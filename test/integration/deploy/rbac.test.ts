@@ -22,27 +22,25 @@ const expand = (verbs: readonly string[], group: string, resource: string, name?
 
 /**
  * What the controller needs everywhere: list + watch of every kind the translator reads (derived from
- * k8s/watched-kinds.ts, so a new kind fails here until rbac.yaml grants it), Events, and (coming)
- * Ingress status.
+ * k8s/watched-kinds.ts, so a new kind fails here until rbac.yaml grants it), Events, and Ingress status.
  */
 const CLUSTER_WIDE = [
   ...watchedKinds.flatMap((kind) => expand(['list', 'watch'], kind.group, kind.plural)),
   ...expand(['create', 'patch'], '', 'events'),
-  ...expand(['update', 'patch'], 'networking.k8s.io', 'ingresses/status'),
+  permission('patch', 'networking.k8s.io', 'ingresses/status'),
 ].sort();
 
-/** What it needs in its own namespace only: the Lease, kong-fleet's CRDs (coming), the publish Service. */
+/**
+ * What it needs in its own namespace only: the Lease, its ProxyInstances and ProxyFleet
+ * (k8s/proxy-instances.ts), the publish Service (k8s/ingress-status.ts).
+ */
 const OWN_NAMESPACE = [
   permission('create', 'coordination.k8s.io', 'leases'),
   ...expand(['get', 'update'], 'coordination.k8s.io', 'leases', 'kong-fleet-leader'),
-  ...expand(
-    ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-    'kongfleet.io',
-    'proxyinstances',
-  ),
-  ...expand(['get', 'update', 'patch'], 'kongfleet.io', 'proxyinstances/status'),
-  ...expand(['get', 'list', 'watch', 'create', 'update', 'patch'], 'kongfleet.io', 'proxyfleets'),
-  ...expand(['get', 'update', 'patch'], 'kongfleet.io', 'proxyfleets/status'),
+  ...expand(['get', 'list', 'create', 'patch', 'delete'], 'kongfleet.io', 'proxyinstances'),
+  permission('patch', 'kongfleet.io', 'proxyinstances/status'),
+  ...expand(['get', 'create'], 'kongfleet.io', 'proxyfleets'),
+  permission('patch', 'kongfleet.io', 'proxyfleets/status'),
   permission('get', '', 'services'),
 ];
 
@@ -137,7 +135,7 @@ describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => 
         name: 'kong-fleet-leader',
         namespace: overlay.namespace,
       })),
-      // Coming: Ingress status, ProxyInstance/ProxyFleet and their status, the publish Service.
+      // Ingress status, ProxyInstance/ProxyFleet and their status, the publish Service.
       {
         verb: 'patch',
         group: 'networking.k8s.io',
@@ -147,12 +145,13 @@ describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => 
       },
       { verb: 'delete', group: 'kongfleet.io', resource: 'proxyinstances', namespace: overlay.namespace },
       {
-        verb: 'update',
+        verb: 'patch',
         group: 'kongfleet.io',
         resource: 'proxyfleets',
         subresource: 'status',
         namespace: overlay.namespace,
       },
+      { verb: 'create', group: 'kongfleet.io', resource: 'proxyfleets', namespace: overlay.namespace },
       { verb: 'get', resource: 'services', name: 'kong-proxy', namespace: overlay.namespace },
     ];
     const refused = [];
@@ -231,6 +230,16 @@ describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => 
       { verb: 'create', group: 'kongfleet.io', resource: 'proxyinstances', namespace: app },
       { verb: 'list', group: 'kongfleet.io', resource: 'proxyinstances' },
       { verb: 'delete', group: 'kongfleet.io', resource: 'proxyfleets', namespace: own },
+      { verb: 'patch', group: 'kongfleet.io', resource: 'proxyfleets', namespace: own },
+      { verb: 'watch', group: 'kongfleet.io', resource: 'proxyinstances', namespace: own },
+      { verb: 'update', group: 'kongfleet.io', resource: 'proxyinstances', namespace: own },
+      {
+        verb: 'update',
+        group: 'networking.k8s.io',
+        resource: 'ingresses',
+        subresource: 'status',
+        namespace: app,
+      },
       // No way to widen its own rights.
       { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
       { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
