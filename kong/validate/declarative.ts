@@ -8,7 +8,7 @@
  * (post-order); the later phases' results are used only when the schema phase passed, so what is reported
  * is what the separate passes report.
  */
-import { derivedEntityId } from './derived-ids.ts';
+import { derivedId } from './derived-ids.ts';
 import type { EntityType } from './entities/registry.ts';
 import { isPlainObject, isSequence, MSG, type Rec, validateRecord } from './schema.ts';
 
@@ -203,36 +203,6 @@ export function validateCollection(
   return errors;
 }
 
-/** Kong's `get_key_for_uuid_gen`: the name a deterministic id is derived from, if any. */
-function idKey(node: Node): string | undefined {
-  const type = node.type;
-  if (type.primaryKey.length !== 1) return undefined;
-  if (type.cacheKeyFields) {
-    // Kong joins the collection name, `*` and each cache-key value with `:`; a value that is neither a
-    // string nor absent contributes nothing.
-    let key = `${type.name}:*`;
-    for (const field of type.cacheKeyFields) {
-      if (field.auto) return undefined;
-      const value = node.raw[field.name];
-      if (typeof value === 'string') key += `:${value}`;
-      else if (value === undefined) {
-        if (field.name === node.linkField) {
-          const parentId = node.parent?.processed.id;
-          if (typeof parentId !== 'string') return undefined;
-          key += `:${parentId}`;
-        } else if (field.required) return undefined;
-        else key += ':';
-      }
-    }
-    return key;
-  }
-  if (type.endpointKey) {
-    const value = node.raw[type.endpointKey];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
-}
-
 function uniquenessMessage(entity: string, key: string, value: unknown): string {
   return `uniqueness violation: '${entity}' entity with ${key} set to '${String(value)}' already declared`;
 }
@@ -263,11 +233,8 @@ export interface Index {
 function assignId(pass: Pass, type: EntityType, node: Node): void {
   const p = node.processed;
   if (type.idIsPrimaryKey && typeof p.id !== 'string') {
-    const key = idKey(node);
-    if (key !== undefined) {
-      node.derivedId = derivedEntityId(type.name, key);
-      p.id = node.derivedId;
-    } else p.id = pass.randomUuid();
+    node.derivedId = derivedId(node);
+    p.id = node.derivedId ?? pass.randomUuid();
   }
 }
 

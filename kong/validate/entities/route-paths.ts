@@ -47,13 +47,14 @@ export function regexError(source: string): string | undefined {
 }
 
 /**
- * Regex source → its compile error, null when it compiles. Memoized: compiling costs microseconds and a
+ * Regex path → its regex's compile error, null when it compiles. Memoized: compiling costs microseconds and a
  * rebuilt config repeats its regex paths.
  */
 const regexVerdicts = new BoundedMemo<string | null>(50_000);
 
-function memoizedRegexError(_scope: string, source: string): string | null {
-  return regexError(source) ?? null;
+/** The compile error of a regex path's regex (the path after `~`). */
+function pathRegexError(_scope: string, path: string | undefined): string | null {
+  return regexError(path!.slice(1)) ?? null;
 }
 
 const BAD_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})(.{0,2})/;
@@ -65,9 +66,8 @@ function validateRoutePath(value: string): string | undefined {
     const normalized = normalizePath(value);
     return normalized === value ? undefined : `non-normalized path, consider use '${normalized}' instead`;
   }
-  const regex = value.slice(1);
-  const err = regexVerdicts.get('pcre', regex, memoizedRegexError);
-  return err === null ? undefined : `invalid regex: '${regex}' (PCRE returned: ${err})`;
+  const err = regexVerdicts.get('pcre', value, undefined, pathRegexError);
+  return err === null ? undefined : `invalid regex: '${value.slice(1)}' (PCRE returned: ${err})`;
 }
 
 export const routePath: Field = {
@@ -94,10 +94,10 @@ export function atcRegexError(paths: readonly string[] | null | undefined): stri
   if (!paths) return undefined;
   for (const p of paths) {
     if (!p.startsWith('~')) continue;
-    const regex = p.slice(1);
+    // Tested on the whole path: no pattern can match across the leading `~`.
     for (const [pattern, message] of RUST_UNSUPPORTED) {
-      if (pattern.test(regex)) {
-        return `Router Expression failed validation: regex parse error:\n    ^${regex}\nerror: ${message}`;
+      if (pattern.test(p)) {
+        return `Router Expression failed validation: regex parse error:\n    ^${p.slice(1)}\nerror: ${message}`;
       }
     }
   }
