@@ -42,14 +42,12 @@ interface ProxyInstanceObject {
 
 /** The ProxyInstances the controller keeps in `namespace`, read as admin. */
 async function proxyInstances(namespace: string): Promise<ProxyInstanceObject[]> {
-  const list = (await kubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .listNamespacedCustomObject({
-      group: 'kongfleet.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'proxyinstances',
-    })) as {
+  const list = (await kubeConfig().makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+    group: 'kongfleet.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'proxyinstances',
+  })) as {
     items: ProxyInstanceObject[];
   };
   return list.items;
