@@ -10,7 +10,8 @@
  */
 import { derivedId } from './derived-ids.ts';
 import type { EntityType } from './entities/registry.ts';
-import { isPlainObject, isSequence, MSG, type Rec, validateRecord } from './schema.ts';
+import { validateRecord } from './record-validation.ts';
+import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 
 export interface Node {
   type: EntityType;

@@ -1,0 +1,417 @@
+/**
+ * The validation half of the schema engine (`kong/db/schema/init.lua`): field types, validators, defaults and
+ * entity checks against the schemas of schema.ts. Validating an entity walks its schema by index without
+ * allocating closures, and each record is created by its schema's fixed-shape constructor, so a config of
+ * tens of thousands of entities stays linear and cheap for the garbage collector.
+ */
+import {
+  type Field,
+  type FieldType,
+  isEmptyObject,
+  isPlainObject,
+  isSequence,
+  MSG,
+  type Rec,
+  type RecordSchema,
+} from './schema.ts';
+import { literalFactory } from './shape.ts';
+
+const TYPE_MESSAGES: Record<FieldType, string> = {
+  string: 'expected a string',
+  integer: 'expected an integer',
+  number: 'expected a number',
+  boolean: 'expected a boolean',
+  array: 'expected an array',
+  set: 'expected a set',
+  map: 'expected a map',
+  record: 'expected a record',
+  foreign: 'expected a record',
+  any: '',
+};
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function luaString(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value);
+  return String(value);
+}
+
+/** Error sink of one record: field → message or nested tree; `@entity` → messages. */
+export type FieldErrors = Record<string, unknown>;
+
+/**
+ * Validates one field value; returns the error (string or nested tree) or undefined. `out.value` receives the
+ * processed value (defaults applied, sets de-duplicated) when valid.
+ */
+export function validateField(field: Field, value: unknown, out: { value: unknown }): unknown {
+  if (value === undefined || value === null) {
+    if (field.default !== undefined) {
+      out.value = copyOfDefault(field);
+      return undefined;
+    }
+    if (field.type === 'record' && field.record && !field.nullable) {
+      // Kong fills absent records with their own defaults (process_auto_fields). The result depends on the
+      // schema alone, so once it validated, later absent records get a copy of it.
+      const copy = absentRecords.get(field);
+      if (copy) {
+        out.value = copy();
+        return undefined;
+      }
+      const nested: { value: unknown } = { value: null };
+      const err = validateRecord(field.record, {}, nested, true);
+      if (err) return field.required ? err : undefined;
+      const factory = literalFactory(nested.value);
+      if (factory) absentRecords.set(field, factory);
+      out.value = nested.value;
+      return undefined;
+    }
+    if (field.required) return MSG.required;
+    out.value = null;
+    return undefined;
+  }
+  if (field.mustBeNull) return field.err ?? MSG.mustBeNull;
+
+  switch (field.type) {
+    case 'string':
+      if (typeof value !== 'string') return TYPE_MESSAGES.string;
+      break;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return TYPE_MESSAGES.integer;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return TYPE_MESSAGES.number;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return TYPE_MESSAGES.boolean;
+      break;
+    case 'array':
+    case 'set':
+      if (!isSequence(value)) return TYPE_MESSAGES[field.type];
+      return validateSequence(field, Array.isArray(value) ? value : [], out);
+    case 'map':
+      if (!isPlainObject(value) && !(Array.isArray(value) && value.length === 0)) return TYPE_MESSAGES.map;
+      if (field.lenEq === 0 && isPlainObject(value) && !isEmptyObject(value))
+        return field.err ?? 'length must be 0';
+      return validateMap(field, isPlainObject(value) ? value : {}, out);
+    case 'record':
+      if (!isPlainObject(value) && !(Array.isArray(value) && value.length === 0)) return TYPE_MESSAGES.record;
+      {
+        const recordErr = validateRecord(field.record!, isPlainObject(value) ? value : {}, out, false);
+        if (recordErr !== undefined || !field.custom) return recordErr;
+        return (field.custom as (v: unknown) => string | undefined)(out.value);
+      }
+    case 'foreign':
+      return validateForeign(value, out);
+    case 'any':
+      out.value = value;
+      return undefined;
+  }
+  const scalarErr = validateScalar(field, value as string | number | boolean);
+  if (scalarErr !== undefined) return scalarErr;
+  out.value = value;
+  return undefined;
+}
+
+function validateScalar(field: Field, value: string | number | boolean): string | undefined {
+  if (typeof value === 'string') {
+    const min = field.lenMin ?? 1;
+    if (value.length < min) return field.err ?? `length must be at least ${min}`;
+    if (field.lenMax !== undefined && value.length > field.lenMax)
+      return field.err ?? `length must be at most ${field.lenMax}`;
+  }
+  if (typeof value === 'number') {
+    if (field.between && (value < field.between[0] || value > field.between[1]))
+      return field.err ?? `value should be between ${field.between[0]} and ${field.between[1]}`;
+    if (field.gt !== undefined && !(value > field.gt))
+      return field.err ?? `value must be greater than ${field.gt}`;
+  }
+  if (field.ne !== undefined && value === field.ne)
+    return field.err ?? `value must not be ${luaString(field.ne)}`;
+  if (typeof value === 'string') {
+    if (field.match && !field.match.test(value)) return field.err ?? `invalid value: ${value}`;
+    if (field.matchNone) {
+      for (const rule of field.matchNone) if (rule.pattern.test(value)) return rule.err;
+    }
+    if (field.startsWith !== undefined && !value.startsWith(field.startsWith))
+      return field.err ?? `should start with: ${field.startsWith}`;
+  }
+  if (field.oneOf && !field.oneOf.includes(value as string | number))
+    return field.err ?? `expected one of: ${field.oneOf.join(', ')}`;
+  if (field.uuid && !UUID_RE.test(value as string)) return MSG.uuid;
+  if (field.custom) return (field.custom as (v: unknown) => string | undefined)(value);
+  return undefined;
+}
+
+function validateSequence(field: Field, items: unknown[], out: { value: unknown }): unknown {
+  if (field.mustBeNull || field.lenEq === 0) {
+    if (items.length > 0) return field.err ?? (field.mustBeNull ? MSG.mustBeNull : 'length must be 0');
+  }
+  if (field.lenMin !== undefined && items.length < field.lenMin)
+    return field.err ?? `length must be at least ${field.lenMin}`;
+  if (field.lenMax !== undefined && items.length > field.lenMax)
+    return field.err ?? `length must be at most ${field.lenMax}`;
+  const elements = field.elements;
+  let errors: Record<string, unknown> | undefined;
+  const processed: unknown[] = new Array(items.length);
+  // `out` doubles as the element slot: the caller reads it only after this function returns.
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (!elements) {
+      processed[i] = item;
+      continue;
+    }
+    out.value = item;
+    const err =
+      item === null || item === undefined
+        ? elements.type === 'record'
+          ? TYPE_MESSAGES.record
+          : TYPE_MESSAGES[elements.type] || MSG.required
+        : validateField(elements, item, out);
+    if (err !== undefined) {
+      if (errors === undefined) errors = {};
+      errors[String(i + 1)] = err;
+    } else processed[i] = out.value;
+  }
+  if (errors) return errors;
+  let result = processed;
+  if (field.type === 'set') result = dedupe(processed);
+  if (field.exclusiveSubsets) {
+    const err = exclusiveSubsetsError(field.exclusiveSubsets, result as string[]);
+    if (err) return field.err ?? err;
+  }
+  if (field.custom) {
+    const err = (field.custom as (v: unknown) => string | undefined)(result);
+    if (err) return err;
+  }
+  out.value = result;
+  return undefined;
+}
+
+/**
+ * A set's elements without repeats, first occurrences kept: objects are equal when their JSON is, other values
+ * when type and string form are. Returns `items` itself when nothing repeats (the common case).
+ */
+function dedupe(items: unknown[]): unknown[] {
+  if (items.length < 2) return items;
+  if (items.length > 16) return dedupeByKey(items);
+  for (let i = 1; i < items.length; i++) {
+    for (let j = 0; j < i; j++) if (sameSetElement(items[i], items[j])) return dedupeByKey(items);
+  }
+  return items;
+}
+
+function sameSetElement(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const type = typeof a;
+  if (type !== typeof b || type === 'string' || type === 'boolean') return false;
+  return type === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b);
+}
+
+function dedupeByKey(items: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  const result: unknown[] = [];
+  for (const item of items) {
+    const key = typeof item === 'object' ? JSON.stringify(item) : `${typeof item}:${String(item)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push(item);
+  }
+  return result;
+}
+
+function exclusiveSubsetsError(
+  subsets: readonly (readonly string[])[],
+  values: string[],
+): string | undefined {
+  let found: readonly string[] | undefined;
+  for (const value of values) {
+    const subset = subsets.find((s) => s.includes(value));
+    if (!subset) continue;
+    if (found && found !== subset) {
+      const list = subsets.map((s) => `(${s.map((v) => `'${v}'`).join(', ')})`).join(', ');
+      return `these sets are mutually exclusive: ${list}`;
+    }
+    found = subset;
+  }
+  return undefined;
+}
+
+function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown {
+  let errors: Record<string, unknown> | undefined;
+  const processed: Rec = {};
+  const slot = { value: undefined as unknown };
+  for (const key in value) {
+    if (field.keys) {
+      const keyErr = validateField(field.keys, key, slot);
+      if (keyErr !== undefined) {
+        if (errors === undefined) errors = {};
+        errors[key] = keyErr;
+        continue;
+      }
+    }
+    if (field.values) {
+      const valueErr = validateField(field.values, value[key], slot);
+      if (valueErr !== undefined) {
+        if (errors === undefined) errors = {};
+        errors[key] = valueErr;
+        continue;
+      }
+      processed[key] = slot.value;
+    } else processed[key] = value[key];
+  }
+  if (errors) return errors;
+  out.value = processed;
+  return undefined;
+}
+
+/** A foreign key given as an object (`{ "id": "<uuid>" }`), as Kong's second validation pass accepts it. */
+function validateForeign(value: unknown, out: { value: unknown }): unknown {
+  if (typeof value === 'string') {
+    out.value = value;
+    return undefined;
+  }
+  if (!isPlainObject(value)) return TYPE_MESSAGES.foreign;
+  const errors: Record<string, unknown> = {};
+  for (const key in value) if (key !== 'id') errors[key] = MSG.unknown;
+  if (value.id === undefined || value.id === null) errors.id = MSG.required;
+  else if (typeof value.id !== 'string') errors.id = TYPE_MESSAGES.string;
+  else if (!UUID_RE.test(value.id)) errors.id = MSG.uuid;
+  if (Object.keys(errors).length > 0) return errors;
+  out.value = { id: value.id };
+  return undefined;
+}
+
+/** Chooses the subschema the way Kong does: by the (first) value of the subschema key. */
+function selectSchema(schema: RecordSchema, input: Rec): RecordSchema {
+  if (!schema.subschemaKey || !schema.subschemas) return schema;
+  let key = input[schema.subschemaKey];
+  if (key === undefined || key === null) key = schema.byName.get(schema.subschemaKey)?.default;
+  if (Array.isArray(key)) key = key[0];
+  return (typeof key === 'string' && schema.subschemas.get(key)) || schema;
+}
+
+/**
+ * Validates a record: unknown fields, every schema field, then the entity checks whose fields are valid.
+ * Returns the error tree or undefined; `out.value` receives the processed record (every field of the active
+ * schema present, in schema order; `omit` stays undefined). `defaultsOnly` processes an absent record (no
+ * unknown-field pass). Keys in `skip` with a defined value are not reported as unknown (nested child
+ * collections and `_comment`/`_ignore`, which the caller handles).
+ */
+export function validateRecord(
+  schema: RecordSchema,
+  input: Rec,
+  out: { value: unknown },
+  defaultsOnly = false,
+  omit?: string,
+  skip?: ReadonlySet<string>,
+): unknown {
+  const active = selectSchema(schema, input);
+  const names = active.names;
+  const defs = active.defs;
+  const positions = active.positions;
+  // One pass over the input's own keys collects the field values by position and finds the unknown keys;
+  // enumerating keys is much cheaper than looking every schema field up by name.
+  const values: unknown[] = new Array(names.length);
+  let errors: FieldErrors | undefined;
+  for (const key in input) {
+    const at = positions.get(key);
+    if (at !== undefined) values[at] = input[key];
+    else if (!defaultsOnly && key !== omit && !(skip?.has(key) && input[key] !== undefined)) {
+      if (errors === undefined) errors = {};
+      errors[key] = MSG.unknown;
+    }
+  }
+  // `out` doubles as the field slot: the caller reads it only after this function returns.
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name === omit) {
+      values[i] = undefined;
+      continue;
+    }
+    out.value = null;
+    const err = validateField(defs[i]!, values[i], out);
+    if (err !== undefined) {
+      if (errors === undefined) errors = {};
+      errors[name] = err;
+      values[i] = undefined;
+    } else values[i] = out.value;
+  }
+  const processed = active.make(values);
+  const checks = active.checks;
+  for (let c = 0; c < checks.length; c++) {
+    const check = checks[c]!;
+    if (errors !== undefined && anyKeyDefined(errors, check.fields)) continue;
+    if (!check.runWithMissing && check.fields.length > 0 && anyValueUndefined(processed, check.fields))
+      continue;
+    const failure = check.run(processed);
+    if (failure === undefined) continue;
+    if (errors === undefined) errors = {};
+    if (typeof failure === 'string') pushEntityError(errors, failure);
+    else {
+      if (failure.entity) pushEntityError(errors, failure.entity);
+      setNestedError(errors, failure.field, failure.message);
+    }
+  }
+  if (errors) return errors;
+  out.value = processed;
+  return undefined;
+}
+
+function anyKeyDefined(table: Rec, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (table[names[i]!] !== undefined) return true;
+  return false;
+}
+
+function anyValueUndefined(table: Rec, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (table[names[i]!] === undefined) return true;
+  return false;
+}
+
+/** Puts a message at a dotted path (`config.claims_to_verify`) unless something is already there. */
+function setNestedError(errors: FieldErrors, path: string, message: string): void {
+  const parts = path.split('.');
+  let node = errors;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = node[parts[i]!];
+    if (next === undefined) {
+      const created: FieldErrors = {};
+      node[parts[i]!] = created;
+      node = created;
+    } else if (isPlainObject(next)) node = next;
+    else return;
+  }
+  const leaf = parts[parts.length - 1]!;
+  if (node[leaf] === undefined) node[leaf] = message;
+}
+
+export function pushEntityError(errors: FieldErrors, message: string): void {
+  const list = (errors['@entity'] as string[] | undefined) ?? [];
+  if (!list.includes(message)) list.push(message);
+  errors['@entity'] = list;
+}
+
+/** Absent record field → a factory of copies of its processed defaults. */
+const absentRecords = new WeakMap<Field, () => unknown>();
+/** Field with an object or array default → a factory of copies of it. */
+const defaultCopies = new WeakMap<Field, () => unknown>();
+
+/** A fresh copy of the field's default: entities never share a default array or record. */
+function copyOfDefault(field: Field): unknown {
+  const value = field.default;
+  if (value === null || typeof value !== 'object') return value;
+  let copy = defaultCopies.get(field);
+  if (!copy) {
+    copy = literalFactory(value) ?? (() => cloneDefault(value));
+    defaultCopies.set(field, copy);
+  }
+  return copy();
+}
+
+/** Defaults are small JSON values; a hand-rolled copy avoids structuredClone's cost. */
+function cloneDefault(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(cloneDefault);
+  const copy: Rec = {};
+  for (const key in value as Rec) copy[key] = cloneDefault((value as Rec)[key]);
+  return copy;
+}
