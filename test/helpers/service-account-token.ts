@@ -1,9 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { renderKubeconfig } from '../../scripts/control-plane.d/kubeconfig.ts';
-import { kubeConfig, type ServiceAccountCredentials } from './kube.ts';
+import { kubeConfig, kubeconfigPath, type ServiceAccountCredentials } from './kube.ts';
 
 export interface ServiceAccountTokenOptions {
   readonly namespace: string;
@@ -11,6 +10,11 @@ export interface ServiceAccountTokenOptions {
   readonly name: string;
   /** @defaultValue 3600 */
   readonly expirationSeconds?: number;
+  /**
+   * Where the kubeconfig file goes. @defaultValue the run's control-plane folder, deleted with the control
+   * plane, so no token outlives the run (as serviceAccountCredentials does)
+   */
+  readonly dir?: string;
 }
 
 /**
@@ -19,7 +23,7 @@ export interface ServiceAccountTokenOptions {
  * ServiceAccount, so it works for the accounts installed by k8s/deploy.
  */
 export async function serviceAccountToken(
-  { namespace, name, expirationSeconds = 3600 }: ServiceAccountTokenOptions,
+  { namespace, name, expirationSeconds = 3600, dir = dirname(kubeconfigPath()) }: ServiceAccountTokenOptions,
   admin: KubeConfig = kubeConfig(),
 ): Promise<ServiceAccountCredentials> {
   const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
@@ -32,19 +36,18 @@ export async function serviceAccountToken(
   const cluster = admin.getCurrentCluster();
   if (!cluster?.caData)
     throw new Error('the admin kubeconfig has no cluster with certificate-authority-data');
-  const dir = await mkdtemp(join(tmpdir(), 'kf-sa-'));
-  const kubeconfigPath = join(dir, `${name}.kubeconfig`);
+  const file = join(dir, `sa-token-${namespace}-${name}.kubeconfig`);
   const text = renderKubeconfig({
     server: cluster.server,
     caPem: Buffer.from(cluster.caData, 'base64').toString('utf8'),
     user: { token },
     userName: `${namespace}-${name}`,
   });
-  await writeFile(kubeconfigPath, text, { mode: 0o600 });
+  await writeFile(file, text, { mode: 0o600 });
   return {
     token,
-    kubeconfigPath,
-    kubeConfig: kubeConfig(kubeconfigPath),
+    kubeconfigPath: file,
+    kubeConfig: kubeConfig(file),
     username: `system:serviceaccount:${namespace}:${name}`,
   };
 }

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -22,6 +21,7 @@ import { hostAddress, registerProxy } from '../../helpers/fleet.ts';
 import {
   freshNamespace,
   kubeConfig,
+  kubeconfigPath,
   kubectl,
   kubectlApply,
   type ServiceAccountCredentials,
@@ -52,6 +52,8 @@ async function proxyInstances(namespace: string): Promise<ProxyInstanceObject[]>
   };
   return list.items;
 }
+/** The run's control-plane folder: keys and tokens put there are deleted with it, even after a crash. */
+const runDir = () => dirname(kubeconfigPath());
 const MAKE_CERTS = fileURLToPath(new URL('../../../scripts/deploy/make-certs.ts', import.meta.url));
 
 /** The bytes of the Secret key a file path in the container is mounted from, as the kubelet would mount it. */
@@ -121,7 +123,7 @@ describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)'
     prefix = uniquePrefix('deploy-sa');
 
     // The operator's step after `kubectl apply -k`: certificates and Secrets from make-certs.ts.
-    const certs = await mkdtemp(join(tmpdir(), 'kf-deploy-certs-'));
+    const certs = await mkdtemp(join(runDir(), 'deploy-certs-'));
     scratch.push(certs);
     await run(process.execPath, [MAKE_CERTS, '--out', join(certs, 'out'), '--namespace', overlay.namespace]);
     await kubectlApply({ file: join(certs, 'out', 'secrets.yaml') });
@@ -150,7 +152,7 @@ describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)'
     const target = container(spec, 'controller');
     podName = `kong-fleet-${prefix.slice(-8)}`;
     const env = containerEnv(target, { 'metadata.name': podName, 'metadata.namespace': overlay.namespace });
-    const mounted = await mkdtemp(join(tmpdir(), 'kf-deploy-mounted-'));
+    const mounted = await mkdtemp(join(runDir(), 'deploy-mounted-'));
     scratch.push(mounted);
     const tlsFiles: Record<string, string> = {};
     for (const name of ['KONG_FLEET_ADMIN_TLS_CERT', 'KONG_FLEET_ADMIN_TLS_KEY', 'KONG_FLEET_ADMIN_TLS_CA']) {

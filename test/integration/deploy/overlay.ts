@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { kubectl } from '../../helpers/kube.ts';
+import { kubeconfigPath, kubectl } from '../../helpers/kube.ts';
 
 /** The install the tests apply: the repository's k8s/deploy, unchanged. */
 export const DEPLOY_DIR = fileURLToPath(new URL('../../../k8s/deploy', import.meta.url));
@@ -54,7 +53,8 @@ export interface DeployOverlay {
 export async function deployOverlay(label: string): Promise<DeployOverlay> {
   const namespace = `kf-${label}-${randomUUID().slice(0, 8)}`;
   const suffix = `-${namespace}`;
-  const dir = await mkdtemp(join(tmpdir(), 'kf-deploy-overlay-'));
+  // In the run's control-plane folder: deleted with the control plane.
+  const dir = await mkdtemp(join(dirname(kubeconfigPath()), 'deploy-overlay-'));
   await writeFile(
     join(dir, 'kustomization.yaml'),
     [
