@@ -131,7 +131,14 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
     for (const { runnable } of parts.filter(({ role }) => role !== 'leader')) launch(runnable);
     if (roles.includes('leader')) {
       const duties = leaderDuties(leaderParts);
-      launch(options.leaderElection ? options.leaderElection(duties.lead) : duties);
+      if (options.leaderElection) {
+        // Ready like the duties it wraps: a leader is ready once its informers have listed, a
+        // follower at once.
+        const elector = options.leaderElection(duties.lead);
+        launch({ name: elector.name, run: (signal) => elector.run(signal), ready: duties.ready });
+      } else {
+        launch(duties);
+      }
     }
     started = true;
     logger.info({ roles, jobs: [...workers.keys()] }, 'runtime started');

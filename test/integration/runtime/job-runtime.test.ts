@@ -1,12 +1,13 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineJob } from '../../../queue/define-job.ts';
 import { PayloadError, PermanentError, RetryAfterError } from '../../../queue/errors.ts';
 import { baseJobOptions } from '../../../queue/job-options.ts';
-import type { Runtime } from '../../../workers/runtime.ts';
+import { createRuntime, type Runtime } from '../../../workers/runtime.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { jobInState } from '../../helpers/jobs.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
 
 const payload = z.object({ value: z.number().int() });
@@ -156,6 +157,34 @@ describe('job runtime on a real Redis', () => {
     expect(seen.filter((s) => s.job === 'rejected')).toHaveLength(1);
     expect(failed!.failedReason).toBe('config rejected');
     expect(failed!.attemptsMade).toBe(1);
+  });
+
+  it('is ready only once the leader duties are, when they run under an election', async () => {
+    let listed = false;
+    const informers = {
+      name: 'informers',
+      run: (signal: AbortSignal) =>
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+      ready: () => listed,
+    };
+    const runtime = createRuntime({
+      redisUrl: redisUrl(),
+      queuePrefix: prefix,
+      roles: ['leader'],
+      shutdownTimeoutMs: 1000,
+      jobs: [],
+      deps: () => undefined,
+      logger: pino({ level: 'silent' }),
+      runnables: () => [{ role: 'leader', runnable: informers }],
+      // An election this process wins at once.
+      leaderElection: (lead) => ({ name: 'election', run: lead }),
+    });
+    runtimes.push(runtime);
+    await runtime.start();
+    await eventually(async () => (await runtime.readiness()).checks.election !== undefined);
+    expect((await runtime.readiness()).ready).toBe(false);
+    listed = true;
+    expect((await runtime.readiness()).ready).toBe(true);
   });
 
   it('lets an in-flight job finish when stopped', async () => {
