@@ -26,7 +26,7 @@ const expand = (verbs: readonly string[], group: string, resource: string, name?
  */
 const CLUSTER_WIDE = [
   ...watchedKinds.flatMap((kind) => expand(['list', 'watch'], kind.group, kind.plural)),
-  ...expand(['create', 'patch'], '', 'events'),
+  permission('create', '', 'events'),
   permission('patch', 'networking.k8s.io', 'ingresses/status'),
 ].sort();
 
@@ -124,7 +124,6 @@ describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => 
       { verb: 'watch', group: 'discovery.k8s.io', resource: 'endpointslices', namespace: overlay.namespace },
       // Events about namespaced objects, and about cluster-scoped ones (kept in `default`).
       { verb: 'create', resource: 'events', namespace: appNamespace },
-      { verb: 'patch', resource: 'events', namespace: appNamespace },
       { verb: 'create', resource: 'events', namespace: 'default' },
       // Leader election.
       { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: overlay.namespace },
@@ -193,6 +192,7 @@ describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => 
       { verb: 'list', resource: 'namespaces' },
       { verb: 'list', resource: 'events', namespace: app },
       { verb: 'delete', resource: 'events', namespace: app },
+      { verb: 'patch', resource: 'events', namespace: app },
       {
         verb: 'create',
         resource: 'serviceaccounts',
