@@ -153,10 +153,24 @@ export async function serviceAccountCredentials(
   options: ServiceAccountOptions,
   admin: KubeConfig = kubeConfig(),
 ): Promise<ServiceAccountCredentials> {
-  const { namespace, name, expirationSeconds = 3600, dir = dirname(kubeconfigPath()) } = options;
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-  const request = await core.createNamespacedServiceAccountToken({
+  await admin
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccount({
+      namespace: options.namespace,
+      body: { metadata: { name: options.name } },
+    });
+  return serviceAccountToken(options, admin);
+}
+
+/**
+ * A kubeconfig that authenticates as an existing ServiceAccount (e.g. one k8s/deploy installed), with a
+ * token from the TokenRequest API, as the kubelet mounts into a pod.
+ */
+export async function serviceAccountToken(
+  { namespace, name, expirationSeconds = 3600, dir = dirname(kubeconfigPath()) }: ServiceAccountOptions,
+  admin: KubeConfig = kubeConfig(),
+): Promise<ServiceAccountCredentials> {
+  const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     name,
     namespace,
     body: { spec: { audiences: [], expirationSeconds } },

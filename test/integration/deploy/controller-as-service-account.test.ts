@@ -25,10 +25,10 @@ import {
   kubectl,
   kubectlApply,
   type ServiceAccountCredentials,
+  serviceAccountToken,
 } from '../../helpers/kube.ts';
 import { adminClient, entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
-import { serviceAccountToken } from '../../helpers/service-account-token.ts';
 import { applyKustomization, type DeployOverlay, deployOverlay, find } from './overlay.ts';
 import { container, containerEnv, podSpec, secretFileAt } from './pod-template.ts';
 

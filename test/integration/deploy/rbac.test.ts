@@ -9,8 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { watchedKinds } from '../../../k8s/watched-kinds.ts';
 import type { KubectlError } from '../../../scripts/control-plane.d/kubectl.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { freshNamespace, kubectl } from '../../helpers/kube.ts';
-import { serviceAccountToken } from '../../helpers/service-account-token.ts';
+import { freshNamespace, kubectl, serviceAccountToken } from '../../helpers/kube.ts';
 import { applyKustomization, type DeployOverlay, deployOverlay } from './overlay.ts';
 
 /** One granted permission: `verb group/resource[name]` (`core` for the core group). */
