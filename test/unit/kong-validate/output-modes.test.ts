@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateDeclarativeConfig } from '../../../kong/validate/index.ts';
 import { BoundedMemo } from '../../../kong/validate/memo.ts';
+import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 
 type Rec = Record<string, unknown>;
 
-const GOLDENS = join(import.meta.dirname, '../../../../shared/conformance/kic-golden');
+const GOLDENS = KIC_GOLDEN_DIR;
 
 /** Every KIC golden (configs a real Kong accepted), with the settings the sim uses for it. */
 const goldens = readdirSync(GOLDENS, { withFileTypes: true })
