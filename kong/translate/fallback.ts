@@ -4,7 +4,7 @@ import type {
   KongConfigError,
   KongEdition,
   RouterFlavor,
-  ValidationResult,
+  ValidationVerdict,
 } from '../validate/index.ts';
 import { validateDeclarativeConfig } from '../validate/index.ts';
 import { exclusionClosure } from './dependencies.ts';
@@ -25,7 +25,7 @@ export interface FallbackOptions {
    * Local validation of each build; `false` turns it off (then the first build is returned).
    * @defaultValue the shared Kong validator (`kong/validate`) for the settings' Kong version and router
    */
-  validate?: false | ((config: KongDeclarativeConfig) => ValidationResult);
+  validate?: false | ((config: KongDeclarativeConfig) => ValidationVerdict);
   /** Edition and router flavor for the default validator. @defaultValue community; expressions iff ExpressionRoutes, else traditional */
   validation?: { edition?: KongEdition; routerFlavor?: RouterFlavor };
   /** Bound on translate → validate rounds. @defaultValue 5 */
@@ -115,8 +115,8 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
     (settings.featureFlags.ExpressionRoutes ? 'expressions' : 'traditional');
   const edition =
     options.validation?.edition ?? (settings.featureFlags.EnterpriseEdition ? 'enterprise' : 'community');
-  return (config: KongDeclarativeConfig): ValidationResult => {
-    // Deterministic clock and ids: the validator's output is only inspected for errors.
+  return (config: KongDeclarativeConfig): ValidationVerdict => {
+    // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
     let counter = 0;
     return validateDeclarativeConfig(config, {
       kongVersion: settings.kongVersion,
@@ -124,6 +124,7 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
       edition,
       now: () => 0,
       randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
+      output: 'errors-only',
     });
   };
 }
