@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BoundedMemo } from './memo.ts';
 
 /** Root namespace Kong and go-kong use for deterministic entity IDs (kong-admin-api.md §9.2). */
 export const KONG_ID_NAMESPACE = 'fd02801f-0957-4a15-a55a-c8d9606f30b5';
@@ -24,12 +25,22 @@ export function uuidv5(namespace: string, name: string): string {
 
 const collectionNamespaces = new Map<string, string>();
 
+/**
+ * Each id is a SHA-1, a few microseconds apiece, and every build (and every validation) asks again for
+ * nearly the same ids: a bounded memo shared by the translator and the validator.
+ */
+const ids = new BoundedMemo<string>(200_000);
+
 /** `uuidv5(uuidv5(KONG_ID_NAMESPACE, collection), key)`: Kong's and go-kong's deterministic entity ID. */
 export function kongEntityId(collection: string, key: string): string {
+  return ids.get(collection, key, undefined, computeEntityId);
+}
+
+function computeEntityId(collection: string, key: string | undefined): string {
   let namespace = collectionNamespaces.get(collection);
   if (namespace === undefined) {
     namespace = uuidv5(KONG_ID_NAMESPACE, collection);
     collectionNamespaces.set(collection, namespace);
   }
-  return uuidv5(namespace, key);
+  return uuidv5(namespace, key ?? '');
 }

@@ -7,21 +7,6 @@ import type {
 } from '../declarative.ts';
 import { kongEntityId } from '../uuid.ts';
 
-// Entity IDs are SHA-1 based; rebuilds mostly ask for the same names again, so keep a bounded memo.
-const ID_CACHE_LIMIT = 500_000;
-const idCache = new Map<string, string>();
-
-function entityId(collection: string, key: string): string {
-  const cacheKey = `${collection}\u0000${key}`;
-  let id = idCache.get(cacheKey);
-  if (id === undefined) {
-    if (idCache.size >= ID_CACHE_LIMIT) idCache.clear();
-    id = kongEntityId(collection, key);
-    idCache.set(cacheKey, id);
-  }
-  return id;
-}
-
 /** Go's byte-wise string order (identical to UTF-16 order for the ASCII names Kong entities use). */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -35,15 +20,15 @@ const desc =
 /** KIC's `KongState.FillIDs` (go-kong `FillID`): UUIDv5 of the entity's natural key in its collection namespace. */
 export function fillIds(config: KongDeclarativeConfig): void {
   for (const service of config.services ?? []) {
-    service.id = entityId('services', service.name);
-    for (const route of service.routes ?? []) route.id = entityId('routes', route.name);
+    service.id = kongEntityId('services', service.name);
+    for (const route of service.routes ?? []) route.id = kongEntityId('routes', route.name);
   }
   for (const consumer of config.consumers ?? []) {
-    if (consumer.username) consumer.id = entityId('consumers', consumer.username);
+    if (consumer.username) consumer.id = kongEntityId('consumers', consumer.username);
   }
-  for (const group of config.consumer_groups ?? []) group.id = entityId('consumergroups', group.name);
-  for (const vault of config.vaults ?? []) vault.id = entityId('vaults', vault.prefix);
-  for (const plugin of config.plugins ?? []) plugin.id = entityId('plugins', pluginIdKey(plugin));
+  for (const group of config.consumer_groups ?? []) group.id = kongEntityId('consumergroups', group.name);
+  for (const vault of config.vaults ?? []) vault.id = kongEntityId('vaults', vault.prefix);
+  for (const plugin of config.plugins ?? []) plugin.id = kongEntityId('plugins', pluginIdKey(plugin));
 }
 
 function pluginIdKey(p: KongPluginEntity): string {

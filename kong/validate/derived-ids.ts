@@ -3,11 +3,12 @@
  * node:crypto, a few microseconds apiece — the largest single cost of validating tens of thousands of
  * entities without ids — and consecutive builds ask for nearly the same ids.
  */
+
+import { BoundedMemo } from '../memo.ts';
 import { kongEntityId } from '../uuid.ts';
 import type { Node } from './declarative.ts';
-import { BoundedMemo } from './memo.ts';
 
-/** Ids derived from an endpoint key (collection, name) and from a cache key (collection, first part, rest). */
+/** Ids derived from a cache key (collection, first part, rest); endpoint-key ids are memoized in kong/uuid.ts. */
 const ids = new BoundedMemo<string>(100_000);
 
 /** The id Kong derives for the entity, or undefined when it derives none (it then gets a random one). */
@@ -17,13 +18,9 @@ export function derivedId(node: Node): string | undefined {
   if (type.cacheKeyFields) return cacheKeyId(node);
   if (type.endpointKey) {
     const value = node.raw[type.endpointKey];
-    if (typeof value === 'string') return ids.get(type.name, value, undefined, nameId);
+    if (typeof value === 'string') return kongEntityId(type.name, value);
   }
   return undefined;
-}
-
-function nameId(collection: string, name: string | undefined): string {
-  return kongEntityId(collection, name!);
 }
 
 /**

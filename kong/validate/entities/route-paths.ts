@@ -2,7 +2,7 @@
  * Route path rules (`typedefs.router_paths` + `validate_path_with_regexes` in Kong's routes schema):
  * prefix paths must be normalized, regex paths (`~` prefix) must compile.
  */
-import { BoundedMemo } from '../memo.ts';
+import { BoundedMemo } from '../../memo.ts';
 import type { Field } from '../schema.ts';
 
 const UNRESERVED_RE = /[A-Za-z0-9\-._~]/;

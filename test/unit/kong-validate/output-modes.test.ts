@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateDeclarativeConfig } from '../../../kong/validate/index.ts';
-import { BoundedMemo } from '../../../kong/validate/memo.ts';
+import { BoundedMemo } from '../../../kong/memo.ts';
 import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 
 type Rec = Record<string, unknown>;
