@@ -17,6 +17,22 @@ export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
 /** A drifted proxy is re-pushed at once, then no sooner than 10 s, 20 s, … up to 5 min while it stays drifted. */
 const REPAIR_BACKOFF = { baseMs: 10_000, capMs: 300_000, jitter: 0 };
 const CHECK_CONCURRENCY = 20;
+/**
+ * A proxy still on the previous build this soon after a new one is converging, not drifted: its push
+ * is on the way (and retried by the push job itself).
+ */
+const CONVERGING_GRACE_MS = 30_000;
+/** Reading a proxy's whole config is costly: only this many drift diffs per check. */
+const MAX_DIFFS_PER_CHECK = 10;
+
+interface CheckContext {
+  readonly expectedHash: string | null;
+  /** When the desired build was made (ms). */
+  readonly desiredSince: number;
+  readonly previousHashes: ReadonlySet<string>;
+  readonly repairMode: RepairMode;
+  diffsLeft: number;
+}
 const CHECK_TIMEOUT_MS = 3000;
 
 /**
@@ -44,8 +60,15 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
       deps.builds.recent(),
     ]);
     const previousHashes = new Set(recent.map((build) => build.hash));
+    const check: CheckContext = {
+      expectedHash: desired?.hash ?? null,
+      desiredSince: desired ? Date.parse(desired.at) : 0,
+      previousHashes,
+      repairMode,
+      diffsLeft: MAX_DIFFS_PER_CHECK,
+    };
     const entries = await mapLimit(proxies, CHECK_CONCURRENCY, (proxy) =>
-      checkProxy(deps, proxy, desired?.hash ?? null, previousHashes, repairMode, ctx.signal),
+      checkProxy(deps, proxy, check, ctx.signal),
     );
     const report: DriftReport = {
       at: new Date().toISOString(),
@@ -73,11 +96,10 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
 async function checkProxy(
   deps: PipelineDeps,
   proxy: ProxyEndpoint,
-  expectedHash: string | null,
-  previousHashes: ReadonlySet<string>,
-  repairMode: RepairMode,
+  check: CheckContext,
   signal: AbortSignal,
 ): Promise<ProxyDriftEntry> {
+  const { expectedHash, previousHashes, repairMode } = check;
   const started = performance.now();
   const base = { proxy: proxy.id, address: proxy.adminUrl, expectedHash };
   const latency = () => Math.round(performance.now() - started);
@@ -132,9 +154,16 @@ async function checkProxy(
       : previousHashes.has(actualHash)
         ? 'previous-build'
         : 'foreign';
-  const changes = await diffProxy(deps, proxy, expectedHash, signal)
-    .then(summarizeDiff)
-    .catch(() => undefined);
+  if (cause === 'previous-build' && Date.now() - check.desiredSince < CONVERGING_GRACE_MS) {
+    await deps.registry.updateStatus(proxy.id, { actualHash, lastSeenAt: seen });
+    return { ...base, actualHash, class: 'converging', action: 'none', latencyMs: latency() };
+  }
+  const changes =
+    check.diffsLeft-- > 0
+      ? await diffProxy(deps, proxy, expectedHash, signal)
+          .then(summarizeDiff)
+          .catch(() => undefined)
+      : undefined;
   const action = await repair(deps, proxy, status, expectedHash, repairMode);
   await deps.registry.updateStatus(proxy.id, {
     actualHash,

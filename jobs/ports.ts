@@ -3,6 +3,7 @@
  * passes the real implementations; handlers never construct clients.
  */
 import type { V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
+import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { IngressRef, IngressState } from '../k8s/ingress-status.ts';
 import type { LooseObjectRef } from '../k8s/involved-object.ts';
@@ -41,7 +42,12 @@ export interface FleetApi {
   repairMode(): Promise<RepairMode>;
   /** The ProxyInstance an Event about this proxy is attached to. */
   instanceRef(proxyId: string): LooseObjectRef;
-  writeInstance(proxy: ProxyEndpoint, status: ProxyInstanceStatus): Promise<void>;
+  /** Returns the conditions written; `previous` (what was written last) spares reading the object first. */
+  writeInstance(
+    proxy: ProxyEndpoint,
+    status: ProxyInstanceStatus,
+    previous?: readonly Condition[],
+  ): Promise<Condition[]>;
   deleteInstance(proxyId: string): Promise<void>;
   /** Names of the fleet's ProxyInstance objects (to delete those whose proxy is gone). */
   listInstances(): Promise<string[]>;

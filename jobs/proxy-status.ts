@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { Condition } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
@@ -9,8 +11,12 @@ export type ProxyStatusPayload = z.infer<typeof ProxyStatusPayload>;
 export const FleetStatusPayload = z.strictObject({});
 export type FleetStatusPayload = z.infer<typeof FleetStatusPayload>;
 
-/** Status writes per proxy are at most one a second, however often pushes and drift checks report. */
-const STATUS_DELAY_MS = 1000;
+/**
+ * Status writes per proxy are at most one every two seconds, however often pushes and drift checks
+ * report, and they come after a push wave rather than during it.
+ */
+const STATUS_DELAY_MS = 2000;
+const LAST_SEEN_REFRESH_MS = 60_000;
 
 /**
  * Writes one proxy's ProxyInstance (created on first sight, deleted when the proxy is gone) from
@@ -33,8 +39,9 @@ export const proxyStatus = defineJob<ProxyStatusPayload, PipelineDeps>({
       return { deleted: id };
     }
     const [status, desired] = await Promise.all([deps.registry.status(id), deps.builds.desired()]);
-    const view = viewOfProxy(status, desired?.hash, Date.now(), deps.fleet.staleAfterMs);
-    await deps.fleet.writeInstance(proxy, {
+    const now = Date.now();
+    const view = viewOfProxy(status, desired?.hash, now, deps.fleet.staleAfterMs);
+    const body = {
       address: addressOf(proxy),
       kongVersion: status.kongVersion,
       state: view.state,
@@ -44,6 +51,23 @@ export const proxyStatus = defineJob<ProxyStatusPayload, PipelineDeps>({
       lastSeenTime: status.lastSeenAt,
       lastError: status.lastError,
       conditions: view.conditions,
+    };
+    // Every drift check refreshes lastSeenTime: write for that alone only once a minute.
+    const digest = createHash('sha1')
+      .update(JSON.stringify({ ...body, lastSeenTime: undefined }))
+      .digest('hex');
+    const writtenAt = status.instanceWrittenAt ? Date.parse(status.instanceWrittenAt) : 0;
+    if (digest === status.instanceDigest && now - writtenAt < LAST_SEEN_REFRESH_MS) {
+      return { proxy: id, state: view.state, unchanged: true };
+    }
+    const previous = status.instanceConditions
+      ? (JSON.parse(status.instanceConditions) as Condition[])
+      : undefined;
+    const conditions = await deps.fleet.writeInstance(proxy, body, previous);
+    await deps.registry.updateStatus(id, {
+      instanceDigest: digest,
+      instanceWrittenAt: new Date(now).toISOString(),
+      instanceConditions: JSON.stringify(conditions),
     });
     await requestFleetStatus(deps);
     return { proxy: id, state: view.state };

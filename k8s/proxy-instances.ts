@@ -91,10 +91,32 @@ export class ProxyInstances {
     return (await this.#fleetObject()).repairMode;
   }
 
-  async upsert(proxy: ProxyEndpoint, status: ProxyInstanceStatus): Promise<void> {
+  /**
+   * Writes a proxy's ProxyInstance status (creating the object when missing) and returns the conditions
+   * written. With `previous` (the conditions this controller wrote last time) the object is assumed to
+   * exist and only the status is patched: one API call instead of a read and a write.
+   */
+  async upsert(
+    proxy: ProxyEndpoint,
+    status: ProxyInstanceStatus,
+    previous?: readonly Condition[],
+  ): Promise<Condition[]> {
     const { namespace } = this.#options;
     const name = instanceName(proxy.id);
     const target = { group: GROUP, version: VERSION, namespace, plural: 'proxyinstances', name };
+    if (previous) {
+      const conditions = mergeConditions(previous, status.conditions, new Date());
+      try {
+        await this.#api.patchNamespacedCustomObjectStatus(
+          { ...target, body: { status: { ...nullsForMissing(status), conditions } } },
+          MERGE_PATCH,
+        );
+        return conditions;
+      } catch (err) {
+        // Deleted behind our back: recreate it below.
+        if (!(err instanceof ApiException && err.code === 404)) throw err;
+      }
+    }
     let current: { spec?: Record<string, unknown>; status?: { conditions?: Condition[] } } | undefined;
     try {
       current = await this.#api.getNamespacedCustomObject(target);
@@ -137,6 +159,7 @@ export class ProxyInstances {
       { ...target, body: { status: { ...nullsForMissing(status), conditions } } },
       MERGE_PATCH,
     );
+    return conditions;
   }
 
   async delete(proxyId: string): Promise<void> {

@@ -57,7 +57,7 @@ export function fleetApi(instances: ProxyInstances, staleAfterMs: number): Fleet
   return {
     repairMode: () => instances.repairMode(),
     instanceRef: (proxyId) => instances.instanceRef(proxyId),
-    writeInstance: (proxy, status) => instances.upsert(proxy, status),
+    writeInstance: (proxy, status, previous) => instances.upsert(proxy, status, previous),
     deleteInstance: (proxyId) => instances.delete(proxyId),
     listInstances: () => instances.list(),
     instanceName,

@@ -49,6 +49,7 @@ export class BuildStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #keep: number;
+  readonly #texts = new Map<string, string>();
 
   constructor(options: BuildStoreOptions) {
     this.#redis = options.redis;
@@ -101,9 +102,20 @@ export class BuildStore {
     return { hash: fields.hash, revision: Number(fields.revision), at: fields.at ?? '' };
   }
 
-  /** The exact text of a build (what is sent, and what the hash was computed over). */
+  /**
+   * The exact text of a build (what is sent, and what the hash was computed over). A build never
+   * changes, so the last two read are kept in memory: a push wave to hundreds of proxies reads the
+   * multi-megabyte text from Redis once, not once per proxy.
+   */
   async text(hash: string): Promise<string | null> {
-    return this.#redis.get(this.#key('builds', hash));
+    const cached = this.#texts.get(hash);
+    if (cached !== undefined) return cached;
+    const text = await this.#redis.get(this.#key('builds', hash));
+    if (text !== null) {
+      this.#texts.set(hash, text);
+      if (this.#texts.size > 2) this.#texts.delete(this.#texts.keys().next().value!);
+    }
+    return text;
   }
 
   async record(hash: string): Promise<BuildRecord | null> {

@@ -7,7 +7,8 @@ import { redisKey } from '../keys.ts';
  * per proxy. Keys: drift:reports (stream, field `r` = report JSON), drift:latest (hash proxy → entry JSON).
  */
 
-export type DriftClass = 'in-sync' | 'drifted' | 'unreachable' | 'no-build';
+/** `converging`: still on the previous build shortly after a new one (its push is on the way). */
+export type DriftClass = 'in-sync' | 'converging' | 'drifted' | 'unreachable' | 'no-build';
 /** Why a drifted proxy differs: lost its config (restart), runs an older build, or someone else's. */
 export type DriftCause = 'empty' | 'previous-build' | 'foreign';
 export type DriftAction = 'none' | 're-pushed' | 'backing-off' | 'reported' | 'not-repaired-rejected';

@@ -40,6 +40,10 @@ export interface ProxyStatus {
   readonly repairAttempts?: string;
   /** No drift repair before this time (per-proxy repair backoff). */
   readonly nextRepairAt?: string;
+  /** Digest of the ProxyInstance status last written (times aside), when, and its conditions (JSON). */
+  readonly instanceDigest?: string;
+  readonly instanceWrittenAt?: string;
+  readonly instanceConditions?: string;
   readonly updatedAt?: string;
 }
 
@@ -86,6 +90,15 @@ export class ProxyRegistry {
     const tx = this.#redis.multi();
     for (const endpoint of [...added, ...updated])
       tx.hset(this.#key('proxies'), endpoint.id, JSON.stringify(endpoint));
+    // A moved proxy's ProxyInstance spec must be rewritten: forget what was written for it.
+    for (const endpoint of updated) {
+      tx.hdel(
+        this.#key('proxy-status', endpoint.id),
+        'instanceDigest',
+        'instanceWrittenAt',
+        'instanceConditions',
+      );
+    }
     for (const id of removed) tx.hdel(this.#key('proxies'), id).del(this.#key('proxy-status', id));
     if (added.length + updated.length + removed.length > 0) await tx.exec();
     else tx.discard();

@@ -1,6 +1,7 @@
 // Apply-to-all-proxies-synced latency and burst collapsing, end to end: a real kube-apiserver, a real
 // redis-server, the real `kong-fleet run` process and N simulated proxies.
 import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ export const benchmark: Benchmark = {
         proxies: { type: 'string', default: '100' },
         changes: { type: 'string', default: '40' },
         burst: { type: 'string', default: '1000' },
+        /** Write the controller's info log here (to see where time goes). */
+        'controller-log': { type: 'string' },
       },
     });
     const proxyCount = Number(values.proxies);
@@ -69,9 +72,9 @@ export const benchmark: Benchmark = {
         KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
         KONG_FLEET_HTTP_HOST: '127.0.0.1',
         KONG_FLEET_HTTP_PORT: '0',
-        KONG_FLEET_LOG_LEVEL: 'warn',
+        KONG_FLEET_LOG_LEVEL: values['controller-log'] ? 'info' : 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', values['controller-log'] ? openSync(values['controller-log'], 'w') : 'ignore', 'inherit'],
     });
     const store = new Redis(redis.url);
     const builds = new BuildStore({ redis: store, prefix });
@@ -118,6 +121,7 @@ export const benchmark: Benchmark = {
         hash = await settled(hash);
         latencies.push(performance.now() - started);
       }
+      log(`single-change latencies (ms): ${latencies.map((ms) => Math.round(ms)).join(' ')}`);
 
       log(`writing a burst of ${burstWrites} objects`);
       const burstStart = Date.now();
