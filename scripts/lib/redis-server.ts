@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,11 @@ export interface LocalRedisOptions {
   dir?: string;
   /** The binary to run. @defaultValue `redis-server` from PATH */
   binary?: string;
+  /**
+   * Run in its own process group, so a Ctrl-C in the terminal does not reach it and the caller decides
+   * when it stops (the demo stops Redis after the controller). @defaultValue false
+   */
+  detached?: boolean;
 }
 
 export interface LocalRedis {
@@ -30,6 +35,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'kong-fleet-redis-')));
+  if (!ownDir) await mkdir(dir, { recursive: true, mode: 0o700 });
   const args = [
     '--port',
     String(port),
@@ -48,12 +54,20 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     '--loglevel',
     'warning',
   ];
-  const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.binary ?? 'redis-server', args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: options.detached ?? false,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close' comes after stderr is fully read, so the error carries redis-server's own explanation.
+  const died = new AbortController();
+  child.once('close', (code, signal) =>
+    died.abort(new Error(`redis-server exited at start-up (${code ?? signal}): ${stderr.trim()}`)),
+  );
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new Error(`cannot start redis-server: ${err.message}`))),
   );
@@ -61,11 +75,16 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
 
   await Promise.race([
     spawnError,
-    waitFor(() => (child.exitCode !== null ? Promise.reject(new Error(stderr.trim())) : ping(port)), {
+    waitFor(() => ping(port), {
       timeoutMs: 10_000,
       description: `redis-server on port ${port}`,
+      signal: died.signal,
     }),
-  ]);
+  ]).catch(async (err) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
 
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -5,6 +5,8 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** Named in the timeout error. */
   description?: string;
+  /** Stops waiting at once when aborted: rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -13,11 +15,12 @@ export interface WaitForOptions {
  */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 50, description = 'condition' }: WaitForOptions = {},
+  { timeoutMs = 10_000, intervalMs = 50, description = 'condition', signal }: WaitForOptions = {},
 ): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value as Exclude<T, false | undefined>;
@@ -30,6 +33,19 @@ export async function waitFor<T>(
         cause: lastError,
       });
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await pause(intervalMs, signal);
   }
+}
+
+/** A pause that ends early when `signal` aborts (the loop above then throws its reason). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
