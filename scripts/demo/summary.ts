@@ -1,0 +1,89 @@
+/** What the demo prints once everything runs: where to look and what to try. Pure. */
+
+export interface SummaryInput {
+  /** Output of `kong-fleet status`. */
+  readonly fleetTable: string;
+  /** Output of `kubectl get proxyinstances`. */
+  readonly proxyInstances: string;
+  readonly namespace: string;
+  /** The controller's base URL, e.g. http://127.0.0.1:40123. */
+  readonly controllerUrl: string;
+  readonly board: {
+    readonly user: string;
+    readonly password: string;
+    readonly token: string;
+    readonly tokenFile: string;
+    readonly basicAuthFile: string;
+  };
+  readonly kubeconfig: string;
+  /** Folder to put first in PATH when the demo uses a kubectl it built. */
+  readonly kubectlDir?: string;
+  readonly redisUrl: string;
+  /** The kong-sim control API, e.g. http://127.0.0.1:40124. */
+  readonly controlApiUrl: string;
+  readonly driftIntervalSeconds: number;
+  /** How to run the kong-fleet CLI from the user's shell, e.g. `node workers/main.ts`. */
+  readonly cli: string;
+  readonly controllerLog: string;
+  readonly demoDir: string;
+  /** Where `cli` works from. */
+  readonly workingDir: string;
+}
+
+/** Single-quotes `text` for a POSIX shell when it holds anything beyond plain path characters. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+const indent = (text: string, by = '  ') =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line ? `${by}${line}` : line))
+    .join('\n');
+
+/** Commands with aligned `# comments`, indented. */
+function commented(lines: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...lines.map(([command]) => command.length));
+  return lines.map(([command, comment]) => `  ${command.padEnd(width)}   # ${comment}`);
+}
+
+export function renderSummary(s: SummaryInput): string {
+  const exports = [
+    `export KUBECONFIG=${shellQuote(s.kubeconfig)}`,
+    ...(s.kubectlDir ? [`export PATH=${shellQuote(s.kubectlDir)}:"$PATH"`] : []),
+    `export KONG_FLEET_REDIS_URL=${shellQuote(s.redisUrl)}`,
+  ];
+  const proxy0 = `${s.controlApiUrl}/proxies/proxy-0`;
+  return [
+    `Fleet (${s.cli} status):`,
+    indent(s.fleetTable),
+    '',
+    `ProxyInstances (kubectl get proxyinstances -n ${s.namespace}):`,
+    indent(s.proxyInstances),
+    '',
+    `Bull Board:  ${s.controllerUrl}/queues/`,
+    `  basic auth: user ${s.board.user}, password ${s.board.password}   (${s.board.basicAuthFile})`,
+    `  token:      Authorization: Bearer ${s.board.token}   (${s.board.tokenFile})`,
+    `Metrics:     ${s.controllerUrl}/metrics`,
+    `Fleet API:   ${s.controllerUrl}/api/proxies   ${s.controllerUrl}/api/drift-reports`,
+    `Controller log: ${s.controllerLog}`,
+    '',
+    `Use the demo cluster and the CLI from another shell (in ${s.workingDir}):`,
+    indent(exports.join('\n')),
+    `  kubectl get ingress,httproutes,proxyinstances,proxyfleet -n ${s.namespace}`,
+    `  ${s.cli} status`,
+    '',
+    `Break a proxy and watch drift repair it (checked every ${s.driftIntervalSeconds} s):`,
+    ...commented([
+      [`curl -s -X POST ${proxy0}/faults/restart`, 'config lost, as a restarted pod'],
+      [`${s.cli} drift-report --since 1m`, 'proxy-0 drifted (empty), re-pushed, then in sync'],
+      [`${s.cli} status`, 'back to Synced'],
+      [`curl -s -X POST ${proxy0}/faults/down`, 'unreachable until /faults/up'],
+      [`curl -s -X POST ${proxy0}/faults/latency -d '{"ms":200}'`, 'more: scripts/kong-sim/README.md'],
+    ]),
+    '',
+    `State: ${s.demoDir} (removed on stop)`,
+    'Ctrl-C to stop.',
+  ].join('\n');
+}
