@@ -61,11 +61,14 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
     });
     return result;
   };
-  const proxy = await deps.registry.get(id);
+  // Three independent reads, in flight together (one round trip).
+  const [proxy, desired, status] = await Promise.all([
+    deps.registry.get(id),
+    deps.builds.desired(),
+    deps.registry.status(id),
+  ]);
   if (!proxy) return finish({ outcome: 'skipped', reason: 'proxy no longer known' }, 'forgotten');
-  const desired = await deps.builds.desired();
   if (!desired) return finish({ outcome: 'skipped', reason: 'no build yet' }, 'no-build');
-  const status = await deps.registry.status(id);
   if (status.rejectedHash === desired.hash) {
     return finish(
       { outcome: 'skipped', reason: 'this proxy already rejected this build' },
@@ -76,12 +79,15 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
   if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
 
   const now = () => new Date().toISOString();
-  await deps.registry.updateStatus(id, { desiredHash: desired.hash });
   let response: AdminResponse;
   try {
     if (!status.kongVersion || status.state !== 'Synced') {
       const version = await readVersion(deps, proxy, signal);
-      await deps.registry.updateStatus(id, { kongVersion: version, lastSeenAt: now() });
+      await deps.registry.updateStatus(id, {
+        desiredHash: desired.hash,
+        kongVersion: version,
+        lastSeenAt: now(),
+      });
       if (compareVersions(version, deps.minimumKongVersion) < 0) {
         await deps.registry.updateStatus(id, {
           state: 'Incompatible',
@@ -93,6 +99,7 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
     response = await deps.admin.postConfig(proxy, text, signal);
   } catch (err) {
     await deps.registry.updateStatus(id, {
+      desiredHash: desired.hash,
       state: status.actualHash ? 'Unreachable' : 'NeverSynced',
       lastError: describeNetworkError(err),
     });
@@ -112,6 +119,7 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
       const actual = await readHash(deps, proxy, signal);
       const synced = actual === desired.hash;
       await deps.registry.updateStatus(id, {
+        desiredHash: desired.hash,
         state: synced ? 'Synced' : 'Pending',
         actualHash: actual,
         lastPushAt: seen,
@@ -128,7 +136,7 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
     }
     case 429: {
       const retryAfterMs = Math.max(1, Number(response.headers['retry-after'] ?? 1)) * 1000;
-      await deps.registry.updateStatus(id, { lastSeenAt: seen });
+      await deps.registry.updateStatus(id, { desiredHash: desired.hash, lastSeenAt: seen });
       deps.metrics?.pushFinished({
         proxy: id,
         result: 'retry',
@@ -144,6 +152,7 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
     }
     default: {
       await deps.registry.updateStatus(id, {
+        desiredHash: desired.hash,
         lastSeenAt: seen,
         lastError: `HTTP ${response.status}: ${trim(messageOf(response))}`,
       });
@@ -189,6 +198,7 @@ async function handleRejection(
   );
   const at = new Date().toISOString();
   await deps.registry.updateStatus(proxy.id, {
+    desiredHash: hash,
     state: 'Rejected',
     rejectedHash: hash,
     lastError: message,
