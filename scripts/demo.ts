@@ -15,12 +15,13 @@ import { promisify } from 'node:util';
 import { kubectl } from './control-plane.d/kubectl.ts';
 import { defaultCacheRoot } from './control-plane.d/locations.ts';
 import { tailOf } from './control-plane.d/processes.ts';
-import { CLI_ENTRY, withoutKongFleetSettings } from './demo/controller.ts';
+import { CLI_ENTRY } from './demo/controller.ts';
 import { checkPrerequisites } from './demo/prerequisites.ts';
 import { DEMO, elapsed, type RunningDemo, startDemo } from './demo/start.ts';
 import { defaultDemoDir, demoPaths, prepareDemoDir, removeDemoDir } from './demo/state-dir.ts';
 import { renderSummary } from './demo/summary.ts';
 import { Teardown } from './demo/teardown.ts';
+import { withoutKongFleetSettings } from './lib/controller-process.ts';
 
 const run = promisify(execFile);
 const out = (line = '') => process.stdout.write(`${line}\n`);

@@ -74,10 +74,36 @@ export const benchmark: Benchmark = {
         KONG_FLEET_HTTP_PORT: '0',
         KONG_FLEET_LOG_LEVEL: values['controller-log'] ? 'info' : 'warn',
       },
-      stdio: ['ignore', values['controller-log'] ? openSync(values['controller-log'], 'w') : 'ignore', 'inherit'],
+      stdio: [
+        'ignore',
+        values['controller-log'] ? openSync(values['controller-log'], 'w') : 'ignore',
+        'inherit',
+      ],
     });
     const store = new Redis(redis.url);
     const builds = new BuildStore({ redis: store, prefix });
+    /** Routes in a build, counted once per build: parsing a megabyte text on every poll would load the machine. */
+    const routeCounts = new Map<string, number>();
+    const routesOf = async (hash: string) => {
+      let count = routeCounts.get(hash);
+      if (count === undefined) {
+        const text = await builds.text(hash);
+        const services: { routes?: unknown[] }[] = text ? (JSON.parse(text).services ?? []) : [];
+        count = services.reduce((sum, service) => sum + (service.routes?.length ?? 0), 0);
+        routeCounts.set(hash, count);
+      }
+      return count;
+    };
+    /** Waits until the desired build carries `routes` routes and every proxy reports it. */
+    const convergedWith = (routes: number, description: string) =>
+      waitFor(
+        async () => {
+          const desired = await builds.desired();
+          if (!desired || (await routesOf(desired.hash)) !== routes) return false;
+          return fleet.proxies.every((p) => p.state().configurationHash === desired.hash);
+        },
+        { timeoutMs: 180_000, intervalMs: 20, description },
+      );
     const settled = async (previous: string | undefined, timeoutMs = 60_000) =>
       waitFor(
         async () => {
@@ -145,20 +171,7 @@ export const benchmark: Benchmark = {
         await Promise.all(writes.slice(i, i + 50).map((write) => write()));
       const writeMs = Date.now() - burstStart;
       const expectedRoutes = Math.floor(burstWrites / 2) + 1;
-      await waitFor(
-        async () => {
-          const desired = await builds.desired();
-          const text = desired ? await builds.text(desired.hash) : null;
-          const routes = text
-            ? (JSON.parse(text).services ?? []).flatMap((s: { routes?: unknown[] }) => s.routes ?? []).length
-            : 0;
-          return (
-            routes === expectedRoutes &&
-            fleet.proxies.every((p) => p.state().configurationHash === desired!.hash)
-          );
-        },
-        { timeoutMs: 180_000, intervalMs: 20, description: 'the burst to converge' },
-      );
+      await convergedWith(expectedRoutes, 'the burst to converge');
       const convergedMs = Date.now() - burstStart;
       const burstBuilds = (await finishedJobsSince(redis.url, prefix, 'build', burstStart)).filter(
         (job) => (job.returnvalue as { outcome?: string } | null)?.outcome !== 'waiting-for-sync',
@@ -203,20 +216,7 @@ export const benchmark: Benchmark = {
         }
         const writeMs = Date.now() - started;
         const expected = expectedRoutes + Math.ceil(count / 2);
-        await waitFor(
-          async () => {
-            const desired = await builds.desired();
-            const text = desired ? await builds.text(desired.hash) : null;
-            const routes = text
-              ? (JSON.parse(text).services ?? []).flatMap((s: { routes?: unknown[] }) => s.routes ?? [])
-                  .length
-              : 0;
-            return (
-              routes === expected && fleet.proxies.every((p) => p.state().configurationHash === desired!.hash)
-            );
-          },
-          { timeoutMs: 180_000, intervalMs: 20, description: 'the store burst to converge' },
-        );
+        await convergedWith(expected, 'the store burst to converge');
         const convergedMs = Date.now() - started;
         await producer.close();
         const burstBuilds = await finishedJobsSince(redis.url, prefix, 'build', started);

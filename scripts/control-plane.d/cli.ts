@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { shellQuote } from '../lib/shell-quote.ts';
 import { ensureBinaries } from './binaries.ts';
 import { restartApiserver, startControlPlane, stopControlPlane } from './control-plane.ts';
 import { cachedCrdManifests, crdModules, type GatewayApiChannel } from './crds.ts';
@@ -29,9 +30,6 @@ function envLines(state: ControlPlaneState): string[] {
   if (state.builtKubectlDir) lines.push(`export PATH=${shellQuote(state.builtKubectlDir)}:"$PATH"`);
   return lines;
 }
-
-const shellQuote = (text: string) =>
-  /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 
 function describe(state: ControlPlaneState): string {
   const memory = memoryMiB(state);

@@ -7,6 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
+import { listeningAddress, withoutKongFleetSettings } from '../lib/controller-process.ts';
 import { waitFor } from '../lib/wait-for.ts';
 
 export const CLI_ENTRY = join(REPO_ROOT, 'workers', 'main.ts');
@@ -32,11 +33,6 @@ export interface DemoController {
 }
 
 /** The environment without KONG_FLEET_* settings, so a developer's own settings never leak into the demo. */
-export function withoutKongFleetSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('KONG_FLEET_')));
-}
-
-const LISTENING = /"address":"(http:\/\/[^"]+)","msg":"http server listening"/;
 
 /** Starts the controller and resolves once its HTTP server listens (the address is read from its log). */
 export async function startDemoController(options: DemoControllerOptions): Promise<DemoController> {
@@ -72,7 +68,7 @@ export async function startDemoController(options: DemoControllerOptions): Promi
   const gone = new AbortController();
   void exited.then((how) => gone.abort(new Error(`the controller exited during start-up (${how})`)));
   try {
-    const baseUrl = await waitFor(async () => LISTENING.exec(await readFile(logFile, 'utf8'))?.[1], {
+    const baseUrl = await waitFor(async () => listeningAddress(await readFile(logFile, 'utf8')), {
       timeoutMs,
       intervalMs: 100,
       description: `the controller's HTTP server (log: ${logFile})`,

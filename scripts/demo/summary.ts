@@ -1,4 +1,5 @@
 /** What the demo prints once everything runs: where to look and what to try. Pure. */
+import { shellQuote } from '../lib/shell-quote.ts';
 
 export interface SummaryInput {
   /** Output of `kong-fleet status`. */
@@ -28,11 +29,6 @@ export interface SummaryInput {
   readonly demoDir: string;
   /** Where `cli` works from. */
   readonly workingDir: string;
-}
-
-/** Single-quotes `text` for a POSIX shell when it holds anything beyond plain path characters. */
-export function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 const indent = (text: string, by = '  ') =>

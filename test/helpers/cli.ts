@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withoutKongFleetSettings } from '../../scripts/lib/controller-process.ts';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
 
@@ -13,11 +14,8 @@ export interface CliProcess {
 
 /** Starts `kong-fleet <args>` as a real child process with a clean KONG_FLEET_* environment. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const cleanEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('KONG_FLEET_')),
-  );
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
-    env: { ...cleanEnv, ...env },
+    env: { ...withoutKongFleetSettings(process.env), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

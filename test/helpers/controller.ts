@@ -1,3 +1,4 @@
+import { listeningAddress } from '../../scripts/lib/controller-process.ts';
 import { type CliProcess, startCli } from './cli.ts';
 import { eventually } from './eventually.ts';
 import { kubeconfigPath } from './kube.ts';
@@ -51,7 +52,7 @@ export async function startController(options: ControllerProcessOptions): Promis
   const baseUrl = await eventually(
     () => {
       if (exited) throw new Error(`controller exited early:\n${cli.stdout()}\n${cli.stderr()}`);
-      return /"address":"(http:\/\/[^"]+)","msg":"http server listening"/.exec(cli.stdout())?.[1];
+      return listeningAddress(cli.stdout());
     },
     { timeoutMs: 20_000, description: 'the controller HTTP server' },
   );

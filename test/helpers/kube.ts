@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-  type V1EndpointSlice,
-  type V1Service,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1EndpointSlice } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { renderKubeconfig } from '../../scripts/control-plane.d/kubeconfig.ts';
 import { kubectl as runKubectl } from '../../scripts/control-plane.d/kubectl.ts';
+import {
+  createEndpointSlice as createSlice,
+  type EndpointSliceOptions,
+} from '../../scripts/lib/endpoint-slice.ts';
 
 /** Admin kubeconfig path of the run's kube-apiserver (see test/setup/control-plane.ts). */
 export function kubeconfigPath(): string {
@@ -74,53 +72,14 @@ export async function freshNamespace(label = 'test', kc: KubeConfig = kubeConfig
   return name;
 }
 
-export interface EndpointSliceOptions {
-  /** The Service the slice belongs to (its name and namespace are used). */
-  service: Pick<V1Service, 'metadata'>;
-  /** Endpoint IPs; never loopback (the apiserver rejects those), e.g. 10.1.2.3. */
-  addresses: string[];
-  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }[];
-  /** @defaultValue true */
-  ready?: boolean;
-  /** @defaultValue `<service>-<random>` */
-  name?: string;
-  /** Pod each address belongs to (same order), for targetRef. */
-  podNames?: string[];
-}
+export type { EndpointSliceOptions } from '../../scripts/lib/endpoint-slice.ts';
 
-/**
- * Creates the EndpointSlice the endpointslice controller would create in a cluster: a bare apiserver runs
- * no controllers, so tests make them. `managed-by` names the test harness, not the real controller.
- */
-export async function createEndpointSlice(
+/** scripts/lib/endpoint-slice.ts with the run's admin credentials by default. */
+export function createEndpointSlice(
   options: EndpointSliceOptions,
   kc: KubeConfig = kubeConfig(),
 ): Promise<V1EndpointSlice> {
-  const { service, addresses, ports, ready = true, podNames } = options;
-  const serviceName = service.metadata?.name;
-  const namespace = service.metadata?.namespace;
-  if (!serviceName || !namespace)
-    throw new Error('createEndpointSlice: service.metadata needs name and namespace');
-  const body: V1EndpointSlice = {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name: options.name ?? `${serviceName}-${randomUUID().slice(0, 5)}`,
-      namespace,
-      labels: {
-        'kubernetes.io/service-name': serviceName,
-        'endpointslice.kubernetes.io/managed-by': 'test-harness.kong-fleet.io',
-      },
-    },
-    addressType: 'IPv4',
-    endpoints: addresses.map((address, i) => ({
-      addresses: [address],
-      conditions: { ready, serving: ready, terminating: false },
-      ...(podNames?.[i] ? { targetRef: { kind: 'Pod', name: podNames[i], namespace } } : {}),
-    })),
-    ports: ports.map(({ name, port, protocol = 'TCP' }) => ({ ...(name ? { name } : {}), port, protocol })),
-  };
-  return kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({ namespace, body });
+  return createSlice(kc, options);
 }
 
 export interface ServiceAccountCredentials {
@@ -153,12 +112,10 @@ export async function serviceAccountCredentials(
   options: ServiceAccountOptions,
   admin: KubeConfig = kubeConfig(),
 ): Promise<ServiceAccountCredentials> {
-  await admin
-    .makeApiClient(CoreV1Api)
-    .createNamespacedServiceAccount({
-      namespace: options.namespace,
-      body: { metadata: { name: options.name } },
-    });
+  await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccount({
+    namespace: options.namespace,
+    body: { metadata: { name: options.name } },
+  });
   return serviceAccountToken(options, admin);
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listeningAddress } from '../../../scripts/lib/controller-process.ts';
 import { runCli, startCli } from '../../helpers/cli.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { redisUrl, uniquePrefix } from '../../helpers/redis.ts';
@@ -28,10 +29,9 @@ describe('kong-fleet CLI', () => {
       },
     );
     try {
-      const address = await eventually(
-        () => /"address":"(http:\/\/[^"]+)","msg":"http server listening"/.exec(cli.stdout())?.[1],
-        { description: 'the listening address in the log' },
-      );
+      const address = await eventually(() => listeningAddress(cli.stdout()), {
+        description: 'the listening address in the log',
+      });
       expect((await fetch(`${address}/healthz`)).status).toBe(200);
       const ready = await eventually(async () => {
         const response = await fetch(`${address}/readyz`);
@@ -56,9 +56,7 @@ describe('kong-fleet CLI', () => {
       KONG_FLEET_REDIS_URL: 'redis://127.0.0.1:1',
     });
     try {
-      const address = await eventually(
-        () => /"address":"(http:\/\/[^"]+)","msg":"http server listening"/.exec(cli.stdout())?.[1],
-      );
+      const address = await eventually(() => listeningAddress(cli.stdout()));
       const response = await fetch(`${address}/readyz`);
       expect(response.status).toBe(503);
       expect(((await response.json()) as { checks: Record<string, { ok: boolean }> }).checks.redis?.ok).toBe(

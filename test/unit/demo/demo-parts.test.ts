@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPrerequisites, versionAtLeast } from '../../../scripts/demo/prerequisites.ts';
 import { defaultDemoDir } from '../../../scripts/demo/state-dir.ts';
-import { renderSummary, type SummaryInput, shellQuote } from '../../../scripts/demo/summary.ts';
+import { renderSummary, type SummaryInput } from '../../../scripts/demo/summary.ts';
 import { Teardown } from '../../../scripts/demo/teardown.ts';
+import { shellQuote } from '../../../scripts/lib/shell-quote.ts';
 import { waitFor } from '../../../scripts/lib/wait-for.ts';
 
 describe('demo teardown', () => {

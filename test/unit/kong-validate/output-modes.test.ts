@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { validateDeclarativeConfig } from '../../../kong/validate/index.ts';
 import { BoundedMemo } from '../../../kong/memo.ts';
+import { validateDeclarativeConfig } from '../../../kong/validate/index.ts';
 import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
 
 type Rec = Record<string, unknown>;
