@@ -30,7 +30,12 @@ import {
   strings,
 } from './k8s-object.ts';
 import type { RouteDraft, ServiceMap } from './model.ts';
-import { routePriorityOrder, type SplitMatch } from './route-priority.ts';
+import {
+  kindAndHostnamePriority,
+  routePriorityOrder,
+  type SplitMatch,
+  splitMatches,
+} from './route-priority.ts';
 import type { Snapshot } from './snapshot.ts';
 import { namedRouteRuleTags, tagsForObject } from './tags.ts';
 
@@ -126,28 +131,9 @@ function grpcHostnames(snapshot: Snapshot, route: K8sObject): string[] {
   return out;
 }
 
-function splits(route: K8sObject): SplitMatch[] {
-  const hostnames = strings(specOf(route).hostnames);
-  const out: SplitMatch[] = [];
-  for (const hostname of hostnames.length > 0 ? hostnames : ['']) {
-    records(specOf(route).rules).forEach((rule, ruleIndex) => {
-      const matches = records(rule.matches);
-      if (matches.length === 0) out.push({ route, hostname, match: {}, ruleIndex, matchIndex: 0 });
-      matches.forEach((match, matchIndex) => {
-        out.push({ route, hostname, match, ruleIndex, matchIndex });
-      });
-    });
-  }
-  return out;
-}
-
 /** KIC's `GRPCRoutePriorityTraits.EncodeToPriority` (without the 8 relative-order bits). */
 function basePriority(split: SplitMatch): number {
-  let p = shl(RESOURCE_KIND.grpcRoute, RESOURCE_KIND_SHIFT);
-  if (split.hostname !== '') {
-    if (!split.hostname.startsWith('*')) p += shl(1, 43);
-    p += shl(split.hostname.length, 35);
-  }
+  let p = kindAndHostnamePriority(RESOURCE_KIND.grpcRoute, RESOURCE_KIND_SHIFT, split.hostname);
   const method = rec(split.match.method);
   if (method) {
     p += shl((str(method.service) ?? '').length, 24);
@@ -163,7 +149,7 @@ function translateExpressions(
   services: ServiceMap,
   errors: ErrorCollector,
 ): void {
-  const prioritized = routePriorityOrder(routes.flatMap(splits), basePriority, 8);
+  const prioritized = routePriorityOrder(routes.flatMap(splitMatches), basePriority, 8);
   for (const { split, priority } of prioritized) {
     const route = split.route;
     const rule = records(specOf(route).rules)[split.ruleIndex]!;

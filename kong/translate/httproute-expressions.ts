@@ -17,7 +17,7 @@ import {
   shl,
   sniMatcher,
 } from './expressions.ts';
-import { hostnamesOf, ruleName } from './gateway-common.ts';
+import { ruleName } from './gateway-common.ts';
 import {
   attachFilterPlugins,
   filtersOf,
@@ -36,34 +36,19 @@ import {
   str,
 } from './k8s-object.ts';
 import type { RouteDraft } from './model.ts';
-import { routePriorityOrder, type SplitMatch } from './route-priority.ts';
+import {
+  kindAndHostnamePriority,
+  routePriorityOrder,
+  type SplitMatch,
+  splitMatches,
+} from './route-priority.ts';
 
 // HTTPRoute translation for Kong's expression router: one route per hostname × rule × match, with KIC's
 // priorities computed across all HTTPRoutes (`subtranslator/httproute_atc.go`).
 
-/** One hostname × rule × match of an HTTPRoute (KIC's `SplitHTTPRouteMatch`). */
-function splitMatches(route: K8sObject): SplitMatch[] {
-  const hostnames = hostnamesOf(route);
-  const out: SplitMatch[] = [];
-  for (const hostname of hostnames.length > 0 ? hostnames : ['']) {
-    records(specOf(route).rules).forEach((rule, ruleIndex) => {
-      const matches = records(rule.matches);
-      if (matches.length === 0) out.push({ route, hostname, match: {}, ruleIndex, matchIndex: 0 });
-      matches.forEach((match, matchIndex) => {
-        out.push({ route, hostname, match, ruleIndex, matchIndex });
-      });
-    });
-  }
-  return out;
-}
-
 /** KIC's `HTTPRoutePriorityTraits.EncodeToPriority` (without the 12 relative-order bits). */
 function basePriority(split: SplitMatch): number {
-  let p = shl(RESOURCE_KIND.httpRoute, RESOURCE_KIND_SHIFT);
-  if (split.hostname !== '') {
-    if (!split.hostname.startsWith('*')) p += shl(1, 43);
-    p += shl(split.hostname.length, 35);
-  }
+  let p = kindAndHostnamePriority(RESOURCE_KIND.httpRoute, RESOURCE_KIND_SHIFT, split.hostname);
   const path = rec(split.match.path);
   if (path) {
     const type = str(path.type);

@@ -1,5 +1,6 @@
 import { getOrInsert } from './collections.ts';
-import { type K8sObject, nameOf, namespaceOf, rec, str } from './k8s-object.ts';
+import { shl } from './expressions.ts';
+import { type K8sObject, nameOf, namespaceOf, rec, records, specOf, str, strings } from './k8s-object.ts';
 
 /** One hostname × rule × match of a Gateway API route, the unit that gets an expression-router priority. */
 export interface SplitMatch {
@@ -48,4 +49,34 @@ function compareSplits(a: SplitMatch, b: SplitMatch): number {
   if (ma !== mb) return ma < mb ? -1 : 1;
   if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
   return a.matchIndex - b.matchIndex;
+}
+
+/** Every hostname × rule × match of a Gateway API route (KIC's `SplitHTTPRouteMatch` / `SplitGRPCRouteMatch`). */
+export function splitMatches(route: K8sObject): SplitMatch[] {
+  const hostnames = strings(specOf(route).hostnames);
+  const out: SplitMatch[] = [];
+  for (const hostname of hostnames.length > 0 ? hostnames : ['']) {
+    records(specOf(route).rules).forEach((rule, ruleIndex) => {
+      const matches = records(rule.matches);
+      if (matches.length === 0) out.push({ route, hostname, match: {}, ruleIndex, matchIndex: 0 });
+      matches.forEach((match, matchIndex) => {
+        out.push({ route, hostname, match, ruleIndex, matchIndex });
+      });
+    });
+  }
+  return out;
+}
+
+/** The priority bits of a resource kind and a split's hostname, shared by HTTPRoute and GRPCRoute (KIC's traits). */
+export function kindAndHostnamePriority(
+  resourceKind: number,
+  resourceKindShift: number,
+  hostname: string,
+): number {
+  let p = shl(resourceKind, resourceKindShift);
+  if (hostname !== '') {
+    if (!hostname.startsWith('*')) p += shl(1, 43);
+    p += shl(hostname.length, 35);
+  }
+  return p;
 }
