@@ -1,14 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { instanceName } from '../../../k8s/proxy-instances.ts';
 import { EMPTY_CONFIG_HASH } from '../../../kong/config-hash.ts';
 import type { DriftReport, ProxyDriftEntry } from '../../../queue/store/drift-reports.ts';
 import { runCli } from '../../helpers/cli.ts';
-import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
-import { freshNamespace, kubeconfigPath, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import type { TlsFleet } from '../../helpers/fleet.ts';
+import { kubeconfigPath, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import { waitForConvergence } from '../../helpers/pipeline.ts';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
+import { redisUrl } from '../../helpers/redis.ts';
 
 const app = (namespace: string) => `
 apiVersion: v1
@@ -35,10 +35,10 @@ interface InstanceRow {
 }
 
 describe('drift checks, reports and ProxyInstance status', () => {
+  const h = pipelineHarness('drift');
   let namespace: string;
   let prefix: string;
   let tlsFleet: TlsFleet;
-  let controller: ControllerProcess | undefined;
   const cliEnv = () => ({ KONG_FLEET_REDIS_URL: redisUrl(), KONG_FLEET_QUEUE_PREFIX: prefix });
 
   /** Reports newer than `afterId`, oldest first, read through the CLI an operator would use. */
@@ -88,30 +88,10 @@ describe('drift checks, reports and ProxyInstance status', () => {
   }
 
   beforeAll(async () => {
-    namespace = await freshNamespace('drift');
-    prefix = uniquePrefix('drift');
-    tlsFleet = await startTlsFleet(namespace, 3);
-    controller = await startController({
-      namespace,
-      prefix,
-      adminService: `${namespace}/${tlsFleet.serviceName}`,
-      tls: tlsFleet.clientFiles,
-      env: { KONG_FLEET_DRIFT_INTERVAL: '1s', KONG_FLEET_NAMESPACE: namespace },
-    });
+    ({ namespace, prefix, fleet: tlsFleet } = h);
+    await h.startController({ KONG_FLEET_DRIFT_INTERVAL: '1s', KONG_FLEET_NAMESPACE: namespace });
     await kubectlApply(app(namespace));
     await waitForConvergence(prefix, tlsFleet.fleet.proxies);
-  });
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && controller) {
-      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
-    }
-  });
-
-  afterAll(async () => {
-    await controller?.stop();
-    await tlsFleet?.stop();
-    await deleteKeysWithPrefix(prefix);
   });
 
   it('keeps one ProxyInstance per proxy, with printer columns and a fleet summary kubectl wait can use', async () => {
@@ -217,7 +197,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
 
   it('exports metrics and the fleet over HTTP', async () => {
     const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
-    const base = controller!.baseUrl;
+    const base = h.controller!.baseUrl;
     const metrics = await eventually(async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) ? text : undefined;

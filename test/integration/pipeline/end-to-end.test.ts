@@ -1,12 +1,10 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
-import { freshNamespace, kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import type { TlsFleet } from '../../helpers/fleet.ts';
+import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import {
-  adminClient,
   desiredHash,
   entities,
   proxyStatus,
@@ -14,7 +12,7 @@ import {
   servedConfig,
   waitForConvergence,
 } from '../../helpers/pipeline.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
+import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 const manifests = (namespace: string, path: string) => `
 apiVersion: v1
@@ -71,32 +69,14 @@ const routePaths = (config: ServedConfig) =>
   entities(config, 'routes').flatMap((route) => (route.paths as string[]) ?? []);
 
 describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => {
+  const h = pipelineHarness('e2e');
   let namespace: string;
   let prefix: string;
   let tlsFleet: TlsFleet;
-  let controller: ControllerProcess | undefined;
   let client: KongAdminClient;
   let serverName: string;
-
-  beforeAll(async () => {
-    namespace = await freshNamespace('e2e');
-    prefix = uniquePrefix('e2e');
-    tlsFleet = await startTlsFleet(namespace, 3);
-    client = await adminClient(tlsFleet.clientFiles);
-    serverName = `pod.${tlsFleet.serviceName}.${namespace}.svc`;
-  });
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && controller) {
-      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
-    }
-  });
-
-  afterAll(async () => {
-    await controller?.stop();
-    await client?.close();
-    await tlsFleet?.stop();
-    await deleteKeysWithPrefix(prefix);
+  beforeAll(() => {
+    ({ namespace, prefix, fleet: tlsFleet, client, serverName } = h);
   });
 
   it('delivers an Ingress + Service + EndpointSlice + KongPlugin to every proxy, then an update and a delete', async () => {
@@ -117,13 +97,7 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    controller = await startController({
-      namespace,
-      prefix,
-      adminService: `${namespace}/${tlsFleet.serviceName}`,
-      tls: tlsFleet.clientFiles,
-      env: { KONG_FLEET_PUBLISH_SERVICE: `${namespace}/kong-proxy` },
-    });
+    await h.startController({ KONG_FLEET_PUBLISH_SERVICE: `${namespace}/kong-proxy` });
     const proxies = tlsFleet.fleet.proxies;
 
     await kubectlApply(manifests(namespace, '/echo'));

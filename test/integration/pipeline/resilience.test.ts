@@ -1,13 +1,13 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
 import { finishedJobsSince } from '../../../scripts/lib/finished-jobs.ts';
-import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { startTlsFleet, type TlsFleet } from '../../helpers/fleet.ts';
-import { freshNamespace, kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
-import { adminClient, entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import type { TlsFleet } from '../../helpers/fleet.ts';
+import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
+import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
+import { redisUrl } from '../../helpers/redis.ts';
 
 const service = (namespace: string, name: string) => ({
   metadata: { name, namespace },
@@ -31,42 +31,15 @@ const finishedJobs = (prefix: string, name: string, since: number) =>
   finishedJobsSince(redisUrl(), prefix, name, since);
 
 describe('pipeline resilience', () => {
+  const h = pipelineHarness('resilience');
   let namespace: string;
   let prefix: string;
   let tlsFleet: TlsFleet;
-  let controller: ControllerProcess | undefined;
   let client: KongAdminClient;
   let serverName: string;
-  const start = async () => {
-    controller = await startController({
-      namespace,
-      prefix,
-      adminService: `${namespace}/${tlsFleet.serviceName}`,
-      tls: tlsFleet.clientFiles,
-    });
-    return controller;
-  };
-
   beforeAll(async () => {
-    namespace = await freshNamespace('resilience');
-    prefix = uniquePrefix('resilience');
-    tlsFleet = await startTlsFleet(namespace, 3);
-    client = await adminClient(tlsFleet.clientFiles);
-    serverName = `pod.${tlsFleet.serviceName}.${namespace}.svc`;
-    await start();
-  });
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && controller) {
-      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
-    }
-  });
-
-  afterAll(async () => {
-    await controller?.stop();
-    await client?.close();
-    await tlsFleet?.stop();
-    await deleteKeysWithPrefix(prefix);
+    ({ namespace, prefix, fleet: tlsFleet, client, serverName } = h);
+    await h.startController();
   });
 
   it('collapses a burst of 500 object writes into a few builds and pushes, and ends in the right state', async () => {
@@ -185,14 +158,14 @@ ${route('victim')}`,
     await core.createNamespacedService({ namespace, body: service(namespace, 'stream') });
     await networking.createNamespacedIngress({ namespace, body: ingress(namespace, 'stream', '/stream-0') });
     for (let i = 1; i <= 30; i++) {
-      if (i === 10) await controller!.kill(); // SIGKILL: no graceful shutdown, the lease stays held
+      if (i === 10) await h.controller!.kill(); // SIGKILL: no graceful shutdown, the lease stays held
       await networking.patchNamespacedIngress({
         name: 'stream',
         namespace,
         body: [{ op: 'replace', path: '/spec/rules/0/http/paths/0/path', value: `/stream-${i}` }],
       });
     }
-    await start();
+    await h.startController();
     await eventually(
       async () => {
         await waitForConvergence(prefix, proxies, { timeoutMs: 1000 });
