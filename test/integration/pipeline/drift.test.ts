@@ -66,6 +66,19 @@ describe('drift checks, reports and ProxyInstance status', () => {
     );
   }
 
+  /** What an operator does to change the fleet's repair mode. */
+  const setRepairMode = (mode: 'enforce' | 'warn' | 'disabled') =>
+    kubectl([
+      'patch',
+      'proxyfleet',
+      'default',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { repairMode: mode } }),
+    ]);
+
   async function instances(): Promise<Map<string, InstanceRow>> {
     const out = await kubectl(['get', 'proxyinstances', '-n', namespace, '-o', 'json']);
     const items = (
@@ -149,16 +162,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
     const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
     const victim = tlsFleet.fleet.proxies[1]!;
     const name = instanceName(victim.id);
-    await kubectl([
-      'patch',
-      'proxyfleet',
-      'default',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"repairMode":"warn"}}',
-    ]);
+    await setRepairMode('warn');
     const before = (await reportsAfter(undefined)).at(-1)?.id;
     // The controller reads the fleet's spec at most every 5 s: wait for a report in warn mode first.
     await eventually(async () => (await reportsAfter(before)).some((r) => r.repairMode === 'warn'), {
@@ -177,16 +181,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
     });
     expect(outOfSync).toMatchObject({ state: 'Pending', synced: 'False', desiredHash: desired });
 
-    await kubectl([
-      'patch',
-      'proxyfleet',
-      'default',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"repairMode":"enforce"}}',
-    ]);
+    await setRepairMode('enforce');
     await waitForConvergence(prefix, tlsFleet.fleet.proxies, { timeoutMs: 30_000 });
     const back = await eventually(async () => {
       const row = (await instances()).get(name);
