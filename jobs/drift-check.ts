@@ -17,6 +17,7 @@ export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
 /** A drifted proxy is re-pushed at once, then no sooner than 10 s, 20 s, … up to 5 min while it stays drifted. */
 const REPAIR_BACKOFF = { baseMs: 10_000, capMs: 300_000, jitter: 0 };
 const CHECK_CONCURRENCY = 20;
+const CHECK_TIMEOUT_MS = 3000;
 /**
  * A proxy still on the previous build this soon after a new one is converging, not drifted: its push
  * is on the way (and retried by the push job itself).
@@ -33,7 +34,6 @@ interface CheckContext {
   readonly repairMode: RepairMode;
   diffsLeft: number;
 }
-const CHECK_TIMEOUT_MS = 3000;
 
 /**
  * Every interval: asks every proxy for its configuration_hash, classifies it (in sync, drifted —

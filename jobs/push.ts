@@ -43,7 +43,7 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
     try {
       return await push(id, ctx);
     } finally {
-      // Whatever happened, the proxy's ProxyInstance shows it (coalesced, at most once a second).
+      // Whatever happened, the proxy's ProxyInstance shows it (coalesced: at most one write every 2 s).
       await requestStatusUpdate(ctx.deps, id);
     }
   },

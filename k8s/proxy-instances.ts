@@ -6,6 +6,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { RepairMode } from '../queue/store/drift-reports.ts';
 import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
 import { type Condition, type ConditionInput, mergeConditions } from './conditions.ts';
 import type { LooseObjectRef } from './involved-object.ts';
@@ -13,8 +14,6 @@ import type { LooseObjectRef } from './involved-object.ts';
 const GROUP = 'kongfleet.io';
 const VERSION = 'v1alpha1';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-export type RepairMode = 'enforce' | 'warn' | 'disabled';
 
 export interface ProxyInstanceStatus {
   readonly address: string;
