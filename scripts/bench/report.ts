@@ -6,6 +6,11 @@ export function summarize(values: readonly number[]): { median: number; min: num
   return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
+/** A full collection before a timed run, when node runs with --expose-gc (npm run bench does). */
+export function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** One decimal place, for tables and JSON results. */
 export function round1(n: number): number {
   return Math.round(n * 10) / 10;

@@ -5,6 +5,7 @@ import { canonicalJson } from '../../kong/canonical.ts';
 import { translate } from '../../kong/translate/index.ts';
 import { validateDeclarativeConfig } from '../../kong/validate/index.ts';
 import type { Benchmark } from './registry.ts';
+import { gc, printTable, round1, summarize } from './report.ts';
 
 /** One application: an Ingress routing a host to a Service with 3 ready endpoints (+1 not ready). */
 export function generateSets(count: number): Record<string, unknown>[] {
@@ -58,15 +59,6 @@ export function generateSets(count: number): Record<string, unknown>[] {
 
 function uid(i: number, kind: number): string {
   return `00000000-0000-4000-8${kind}00-${i.toString(16).padStart(12, '0')}`;
-}
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export const benchmark: Benchmark = {
@@ -137,29 +129,18 @@ export const benchmark: Benchmark = {
         objects: objects.length,
         entities,
         configBytes: bytes,
-        fullBuildMs: round(median(full)),
-        canonicalTextMs: round(median(text)),
-        fullBuildPlusTextMs: round(median(full) + median(text)),
-        bestFullBuildPlusTextMs: round(Math.min(...full.map((f, i) => f + text[i]!))),
-        rebuildAfterOneChangeMs: round(median(change)),
-        bestRebuildMs: round(Math.min(...change)),
-        validationMs: validate.length ? round(median(validate)) : null,
-        heapGrowthMiB: round(heapDelta / 2 ** 20),
-        rssMiB: round(rssAfter / 2 ** 20),
+        fullBuildMs: round1(summarize(full).median),
+        canonicalTextMs: round1(summarize(text).median),
+        fullBuildPlusTextMs: round1(summarize(full).median + summarize(text).median),
+        bestFullBuildPlusTextMs: round1(Math.min(...full.map((f, i) => f + text[i]!))),
+        rebuildAfterOneChangeMs: round1(summarize(change).median),
+        bestRebuildMs: round1(Math.min(...change)),
+        validationMs: validate.length ? round1(summarize(validate).median) : null,
+        heapGrowthMiB: round1(heapDelta / 2 ** 20),
+        rssMiB: round1(rssAfter / 2 ** 20),
       });
     }
     printTable(rows);
     return rows;
   },
 };
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-function printTable(rows: Record<string, unknown>[]): void {
-  const cols = Object.keys(rows[0] ?? {});
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  process.stdout.write(`${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c])))).join('\n')}\n`);
-}

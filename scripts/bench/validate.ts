@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { validateDeclarativeConfig } from '../../kong/validate/index.ts';
 import type { Benchmark } from './registry.ts';
-import { printTable, round1 as round, summarize as stats } from './report.ts';
+import { gc, printTable, round1 as round, summarize as stats } from './report.ts';
 
 /** N services (each with a prefix and a regex path route) and N upstreams (each with one target). */
 export function kicShapedConfig(n: number): Record<string, unknown> {
@@ -50,10 +50,6 @@ export function kicShapedConfig(n: number): Record<string, unknown> {
 }
 
 type Output = 'entities' | 'errors-only';
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
 
 export const benchmark: Benchmark = {
   name: 'validate',
