@@ -131,6 +131,12 @@ const featureGates = z.string().transform((text, ctx) => {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** A Service as `namespace/name`. */
+const serviceRef = (example: string) =>
+  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    message: `expected namespace/name, e.g. ${example}`,
+  });
+
 export const settingSpecs = {
   redisUrl: setting({
     env: 'KONG_FLEET_REDIS_URL',
@@ -214,9 +220,7 @@ export const settingSpecs = {
     flag: 'admin-service',
     default: undefined,
     help: "namespace/name of the proxies' admin Service; its EndpointSlices are the fleet",
-    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-      message: 'expected namespace/name, e.g. kong/kong-admin',
-    }),
+    schema: serviceRef('kong/kong-admin'),
   }),
   adminPortNames: setting({
     env: 'KONG_FLEET_ADMIN_PORT_NAMES',
@@ -287,9 +291,7 @@ export const settingSpecs = {
     flag: 'publish-service',
     default: undefined,
     help: "namespace/name of the proxies' Service whose address is published in the status of served Ingresses",
-    schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-      message: 'expected namespace/name, e.g. kong/kong-proxy',
-    }),
+    schema: serviceRef('kong/kong-proxy'),
   }),
   publishAddresses: setting({
     env: 'KONG_FLEET_PUBLISH_ADDRESSES',
