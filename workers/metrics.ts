@@ -134,6 +134,22 @@ export function createMetrics(): Metrics {
       }
     },
   });
+  /**
+   * The fleet sums are read once per scrape (four metrics share one Redis scan): a scrape's collect
+   * calls start together, so they share the read in flight and its result for a second.
+   */
+  let totalsRead: { at: number; totals: ReturnType<FleetCounters['totals']> } | undefined;
+  const fleetTotals = async () => {
+    if (!sources) return undefined;
+    const current = sources;
+    if (!totalsRead || Date.now() - totalsRead.at > 1000) {
+      totalsRead = {
+        at: Date.now(),
+        totals: current.registry.list().then((proxies) => current.counters.totals(proxies.map((p) => p.id))),
+      };
+    }
+    return totalsRead.totals;
+  };
   const fleetSum = (
     name: string,
     help: string,
@@ -144,8 +160,8 @@ export function createMetrics(): Metrics {
       help,
       registers: [registry],
       async collect() {
-        if (!sources) return;
-        const totals = await sources.counters.totals((await sources.registry.list()).map((p) => p.id));
+        const totals = await fleetTotals();
+        if (!totals) return;
         this.reset();
         this.inc(totals[counter]);
       },
@@ -170,9 +186,8 @@ export function createMetrics(): Metrics {
     help: 'Open connections across the live fleet (last GET /status of each proxy)',
     registers: [registry],
     async collect() {
-      if (!sources) return;
-      const totals = await sources.counters.totals((await sources.registry.list()).map((p) => p.id));
-      this.set(totals.connections_active);
+      const totals = await fleetTotals();
+      if (totals) this.set(totals.connections_active);
     },
   });
 
