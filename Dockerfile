@@ -15,6 +15,7 @@ WORKDIR /app
 # Deployment mounts the root filesystem read-only anyway.
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
+COPY lib ./lib
 COPY workers ./workers
 COPY jobs ./jobs
 COPY queue ./queue

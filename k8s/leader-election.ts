@@ -1,7 +1,7 @@
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Runnable } from '../workers/runnable.ts';
-import { sleep } from '../workers/sleep.ts';
+import type { Runnable } from '../lib/runnable.ts';
+import { sleep } from '../lib/sleep.ts';
 
 export interface LeaderElectionOptions {
   readonly kubeConfig: KubeConfig;

@@ -5,8 +5,8 @@ import {
   makeInformer,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Runnable } from '../workers/runnable.ts';
-import { sleep } from '../workers/sleep.ts';
+import type { Runnable } from '../lib/runnable.ts';
+import { sleep } from '../lib/sleep.ts';
 import { kindKeyPrefix, objectKey } from './object-key.ts';
 import { storedForm } from './stored-object.ts';
 import { apiVersionOf, resourcePath, type WatchedKind } from './watched-kinds.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Runnable } from '../workers/runnable.ts';
-import { sleep } from '../workers/sleep.ts';
+import type { Runnable } from '../lib/runnable.ts';
+import { sleep } from '../lib/sleep.ts';
 import { type ObjectSink, ResourceWatcher } from './resource-watcher.ts';
 import { type WatchedKind, watchedKinds } from './watched-kinds.ts';
 

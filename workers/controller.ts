@@ -16,12 +16,12 @@ import { WatchSet } from '../k8s/watch-set.ts';
 import { KongAdminClient } from '../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../kong/admin/tls-credentials.ts';
 import { resolveSettings } from '../kong/translate/index.ts';
+import type { Runnable } from '../lib/runnable.ts';
 import type { JobOverride, Role } from '../queue/define-job.ts';
 import { FleetCounters } from '../queue/store/fleet-counters.ts';
 import type { ProxyEndpoint, ProxySource } from '../queue/store/proxy-registry.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { fleetApi, pipelineDeps } from './pipeline-deps.ts';
-import type { Runnable } from './runnable.ts';
 import type { RuntimeIo, RuntimeOptions } from './runtime.ts';
 import type { Settings } from './settings.ts';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
 import { redactConfig } from '../kong/redact-config.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../lib/duration.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface ControllerRoutesOptions {

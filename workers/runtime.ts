@@ -1,6 +1,8 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Runnable } from '../lib/runnable.ts';
+import { sleep } from '../lib/sleep.ts';
 import { connectRedis, createRedisConnection } from '../queue/connection.ts';
 import {
   type AnyJobDefinition,
@@ -13,8 +15,6 @@ import { JobProducer } from '../queue/producer.ts';
 import { installSchedules } from '../queue/schedules.ts';
 import { createJobWorker } from '../queue/worker.ts';
 import { maskSecret } from './config.ts';
-import type { Runnable } from './runnable.ts';
-import { sleep } from './sleep.ts';
 
 /** What the runtime hands to the dependency factory: the shared I/O every job may need. */
 export interface RuntimeIo {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_FEATURE_FLAGS, type FeatureFlags } from '../kong/translate/index.ts';
+import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { roles } from '../queue/define-job.ts';
-import { formatDuration, parseDuration } from './duration.ts';
 
 /**
  * Every setting of `kong-fleet run`, declared once: its environment variable, its flag, its default

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PolledFiles } from '../../workers/polled-files.ts';
+import { PolledFiles } from '../../lib/polled-files.ts';
 
 export interface TlsFiles {
   /** Client certificate (PEM) presented to the Admin API. */
@@ -19,7 +19,7 @@ export interface TlsMaterial {
 
 /**
  * The Admin API client certificate, key and CA, read from files and re-read when their content
- * changes (see workers/polled-files.ts). The material itself is never logged.
+ * changes (see lib/polled-files.ts). The material itself is never logged.
  */
 export class ReloadingTlsCredentials {
   readonly #files: PolledFiles<'cert' | 'key' | 'ca', Omit<TlsMaterial, 'version'>>;

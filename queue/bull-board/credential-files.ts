@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PolledFiles } from '../../workers/polled-files.ts';
+import { PolledFiles } from '../../lib/polled-files.ts';
 import {
   type BoardCredentials,
   CredentialFileError,
@@ -16,7 +16,7 @@ export interface BoardAuthFiles {
 
 /**
  * The board's credentials, read from files and re-read when their content changes (see
- * workers/polled-files.ts). A file that cannot be read or parsed on a reload keeps the previous
+ * lib/polled-files.ts). A file that cannot be read or parsed on a reload keeps the previous
  * credentials; at start-up it is an error. Contents are never logged.
  */
 export class CredentialFiles {

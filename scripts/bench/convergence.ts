@@ -11,6 +11,7 @@ import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node'
 import { Redis } from 'ioredis';
 import { buildConfig } from '../../jobs/build.ts';
 import { objectKey } from '../../k8s/object-key.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 import { JobProducer } from '../../queue/producer.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
@@ -18,7 +19,6 @@ import { startControlPlane, stopControlPlane } from '../control-plane.d/control-
 import { startSimulatedFleet } from '../kong-sim/index.ts';
 import { finishedJobsSince } from '../lib/finished-jobs.ts';
 import { startLocalRedis } from '../lib/redis-server.ts';
-import { waitFor } from '../lib/wait-for.ts';
 import type { Benchmark } from './registry.ts';
 import { printTable, round1 } from './report.ts';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { waitFor } from '../lib/wait-for.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 import { type ClientTls, probe } from './http-probe.ts';
 import type { PkiFiles } from './pki.ts';
 import { isOurProcess, startDetached } from './processes.ts';

@@ -1,4 +1,4 @@
-import { waitFor } from '../lib/wait-for.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 import { probe } from './http-probe.ts';
 import { isOurProcess, startDetached } from './processes.ts';
 import { rethrowStartupError, StartupError } from './startup-error.ts';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { waitFor } from '../lib/wait-for.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 
 export interface DetachedProcessOptions {
   /** Absolute path of the binary; also how `isOurProcess` recognises the process later. */

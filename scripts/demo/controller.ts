@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../../lib/wait-for.ts';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
 import { listeningAddress, withoutKongFleetSettings } from '../lib/controller-process.ts';
-import { waitFor } from '../lib/wait-for.ts';
 
 export const CLI_ENTRY = join(REPO_ROOT, 'workers', 'main.ts');
 

@@ -5,11 +5,11 @@
  */
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { viewOfProxy } from '../../jobs/proxy-state.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 import type { SimulatedProxy } from '../kong-sim/index.ts';
-import { waitFor } from '../lib/wait-for.ts';
 
 export interface ConvergenceOptions {
   readonly redisUrl: string;

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { waitFor } from '../../lib/wait-for.ts';
 import { stopControlPlane } from '../control-plane.d/control-plane.ts';
-import { waitFor } from '../lib/wait-for.ts';
 
 /** `$KONG_FLEET_DEMO_DIR`, else `${XDG_RUNTIME_DIR:-/tmp}/kong-fleet-demo`. */
 export function defaultDemoDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../lib/wait-for.ts';
 import { freePort } from './free-port.ts';
-import { waitFor } from './wait-for.ts';
 
 export interface LocalRedisOptions {
   /** TCP port on 127.0.0.1. @defaultValue a free port */

@@ -1,1 +1,1 @@
-export { waitFor as eventually } from '../../scripts/lib/wait-for.ts';
+export { waitFor as eventually } from '../../lib/wait-for.ts';

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import { ExitCode } from './command.ts';
 import { table, withSession } from './session.ts';
 

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../lib/wait-for.ts';
 import { checkPrerequisites, versionAtLeast } from '../../../scripts/demo/prerequisites.ts';
 import { defaultDemoDir } from '../../../scripts/demo/state-dir.ts';
 import { renderSummary, type SummaryInput } from '../../../scripts/demo/summary.ts';
 import { Teardown } from '../../../scripts/demo/teardown.ts';
 import { shellQuote } from '../../../scripts/lib/shell-quote.ts';
-import { waitFor } from '../../../scripts/lib/wait-for.ts';
 
 describe('demo teardown', () => {
   it('stops the newest part first, and keeps stopping after one fails', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../../lib/duration.ts';
 import { backoffDelay } from '../../../queue/backoff.ts';
 import { CoalescingWindow } from '../../../queue/coalescing-window.ts';
 import { PermanentError, RetryAfterError, toRetryDecision } from '../../../queue/errors.ts';
-import { formatDuration, parseDuration } from '../../../workers/duration.ts';
 
 describe('backoffDelay', () => {
   const policy = { baseMs: 1000, capMs: 60_000, jitter: 0.2 };
