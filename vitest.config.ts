@@ -8,6 +8,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
     projects: [
+      'packages/kong-dbless',
       {
         extends: true,
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },

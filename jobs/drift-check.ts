@@ -1,7 +1,7 @@
+import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { summarizeDiff } from '../kong/config-diff.ts';
-import { EMPTY_CONFIG_HASH } from '../kong/config-hash.ts';
 import { backoffDelay } from '../queue/backoff.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { DriftCause, DriftReport, ProxyDriftEntry, RepairMode } from '../queue/store/drift-reports.ts';

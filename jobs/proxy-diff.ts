@@ -1,6 +1,6 @@
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { parse } from 'yaml';
 import { type ConfigDiff, diffConfigs, fromExport, fromFlattenedEntities } from '../kong/config-diff.ts';
-import { validateDeclarativeConfig } from '../kong/validate/index.ts';
 import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 

@@ -1,8 +1,8 @@
+import type { FlattenedError } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
 import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
 import type { AdminResponse } from '../kong/admin/client.ts';
 import { refFromTags } from '../kong/translate/index.ts';
-import type { FlattenedError } from '../kong/validate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';

@@ -1,4 +1,4 @@
-import { configHash } from './config-hash.ts';
+import { configHash } from '@kong-fleet/kong-dbless';
 import type { KongDeclarativeConfig } from './declarative.ts';
 
 /**

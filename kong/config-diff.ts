@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FlattenedEntities, KongEntity } from './validate/index.ts';
+import type { FlattenedEntities, KongEntity } from '@kong-fleet/kong-dbless';
 
 /**
  * Entity-by-entity comparison of two Kong configurations, both given as flat collections (the

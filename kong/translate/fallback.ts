@@ -1,12 +1,12 @@
-import type { KongDeclarativeConfig } from '../declarative.ts';
 import type {
   FlattenedError,
   KongConfigError,
   KongEdition,
   RouterFlavor,
   ValidationVerdict,
-} from '../validate/index.ts';
-import { validateDeclarativeConfig } from '../validate/index.ts';
+} from '@kong-fleet/kong-dbless';
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
+import type { KongDeclarativeConfig } from '../declarative.ts';
 import { exclusionClosure } from './dependencies.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
 import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
@@ -23,7 +23,7 @@ export interface FallbackOptions {
   exclude?: Iterable<ObjectRef | string>;
   /**
    * Local validation of each build; `false` turns it off (then the first build is returned).
-   * @defaultValue the shared Kong validator (`kong/validate`) for the settings' Kong version and router
+   * @defaultValue the shared Kong validator (`@kong-fleet/kong-dbless`) for the settings' Kong version and router
    */
   validate?: false | ((config: KongDeclarativeConfig) => ValidationVerdict);
   /** Edition and router flavor for the default validator. @defaultValue community; expressions iff ExpressionRoutes, else traditional */

@@ -1,3 +1,4 @@
+import { kongEntityId } from '@kong-fleet/kong-dbless';
 import type {
   KongConsumerEntity,
   KongDeclarativeConfig,
@@ -5,7 +6,6 @@ import type {
   KongRouteEntity,
   KongServiceEntity,
 } from '../declarative.ts';
-import { kongEntityId } from '../uuid.ts';
 
 /** Go's byte-wise string order (identical to UTF-16 order for the ASCII names Kong entities use). */
 export function compareStrings(a: string, b: string): number {

@@ -1,9 +1,9 @@
 // Translation benchmark: N generated Ingress+Service+EndpointSlice sets; full build, rebuild after one change,
 // canonical serialisation and local validation timed separately; heap and RSS growth measured around the build.
 import { parseArgs } from 'node:util';
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { canonicalJson } from '../../kong/canonical.ts';
 import { translate } from '../../kong/translate/index.ts';
-import { validateDeclarativeConfig } from '../../kong/validate/index.ts';
 import type { Benchmark } from './registry.ts';
 import { gc, printTable, round1, summarize } from './report.ts';
 

@@ -2,7 +2,7 @@
 // each with one target (4N entities), validated repeatedly in one process by the shared Kong validator, with
 // the full 201 body and with `output: 'errors-only'` (what the controller needs).
 import { parseArgs } from 'node:util';
-import { validateDeclarativeConfig } from '../../kong/validate/index.ts';
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import type { Benchmark } from './registry.ts';
 import { gc, printTable, round1 as round, summarize as stats } from './report.ts';
 

@@ -3,13 +3,14 @@
  * proxy reports the controller's desired hash itself, the controller's own view (what `kong-fleet
  * status` prints) calls each Synced, and each ProxyInstance says so too (what `kubectl get` prints).
  */
+
+import type { SimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { viewOfProxy } from '../../jobs/proxy-state.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
-import type { SimulatedProxy } from '../kong-sim/index.ts';
 
 export interface ConvergenceOptions {
   readonly redisUrl: string;

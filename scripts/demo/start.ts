@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ControlApi, startControlApi } from '@kong-fleet/kong-dbless/simulator';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
 import { kubectl } from '../control-plane.d/kubectl.ts';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
 import { isOurProcess, tailOf } from '../control-plane.d/processes.ts';
 import type { ControlPlaneState } from '../control-plane.d/state.ts';
-import { type ControlApi, startControlApi } from '../kong-sim/index.ts';
 import { type LocalRedis, startLocalRedis } from '../lib/redis-server.ts';
 import { startTlsFleet, type TlsFleet } from '../lib/tls-fleet.ts';
 import { type BoardCredentials, writeBoardCredentials } from './board-credentials.ts';

@@ -76,7 +76,7 @@ export function renderSummary(s: SummaryInput): string {
       [`${s.cli} drift-report --since 1m`, 'proxy-0 drifted (empty), re-pushed, then in sync'],
       [`${s.cli} status`, 'back to Synced'],
       [`curl -s -X POST ${proxy0}/faults/down`, 'unreachable until /faults/up'],
-      [`curl -s -X POST ${proxy0}/faults/latency -d '{"ms":200}'`, 'more: scripts/kong-sim/README.md'],
+      [`curl -s -X POST ${proxy0}/faults/latency -d '{"ms":200}'`, 'more: packages/kong-dbless/README.md'],
     ]),
     '',
     `State: ${s.demoDir} (removed on stop)`,

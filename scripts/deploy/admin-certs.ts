@@ -6,14 +6,14 @@
  */
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import {
   type CaFiles,
   type CertificateFiles,
   createCa,
   createClientCertificate,
   createServerCertificate,
-} from '../lib/pki.ts';
+} from '@kong-fleet/kong-dbless/simulator';
+import { stringify } from 'yaml';
 
 /** Secret the Kong Deployment mounts (k8s/deploy/kong-proxy.yaml). */
 export const ADMIN_SERVER_SECRET = 'kong-admin-tls';

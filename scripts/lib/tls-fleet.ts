@@ -6,10 +6,15 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  createCa,
+  createClientCertificate,
+  createServerCertificate,
+  type SimulatedFleet,
+  startSimulatedFleet,
+} from '@kong-fleet/kong-dbless/simulator';
 import { CoreV1Api, type KubeConfig, type V1EndpointSlice } from '@kubernetes/client-node';
-import { type SimulatedFleet, startSimulatedFleet } from '../kong-sim/index.ts';
 import { createEndpointSlice } from './endpoint-slice.ts';
-import { createCa, createClientCertificate, createServerCertificate } from './pki.ts';
 
 /**
  * The machine's first non-loopback IPv4 address, or undefined when it has none. Simulated proxies listen

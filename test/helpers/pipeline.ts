@@ -1,3 +1,4 @@
+import type { SimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { parse } from 'yaml';
@@ -5,7 +6,6 @@ import { KongAdminClient } from '../../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ProxyRegistry, type ProxyStatus } from '../../queue/store/proxy-registry.ts';
-import type { SimulatedProxy } from '../../scripts/kong-sim/index.ts';
 import { eventually } from './eventually.ts';
 import { redisUrl } from './redis.ts';
 

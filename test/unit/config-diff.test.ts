@@ -1,8 +1,8 @@
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
+import { exportConfig } from '@kong-fleet/kong-dbless/simulator';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { diffConfigs, fromExport, fromFlattenedEntities, summarizeDiff } from '../../kong/config-diff.ts';
-import { validateDeclarativeConfig } from '../../kong/validate/index.ts';
-import { exportConfig } from '../../scripts/kong-sim/export.ts';
 
 /** The validator's processed entities, as the controller builds the desired side. */
 function desiredSide(config: unknown) {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type SimulatedFleet, startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -14,7 +15,6 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { type SimulatedFleet, startSimulatedFleet } from '../../../scripts/kong-sim/index.ts';
 import { type ControllerProcess, startController } from '../../helpers/controller.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { hostAddress, registerProxy } from '../../helpers/fleet.ts';

@@ -1,9 +1,9 @@
+import { configHash } from '@kong-fleet/kong-dbless';
+import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../../jobs/index.ts';
 import { pushConfig } from '../../../jobs/push.ts';
 import { canonicalJson } from '../../../kong/canonical.ts';
-import { configHash } from '../../../kong/config-hash.ts';
-import { type SimulatedProxy, startSimulatedProxy } from '../../../scripts/kong-sim/index.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { jobInState } from '../../helpers/jobs.ts';

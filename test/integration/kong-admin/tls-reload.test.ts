@@ -1,17 +1,18 @@
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KongAdminClient } from '../../../kong/admin/client.ts';
-import { ReloadingTlsCredentials } from '../../../kong/admin/tls-credentials.ts';
-import { type SimulatedProxy, startSimulatedProxy } from '../../../scripts/kong-sim/index.ts';
 import {
   type CaFiles,
   createCa,
   createClientCertificate,
   createServerCertificate,
-} from '../../../scripts/lib/pki.ts';
+  type SimulatedProxy,
+  startSimulatedProxy,
+} from '@kong-fleet/kong-dbless/simulator';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KongAdminClient } from '../../../kong/admin/client.ts';
+import { ReloadingTlsCredentials } from '../../../kong/admin/tls-credentials.ts';
 import { eventually } from '../../helpers/eventually.ts';
 
 describe('admin mTLS credentials reloaded from disk', () => {

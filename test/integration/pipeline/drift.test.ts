@@ -1,6 +1,6 @@
+import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { instanceName } from '../../../k8s/proxy-instances.ts';
-import { EMPTY_CONFIG_HASH } from '../../../kong/config-hash.ts';
 import type { DriftReport, ProxyDriftEntry } from '../../../queue/store/drift-reports.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { eventually } from '../../helpers/eventually.ts';

@@ -1,5 +1,5 @@
+import { kongEntityId } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
-import { kongEntityId } from '../../../kong/uuid.ts';
 import { consumer, errorsFor, kongPlugin, run, secret } from './helpers.ts';
 
 const cred = (name: string, type: string, data: Record<string, string>) =>

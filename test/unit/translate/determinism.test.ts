@@ -1,6 +1,6 @@
+import { configHash } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
 import { canonicalConfig, canonicalJson } from '../../../kong/canonical.ts';
-import { configHash } from '../../../kong/config-hash.ts';
 import { translate } from '../../../kong/translate/index.ts';
 import { generateSets } from '../../../scripts/bench/translate.ts';
 import { consumer, httpRoute, ingress, kongPlugin, secret, service } from './helpers.ts';

@@ -1,5 +1,5 @@
+import { kongEntityId } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
-import { kongEntityId } from '../../../kong/uuid.ts';
 import { errorsFor, ingress, kongPlugin, run, service } from './helpers.ts';
 
 const vault = (name: string, spec: Record<string, unknown>) => ({

@@ -1,5 +1,5 @@
+import { kongEntityId } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
-import { kongEntityId } from '../../../kong/uuid.ts';
 import { errorsFor, ingress, onlyRoute, onlyService, run, service, services } from './helpers.ts';
 
 describe('Ingress translation', () => {

@@ -1,5 +1,5 @@
+import { kongEntityId } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
-import { kongEntityId } from '../../../kong/uuid.ts';
 import { consumer, errorsFor, ingress, kongPlugin, run, secret, service } from './helpers.ts';
 
 const clusterPlugin = (

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { KongEdition, RouterFlavor } from '../../kong/validate/index.ts';
+import type { KongEdition, RouterFlavor } from '../validate/index.ts';
 import { startControlApi } from './control-api.ts';
 import { startSimulatedFleet } from './fleet.ts';
 

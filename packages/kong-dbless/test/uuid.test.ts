@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid, kongEntityId, uuidv5 } from '../../kong/uuid.ts';
+import { isUuid, kongEntityId, uuidv5 } from '../src/uuid.ts';
 
 describe('deterministic Kong IDs', () => {
   it('matches the RFC 4122 v5 vector for the DNS namespace', () => {

@@ -12,13 +12,13 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { configHash, EMPTY_CONFIG_HASH } from '../../kong/config-hash.ts';
+import { configHash, EMPTY_CONFIG_HASH } from '../config-hash.ts';
 import {
   type FlattenedEntities,
   type KongEdition,
   type RouterFlavor,
   validateDeclarativeConfig,
-} from '../../kong/validate/index.ts';
+} from '../validate/index.ts';
 import { contentTypeFilter, decodeConfigRequest } from './config-request.ts';
 import { exportConfig } from './export.ts';
 import { nginxErrorPage, readBody, sendJson } from './http-util.ts';

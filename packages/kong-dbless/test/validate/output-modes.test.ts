@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BoundedMemo } from '../../../kong/memo.ts';
-import { validateDeclarativeConfig } from '../../../kong/validate/index.ts';
-import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../../../scripts/lib/kic-golden.ts';
+import { BoundedMemo } from '../../src/memo.ts';
+import { validateDeclarativeConfig } from '../../src/validate/index.ts';
 
 type Rec = Record<string, unknown>;
 

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configHash, EMPTY_CONFIG_HASH } from '../../../kong/config-hash.ts';
+import { configHash, EMPTY_CONFIG_HASH } from '../../src/config-hash.ts';
 import {
   type SimulatedProxy,
   startControlApi,
   startSimulatedFleet,
   startSimulatedProxy,
-} from '../../../scripts/kong-sim/index.ts';
+} from '../../src/simulator/index.ts';
 
 const YAML =
   '_format_version: "3.0"\nservices:\n- name: echo\n  host: echo.default.svc\n  routes:\n  - name: echo\n    paths: ["/echo"]\n';

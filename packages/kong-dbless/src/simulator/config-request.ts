@@ -3,7 +3,7 @@
  * filter, parameter merging, the three body forms and the text parse (JSON first, then YAML 1.1).
  */
 import { parse as parseYaml } from 'yaml';
-import { configHash } from '../../kong/config-hash.ts';
+import { configHash } from '../config-hash.ts';
 import { parseMultipart } from './multipart.ts';
 
 export type BodyForm = 'object' | 'config-field' | 'raw';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FlattenedError, validateDeclarativeConfig } from '../../../kong/validate/index.ts';
+import { type FlattenedError, validateDeclarativeConfig } from '../../src/validate/index.ts';
 
 type Rec = Record<string, unknown>;
 const TAGS = ['k8s-name:echo', 'k8s-namespace:default', 'k8s-kind:Service', 'k8s-version:v1'];

@@ -1,6 +1,14 @@
 /** The Kong Admin API simulator library (see README.md). */
 export { type ControlApi, startControlApi } from './control-api.ts';
+export { exportConfig } from './export.ts';
 export { type SimulatedFleet, type SimulatedFleetOptions, startSimulatedFleet } from './fleet.ts';
+export {
+  type CaFiles,
+  type CertificateFiles,
+  createCa,
+  createClientCertificate,
+  createServerCertificate,
+} from './pki.ts';
 export {
   type ProxyFaults,
   type ProxyState,

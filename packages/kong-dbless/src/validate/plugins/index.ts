@@ -1,7 +1,7 @@
 /**
  * The plugin catalogue of a simulated node: full schemas for the plugins most used from Kubernetes, and the
  * other bundled OSS plugin names with their `config` accepted as an opaque object (their schemas are not
- * modelled; see scripts/kong-sim/README.md).
+ * modelled; see the package README.md).
  */
 import type { KongEdition } from '../types.ts';
 import { acl, basicAuth, jwt, keyAuth } from './auth.ts';

@@ -1,6 +1,6 @@
 /** `GET /config`: Kong's flat export (kong/db/declarative/export.lua) of what a node holds, as YAML text. */
 import { stringify } from 'yaml';
-import type { FlattenedEntities } from '../../kong/validate/index.ts';
+import type { FlattenedEntities } from '../validate/index.ts';
 
 /** Every field kept (nulls included), foreign keys as plain id strings, `_transform: false`. */
 export function exportConfig(entities: FlattenedEntities): string {

@@ -209,5 +209,3 @@ function migrateLegacyPaths(config: Rec): Rec {
   }
   return copy;
 }
-
-export { EMPTY_CONFIG_HASH } from '../config-hash.ts';

@@ -8,7 +8,7 @@ import { BoundedMemo } from '../memo.ts';
 import { kongEntityId } from '../uuid.ts';
 import type { Node } from './declarative.ts';
 
-/** Ids derived from a cache key (collection, first part, rest); endpoint-key ids are memoized in kong/uuid.ts. */
+/** Ids derived from a cache key (collection, first part, rest); endpoint-key ids are memoized in src/uuid.ts. */
 const ids = new BoundedMemo<string>(100_000);
 
 /** The id Kong derives for the entity, or undefined when it derives none (it then gets a random one). */

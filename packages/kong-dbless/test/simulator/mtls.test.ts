@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SimulatedProxy, startSimulatedProxy } from '../../../scripts/kong-sim/index.ts';
-import { createCa, createClientCertificate, createServerCertificate } from '../../../scripts/lib/pki.ts';
+import { type SimulatedProxy, startSimulatedProxy } from '../../src/simulator/index.ts';
+import { createCa, createClientCertificate, createServerCertificate } from '../../src/simulator/pki.ts';
 
 let dir: string;
 let proxy: SimulatedProxy;
