@@ -1,4 +1,4 @@
-# The kong-fleet controller image that k8s/deploy/controller.yaml runs (ghcr.io/kong-fleet/kong-fleet).
+# The kong-fleet controller image that deploy/controller.yaml runs (ghcr.io/kong-fleet/kong-fleet).
 #   docker build -t ghcr.io/kong-fleet/kong-fleet:0.1.0 .
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step and no dist/.
 # Only the runtime folders are copied; tests, scripts, docs and dev dependencies stay out.

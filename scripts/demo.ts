@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { withoutKongFleetSettings } from '../testing/controller-process.ts';
 import { kubectl } from './control-plane.d/kubectl.ts';
 import { defaultCacheRoot } from './control-plane.d/locations.ts';
 import { tailOf } from './control-plane.d/processes.ts';
@@ -21,7 +22,6 @@ import { DEMO, elapsed, type RunningDemo, startDemo } from './demo/start.ts';
 import { defaultDemoDir, demoPaths, prepareDemoDir, removeDemoDir } from './demo/state-dir.ts';
 import { renderSummary } from './demo/summary.ts';
 import { Teardown } from './demo/teardown.ts';
-import { withoutKongFleetSettings } from './lib/controller-process.ts';
 
 const run = promisify(execFile);
 const out = (line = '') => process.stdout.write(`${line}\n`);

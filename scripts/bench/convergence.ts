@@ -16,9 +16,9 @@ import { waitFor } from '../../lib/wait-for.ts';
 import { JobProducer } from '../../queue/producer.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
+import { finishedJobsSince } from '../../testing/finished-jobs.ts';
+import { startLocalRedis } from '../../testing/redis-server.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
-import { finishedJobsSince } from '../lib/finished-jobs.ts';
-import { startLocalRedis } from '../lib/redis-server.ts';
 import type { Benchmark } from './registry.ts';
 import { printTable, round1 } from './report.ts';
 

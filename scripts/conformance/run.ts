@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KIC_GOLDEN_DIR } from '../lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../testing/kic-golden.ts';
 import { discoverVariants } from './cases.ts';
 import { runVariant, type VariantOutcome } from './run-variant.ts';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { shellQuote } from '../lib/shell-quote.ts';
+import { shellQuote } from '../../testing/shell-quote.ts';
 import { ensureBinaries } from './binaries.ts';
 import { restartApiserver, startControlPlane, stopControlPlane } from './control-plane.ts';
 import { cachedCrdManifests, crdModules, type GatewayApiChannel } from './crds.ts';

@@ -1,6 +1,6 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { freePort } from '../lib/free-port.ts';
+import { freePort } from '../../testing/free-port.ts';
 import { KUBERNETES_SERVICE_IP, startApiserver } from './apiserver.ts';
 import { ensureBinaries } from './binaries.ts';
 import { type GatewayApiChannel, installCrds } from './crds.ts';

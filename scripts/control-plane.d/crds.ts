@@ -128,9 +128,9 @@ async function downloadInto(target: string, source: CrdModule): Promise<void> {
   }
 }
 
-/** kong-fleet's own CRDs (ProxyInstance, ProxyFleet): the top-level `*.yaml` of the repo's k8s/crds. */
+/** kong-fleet's own CRDs (ProxyInstance, ProxyFleet): the top-level `*.yaml` of the repo's deploy/crds. */
 export function ownCrdManifests(): Promise<string[]> {
-  return manifestsIn(join(REPO_ROOT, 'k8s', 'crds'));
+  return manifestsIn(join(REPO_ROOT, 'deploy', 'crds'));
 }
 
 export interface InstallCrdsOptions {

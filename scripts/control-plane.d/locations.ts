@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** This folder: build.sh and the Go wrapper modules live here. */
 export const CONTROL_PLANE_SOURCES = fileURLToPath(new URL('.', import.meta.url));
-/** The repository root (kong-fleet's own CRDs are in k8s/crds there). */
+/** The repository root (kong-fleet's own CRDs are in deploy/crds there). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**

@@ -7,8 +7,8 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/wait-for.ts';
+import { listeningAddress, withoutKongFleetSettings } from '../../testing/controller-process.ts';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
-import { listeningAddress, withoutKongFleetSettings } from '../lib/controller-process.ts';
 
 export const CLI_ENTRY = join(REPO_ROOT, 'workers', 'main.ts');
 

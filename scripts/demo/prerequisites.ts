@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { findHostAddress } from '../../testing/tls-fleet.ts';
 import { crdModules } from '../control-plane.d/crds.ts';
 import { CONTROL_PLANE_SOURCES } from '../control-plane.d/locations.ts';
-import { findHostAddress } from '../lib/tls-fleet.ts';
 
 export interface Missing {
   readonly what: string;

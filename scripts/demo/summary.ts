@@ -1,5 +1,5 @@
 /** What the demo prints once everything runs: where to look and what to try. Pure. */
-import { shellQuote } from '../lib/shell-quote.ts';
+import { shellQuote } from '../../testing/shell-quote.ts';
 
 export interface SummaryInput {
   /** Output of `kong-fleet status`. */

@@ -1,5 +1,5 @@
 /**
- * The Admin API mTLS material k8s/deploy expects: one CA, a server certificate for the Kong pods
+ * The Admin API mTLS material deploy expects: one CA, a server certificate for the Kong pods
  * (KIC's name `pod.<admin service>.<namespace>.svc`), a client certificate for the controller, and the
  * two Secrets that carry them. Keys are written to files (mode 0600) and into the Secrets manifest only;
  * nothing here logs them.
@@ -15,9 +15,9 @@ import {
 } from '@kong-fleet/kong-dbless/simulator';
 import { stringify } from 'yaml';
 
-/** Secret the Kong Deployment mounts (k8s/deploy/kong-proxy.yaml). */
+/** Secret the Kong Deployment mounts (deploy/kong-proxy.yaml). */
 export const ADMIN_SERVER_SECRET = 'kong-admin-tls';
-/** Secret the controller Deployment mounts (k8s/deploy/controller.yaml). */
+/** Secret the controller Deployment mounts (deploy/controller.yaml). */
 export const CONTROLLER_CLIENT_SECRET = 'kong-fleet-admin-client-tls';
 
 export interface AdminCertificateOptions {

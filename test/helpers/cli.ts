@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { withoutKongFleetSettings } from '../../scripts/lib/controller-process.ts';
+import { withoutKongFleetSettings } from '../../testing/controller-process.ts';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
 

@@ -1,4 +1,4 @@
-import { listeningAddress } from '../../scripts/lib/controller-process.ts';
+import { listeningAddress } from '../../testing/controller-process.ts';
 import { type CliProcess, startCli } from './cli.ts';
 import { eventually } from './eventually.ts';
 import { kubeconfigPath } from './kube.ts';

@@ -3,14 +3,14 @@ import {
   registerProxy as registerProxyIn,
   startTlsFleet as startTlsFleetIn,
   type TlsFleet,
-} from '../../scripts/lib/tls-fleet.ts';
+} from '../../testing/tls-fleet.ts';
 import { kubeConfig } from './kube.ts';
 
-export { hostAddress, type TlsFleet } from '../../scripts/lib/tls-fleet.ts';
+export { hostAddress, type TlsFleet } from '../../testing/tls-fleet.ts';
 
 /**
  * `count` simulated Kong proxies with admin mTLS behind an admin Service in `namespace` of the run's
- * control plane (see scripts/lib/tls-fleet.ts). The PKI lives in a temp folder removed by stop().
+ * control plane (see testing/tls-fleet.ts). The PKI lives in a temp folder removed by stop().
  */
 export function startTlsFleet(
   namespace: string,

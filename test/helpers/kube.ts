@@ -8,7 +8,7 @@ import { kubectl as runKubectl } from '../../scripts/control-plane.d/kubectl.ts'
 import {
   createEndpointSlice as createSlice,
   type EndpointSliceOptions,
-} from '../../scripts/lib/endpoint-slice.ts';
+} from '../../testing/endpoint-slice.ts';
 
 /** Admin kubeconfig path of the run's kube-apiserver (see test/setup/control-plane.ts). */
 export function kubeconfigPath(): string {
@@ -72,9 +72,9 @@ export async function freshNamespace(label = 'test', kc: KubeConfig = kubeConfig
   return name;
 }
 
-export type { EndpointSliceOptions } from '../../scripts/lib/endpoint-slice.ts';
+export type { EndpointSliceOptions } from '../../testing/endpoint-slice.ts';
 
-/** scripts/lib/endpoint-slice.ts with the run's admin credentials by default. */
+/** testing/endpoint-slice.ts with the run's admin credentials by default. */
 export function createEndpointSlice(
   options: EndpointSliceOptions,
   kc: KubeConfig = kubeConfig(),
@@ -120,7 +120,7 @@ export async function serviceAccountCredentials(
 }
 
 /**
- * A kubeconfig that authenticates as an existing ServiceAccount (e.g. one k8s/deploy installed), with a
+ * A kubeconfig that authenticates as an existing ServiceAccount (e.g. one deploy installed), with a
  * token from the TokenRequest API, as the kubelet mounts into a pod.
  */
 export async function serviceAccountToken(

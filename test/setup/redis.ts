@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startLocalRedis } from '../../scripts/lib/redis-server.ts';
+import { startLocalRedis } from '../../testing/redis-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

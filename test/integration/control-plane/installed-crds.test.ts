@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../scripts/control-plane.d/locations.ts';
-import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../../testing/kic-golden.ts';
 import { freshNamespace, kubectl, kubectlApply } from '../../helpers/kube.ts';
 
 const KONG_KINDS = [

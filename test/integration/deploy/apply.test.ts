@@ -5,7 +5,7 @@ import { kubectl } from '../../helpers/kube.ts';
 import { applyKustomization, DEPLOY_DIR, DEPLOY_NAMESPACE, find, type Manifest, render } from './overlay.ts';
 import { container, containerEnv, podSpec } from './pod-template.ts';
 
-// The only test file that installs k8s/deploy exactly as an operator would, into `kong-fleet` itself;
+// The only test file that installs deploy exactly as an operator would, into `kong-fleet` itself;
 // the others use overlays with their own namespaces (overlay.ts).
 
 /** A NetworkPolicy as written in YAML (the client's V1NetworkPolicy calls `from` `_from`). */
@@ -35,7 +35,7 @@ function podsSelectedBy(deployments: readonly V1Deployment[], selector: Record<s
 const portNames = (spec: V1PodSpec) =>
   spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name).filter(Boolean));
 
-describe('kubectl apply -k k8s/deploy', () => {
+describe('kubectl apply -k deploy', () => {
   it('creates every object without a warning, and a second apply changes nothing', async () => {
     const rendered = await render(DEPLOY_DIR);
     const first = await applyKustomization(DEPLOY_DIR);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../../scripts/lib/free-port.ts';
+import { freePort } from '../../../testing/free-port.ts';
 import { settingSpecs } from '../../../workers/settings.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { DEPLOY_DIR, find, render } from './overlay.ts';

@@ -96,7 +96,7 @@ spec:
 `;
 
 /**
- * The controller Deployment of k8s/deploy, run as a process: its environment from the pod template
+ * The controller Deployment of deploy, run as a process: its environment from the pod template
  * (downward API, $(POD_NAMESPACE) expansion), its mTLS files from the Secrets make-certs.ts wrote, and
  * the token of its ServiceAccount. Kong pods are simulated proxies with the certificates the Kong
  * Deployment mounts, registered as EndpointSlices of the install's own `kong-admin` Service. Only what
@@ -104,7 +104,7 @@ spec:
  * KONG_FLEET_WATCH_NAMESPACES (one test namespace, so this controller does not write Events about other
  * test files' objects).
  */
-describe('the controller as the ServiceAccount of k8s/deploy (token, not admin)', () => {
+describe('the controller as the ServiceAccount of deploy (token, not admin)', () => {
   let overlay: DeployOverlay;
   let appNamespace: string;
   let prefix: string;

@@ -6,10 +6,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubeconfigPath, kubectl } from '../../helpers/kube.ts';
 
-/** The install the tests apply: the repository's k8s/deploy, unchanged. */
-export const DEPLOY_DIR = fileURLToPath(new URL('../../../k8s/deploy', import.meta.url));
+/** The install the tests apply: the repository's deploy, unchanged. */
+export const DEPLOY_DIR = fileURLToPath(new URL('../../../deploy', import.meta.url));
 
-/** The namespace k8s/deploy installs into. */
+/** The namespace deploy installs into. */
 export const DEPLOY_NAMESPACE = 'kong-fleet';
 
 /** A rendered manifest (kustomize output), typed loosely: the tests read nested fields by path. */
@@ -45,7 +45,7 @@ export interface DeployOverlay {
 }
 
 /**
- * k8s/deploy moved to a namespace no other test uses, the way an operator would install it twice:
+ * deploy moved to a namespace no other test uses, the way an operator would install it twice:
  * a kustomize overlay with `namespace:` plus a suffix on the cluster-scoped RBAC names. Integration test
  * files share one API server, and the install's own `kong-fleet` namespace and ClusterRoleBindings are
  * cluster-global. The CRDs keep their names (they are the same everywhere).

@@ -62,7 +62,7 @@ async function grantedIn(sa: KubeConfig, namespace: string): Promise<string[]> {
   return [...granted].sort();
 }
 
-describe('RBAC of k8s/deploy: what the kong-fleet ServiceAccount may do', () => {
+describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
   let overlay: DeployOverlay;
   let sa: KubeConfig;
   let appNamespace: string;

@@ -1,7 +1,7 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { finishedJobsSince } from '../../../scripts/lib/finished-jobs.ts';
+import { finishedJobsSince } from '../../../testing/finished-jobs.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import type { TlsFleet } from '../../helpers/fleet.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listeningAddress } from '../../../scripts/lib/controller-process.ts';
+import { listeningAddress } from '../../../testing/controller-process.ts';
 import { runCli, startCli } from '../../helpers/cli.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { redisUrl, uniquePrefix } from '../../helpers/redis.ts';

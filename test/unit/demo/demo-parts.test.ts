@@ -7,7 +7,7 @@ import { checkPrerequisites, versionAtLeast } from '../../../scripts/demo/prereq
 import { defaultDemoDir } from '../../../scripts/demo/state-dir.ts';
 import { renderSummary, type SummaryInput } from '../../../scripts/demo/summary.ts';
 import { Teardown } from '../../../scripts/demo/teardown.ts';
-import { shellQuote } from '../../../scripts/lib/shell-quote.ts';
+import { shellQuote } from '../../../testing/shell-quote.ts';
 
 describe('demo teardown', () => {
   it('stops the newest part first, and keeps stopping after one fails', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoverVariants } from '../../../scripts/conformance/cases.ts';
 import { runVariant } from '../../../scripts/conformance/run-variant.ts';
-import { KIC_GOLDEN_DIR } from '../../../scripts/lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../../testing/kic-golden.ts';
 
 // KIC's golden fixtures, vendored in test/fixtures/kic-golden: never skipped.
 const variants = discoverVariants(KIC_GOLDEN_DIR);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { KIC_GOLDEN_DIR } from '../../../../scripts/lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../../../testing/kic-golden.ts';
 import { configHash, EMPTY_CONFIG_HASH } from '../../src/config-hash.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '../../src/simulator/index.ts';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { KIC_GOLDEN_DIR } from '../../../../scripts/lib/kic-golden.ts';
+import { KIC_GOLDEN_DIR } from '../../../../testing/kic-golden.ts';
 import { BoundedMemo } from '../../src/memo.ts';
 import { validateDeclarativeConfig } from '../../src/validate/index.ts';
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../lib/wait-for.ts';
+import { waitFor } from '../lib/wait-for.ts';
 import { freePort } from './free-port.ts';
 
 export interface LocalRedisOptions {
