@@ -1,8 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing running; `integration` gets a real redis-server and a
-// real kube-apiserver from the global setups (started once per run, stopped after).
+// Four projects, so a contributor can run the quick ones alone (`npm run test:unit`):
+// - `unit`: pure code, needs nothing running;
+// - `kong-dbless`: the Kong emulation package's own tests (its vitest.config.ts), incl. the oracle
+//   suites read from ../shared/conformance;
+// - `integration`: modules against a real redis-server and a real kube-apiserver;
+// - `e2e`: whole processes (the controller, the CLI, the demo, the control-plane script).
+// Integration and e2e share one redis-server and one control plane (test/setup/shared-service.ts).
 // The JSON report feeds the `N passed, N failed` summary line of .ci/run.
+const services = { globalSetup: ['test/setup/redis.ts', 'test/setup/control-plane.ts'] };
+
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
@@ -18,9 +25,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/setup/redis.ts', 'test/setup/control-plane.ts'],
+          ...services,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          ...services,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, stopControlPlane } from '../../scripts/control-plane.d/control-plane.ts';
+import { acquireSharedService } from './shared-service.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,23 +15,32 @@ declare module 'vitest' {
 }
 
 /**
- * One real etcd + kube-apiserver for the whole integration run, in its own temp folder (never a
+ * One real etcd + kube-apiserver for the integration and e2e projects, in its own temp folder (never a
  * developer's `scripts/control-plane up` instance), with every CRD installed. Builds the binaries on the
  * first run on a machine (many minutes on 2 cores). Tests isolate themselves with a fresh namespace.
  */
 export default async function setup(project: TestProject) {
-  const runDir = await mkdtemp(join(tmpdir(), 'kf-control-plane-'));
-  const started = performance.now();
-  const state = await startControlPlane({ runDir, log: (line) => console.log(line) }).catch(async (err) => {
-    await stopControlPlane(runDir);
-    throw err;
-  });
-  console.log(
-    `control-plane: integration control plane ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  const controlPlane = await acquireSharedService(
+    'control-plane',
+    async () => {
+      const runDir = await mkdtemp(join(tmpdir(), 'kf-control-plane-'));
+      const started = performance.now();
+      const state = await startControlPlane({ runDir, log: (line) => console.log(line) }).catch(
+        async (err) => {
+          await stopControlPlane(runDir);
+          throw err;
+        },
+      );
+      console.log(
+        `control-plane: test control plane ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return { runDir, kubeconfig: state.kubeconfig, kubectl: state.kubectl };
+    },
+    async ({ runDir }) => {
+      await stopControlPlane(runDir);
+    },
   );
-  project.provide('kubeconfig', state.kubeconfig);
-  project.provide('kubectl', state.kubectl);
-  return async () => {
-    await stopControlPlane(runDir);
-  };
+  project.provide('kubeconfig', controlPlane.value.kubeconfig);
+  project.provide('kubectl', controlPlane.value.kubectl);
+  return controlPlane.release;
 }

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startLocalRedis } from '../../testing/redis-server.ts';
+import { type LocalRedis, startLocalRedis } from '../../testing/redis-server.ts';
+import { acquireSharedService } from './shared-service.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -7,11 +8,13 @@ declare module 'vitest' {
   }
 }
 
-/** One real redis-server for the whole integration run; tests isolate themselves by key prefix. */
+/** One real redis-server for the integration and e2e projects; tests isolate themselves by key prefix. */
 export default async function setup(project: TestProject) {
-  const redis = await startLocalRedis();
-  project.provide('redisUrl', redis.url);
-  return async () => {
-    await redis.stop();
-  };
+  const redis = await acquireSharedService<LocalRedis>(
+    'redis-server',
+    () => startLocalRedis(),
+    (r) => r.stop(),
+  );
+  project.provide('redisUrl', redis.value.url);
+  return redis.release;
 }

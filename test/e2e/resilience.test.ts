@@ -1,13 +1,13 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { finishedJobsSince } from '../../../testing/finished-jobs.ts';
-import { eventually } from '../../helpers/eventually.ts';
-import type { TlsFleet } from '../../helpers/fleet.ts';
-import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
-import { entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
-import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
-import { redisUrl } from '../../helpers/redis.ts';
+import type { KongAdminClient } from '../../kong/admin/client.ts';
+import { finishedJobsSince } from '../../testing/finished-jobs.ts';
+import { eventually } from '../helpers/eventually.ts';
+import type { TlsFleet } from '../helpers/fleet.ts';
+import { kubeConfig, kubectl, kubectlApply } from '../helpers/kube.ts';
+import { entities, servedConfig, waitForConvergence } from '../helpers/pipeline.ts';
+import { pipelineHarness } from '../helpers/pipeline-harness.ts';
+import { redisUrl } from '../helpers/redis.ts';
 
 const service = (namespace: string, name: string) => ({
   metadata: { name, namespace },

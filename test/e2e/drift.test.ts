@@ -1,14 +1,14 @@
 import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { instanceName } from '../../../k8s/proxy-instances.ts';
-import type { DriftReport, ProxyDriftEntry } from '../../../queue/store/drift-reports.ts';
-import { runCli } from '../../helpers/cli.ts';
-import { eventually } from '../../helpers/eventually.ts';
-import type { TlsFleet } from '../../helpers/fleet.ts';
-import { kubeconfigPath, kubectl, kubectlApply } from '../../helpers/kube.ts';
-import { waitForConvergence } from '../../helpers/pipeline.ts';
-import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
-import { redisUrl } from '../../helpers/redis.ts';
+import { instanceName } from '../../k8s/proxy-instances.ts';
+import type { DriftReport, ProxyDriftEntry } from '../../queue/store/drift-reports.ts';
+import { runCli } from '../helpers/cli.ts';
+import { eventually } from '../helpers/eventually.ts';
+import type { TlsFleet } from '../helpers/fleet.ts';
+import { kubeconfigPath, kubectl, kubectlApply } from '../helpers/kube.ts';
+import { waitForConvergence } from '../helpers/pipeline.ts';
+import { pipelineHarness } from '../helpers/pipeline-harness.ts';
+import { redisUrl } from '../helpers/redis.ts';
 
 const app = (namespace: string) => `
 apiVersion: v1

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { listeningAddress } from '../../../testing/controller-process.ts';
-import { runCli, startCli } from '../../helpers/cli.ts';
-import { eventually } from '../../helpers/eventually.ts';
-import { redisUrl, uniquePrefix } from '../../helpers/redis.ts';
+import { listeningAddress } from '../../testing/controller-process.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { redisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 describe('kong-fleet CLI', () => {
   it('lists its commands with --help', async () => {

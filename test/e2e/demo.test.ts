@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isOurProcess } from '../../../scripts/control-plane.d/processes.ts';
-import type { ControlPlaneState } from '../../../scripts/control-plane.d/state.ts';
-import { COMMAND_MARKS, type DemoRecord, runs } from '../../../scripts/demo/state-dir.ts';
-import { basicHeader } from '../../helpers/bull-board.ts';
-import { runCli } from '../../helpers/cli.ts';
-import { eventually } from '../../helpers/eventually.ts';
+import { isOurProcess } from '../../scripts/control-plane.d/processes.ts';
+import type { ControlPlaneState } from '../../scripts/control-plane.d/state.ts';
+import { COMMAND_MARKS, type DemoRecord, runs } from '../../scripts/demo/state-dir.ts';
+import { basicHeader } from '../helpers/bull-board.ts';
+import { runCli } from '../helpers/cli.ts';
+import { eventually } from '../helpers/eventually.ts';
 
-const DEMO_ENTRY = fileURLToPath(new URL('../../../scripts/demo.ts', import.meta.url));
+const DEMO_ENTRY = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url));
 
 /** The printed lines between the line holding `from` and the next line holding `to`. */
 function between(output: string, from: string, to: string): string[] {

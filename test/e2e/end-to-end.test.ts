@@ -1,9 +1,9 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { eventually } from '../../helpers/eventually.ts';
-import type { TlsFleet } from '../../helpers/fleet.ts';
-import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import type { KongAdminClient } from '../../kong/admin/client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import type { TlsFleet } from '../helpers/fleet.ts';
+import { kubeConfig, kubectl, kubectlApply } from '../helpers/kube.ts';
 import {
   desiredHash,
   entities,
@@ -11,8 +11,8 @@ import {
   type ServedConfig,
   servedConfig,
   waitForConvergence,
-} from '../../helpers/pipeline.ts';
-import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
+} from '../helpers/pipeline.ts';
+import { pipelineHarness } from '../helpers/pipeline-harness.ts';
 
 const manifests = (namespace: string, path: string) => `
 apiVersion: v1

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { stopControlPlane } from '../../../scripts/control-plane.d/control-plane.ts';
-import { REPO_ROOT } from '../../../scripts/control-plane.d/locations.ts';
-import { isOurProcess } from '../../../scripts/control-plane.d/processes.ts';
-import { readState } from '../../../scripts/control-plane.d/state.ts';
-import { kubectl } from '../../helpers/kube.ts';
+import { stopControlPlane } from '../../scripts/control-plane.d/control-plane.ts';
+import { REPO_ROOT } from '../../scripts/control-plane.d/locations.ts';
+import { isOurProcess } from '../../scripts/control-plane.d/processes.ts';
+import { readState } from '../../scripts/control-plane.d/state.ts';
+import { kubectl } from '../helpers/kube.ts';
 
 const run = promisify(execFile);
 const CLI = join(REPO_ROOT, 'scripts', 'control-plane');

@@ -14,10 +14,10 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KongAdminClient } from '../../../kong/admin/client.ts';
-import { type ControllerProcess, startController } from '../../helpers/controller.ts';
-import { eventually } from '../../helpers/eventually.ts';
-import { hostAddress, registerProxy } from '../../helpers/fleet.ts';
+import type { KongAdminClient } from '../../kong/admin/client.ts';
+import { type ControllerProcess, startController } from '../helpers/controller.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { hostAddress, registerProxy } from '../helpers/fleet.ts';
 import {
   freshNamespace,
   kubeConfig,
@@ -26,11 +26,16 @@ import {
   kubectlApply,
   type ServiceAccountCredentials,
   serviceAccountToken,
-} from '../../helpers/kube.ts';
-import { adminClient, entities, servedConfig, waitForConvergence } from '../../helpers/pipeline.ts';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
-import { applyKustomization, type DeployOverlay, deployOverlay, find } from './overlay.ts';
-import { container, containerEnv, podSpec, secretFileAt } from './pod-template.ts';
+} from '../helpers/kube.ts';
+import { adminClient, entities, servedConfig, waitForConvergence } from '../helpers/pipeline.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../helpers/redis.ts';
+import {
+  applyKustomization,
+  type DeployOverlay,
+  deployOverlay,
+  find,
+} from '../integration/deploy/overlay.ts';
+import { container, containerEnv, podSpec, secretFileAt } from '../integration/deploy/pod-template.ts';
 
 const run = promisify(execFile);
 
@@ -54,7 +59,7 @@ async function proxyInstances(namespace: string): Promise<ProxyInstanceObject[]>
 }
 /** The run's control-plane folder: keys and tokens put there are deleted with it, even after a crash. */
 const runDir = () => dirname(kubeconfigPath());
-const MAKE_CERTS = fileURLToPath(new URL('../../../scripts/deploy/make-certs.ts', import.meta.url));
+const MAKE_CERTS = fileURLToPath(new URL('../../scripts/deploy/make-certs.ts', import.meta.url));
 
 /** The bytes of the Secret key a file path in the container is mounted from, as the kubelet would mount it. */
 async function mountedFile(spec: V1PodSpec, target: V1Container, namespace: string, path: string) {
