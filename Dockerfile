@@ -2,10 +2,13 @@
 #   docker build -t ghcr.io/kong-fleet/kong-fleet:0.1.0 .
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step and no dist/.
 # Only the runtime folders are copied; tests, scripts, docs and dev dependencies stay out.
+# The validator comes from the workspace package packages/kong-dbless (linked by npm ci).
 
 FROM node:24-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspace package (the Kong validator the controller runs) must be known to npm ci.
+COPY packages/kong-dbless/package.json ./packages/kong-dbless/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-bookworm-slim
@@ -15,6 +18,8 @@ WORKDIR /app
 # Deployment mounts the root filesystem read-only anyway.
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
+COPY packages/kong-dbless/package.json ./packages/kong-dbless/package.json
+COPY packages/kong-dbless/src ./packages/kong-dbless/src
 COPY lib ./lib
 COPY workers ./workers
 COPY jobs ./jobs

@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { locateOracle } from '@kong-fleet/kong-dbless/conformance';
 
 /**
- * KIC's golden translator fixtures (inputs and the configs real Kong accepted), vendored byte-for-byte
- * from Kong/kubernetes-ingress-controller at the commit in SOURCE.txt (Apache-2.0, LICENSE alongside),
- * so conformance and simulator tests run on any clone.
+ * KIC's golden translator fixtures (inputs and the configs real Kong accepted), read in place from
+ * `shared/conformance/kic-golden` beside the repository; never vendored. Undefined where absent (then
+ * the suites that need them skip with KIC_GOLDEN_MISSING as their one line).
  */
-export const KIC_GOLDEN_DIR = resolve(import.meta.dirname, '../../test/fixtures/kic-golden');
+const location = locateOracle('kic-golden', import.meta.dirname);
+export const KIC_GOLDEN_DIR = location.dir;
+export const KIC_GOLDEN_MISSING = location.missing;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KIC_GOLDEN_DIR } from '../../testing/kic-golden.ts';
+import { KIC_GOLDEN_DIR, KIC_GOLDEN_MISSING } from '../../testing/kic-golden.ts';
 import { discoverVariants } from './cases.ts';
 import { runVariant, type VariantOutcome } from './run-variant.ts';
 
@@ -22,6 +22,10 @@ const { values } = parseArgs({
 /** Variants with a pass-rate target (`default`: every case; the lead's brief allows skipping `-ee`, none is skipped). */
 const TARGETS: Record<string, number> = { default: 1, 'expression-routes-on': 0.8 };
 
+if (!values.fixtures) {
+  console.error(`conformance: ${KIC_GOLDEN_MISSING}; pass --fixtures DIR`);
+  process.exit(2);
+}
 const outcomes: VariantOutcome[] = [];
 for (const v of discoverVariants(values.fixtures!)) {
   if (values.case && v.caseName !== values.case) continue;

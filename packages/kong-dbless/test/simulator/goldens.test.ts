@@ -1,25 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { KIC_GOLDEN_DIR } from '../../../../testing/kic-golden.ts';
 import { configHash, EMPTY_CONFIG_HASH } from '../../src/config-hash.ts';
 import { type SimulatedFleet, startSimulatedFleet } from '../../src/simulator/index.ts';
+import { KIC_GOLDENS_PRESENT, readKicGoldens } from '../kic-goldens.ts';
 
-const ROOT = KIC_GOLDEN_DIR;
-
-const goldens = readdirSync(ROOT, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) =>
-    readdirSync(join(ROOT, d.name))
-      .filter((f) => f.endsWith('_golden.yaml'))
-      .map((f) => ({
-        name: `${d.name}/${f}`,
-        text: readFileSync(join(ROOT, d.name, f), 'utf8'),
-        ee: d.name.endsWith('-ee'),
-        expressions: f.startsWith('expression-routes-on'),
-      })),
-  );
+const goldens = readKicGoldens();
 
 type Form = 'json-object' | 'config-json' | 'config-form' | 'config-multipart' | 'raw-yaml';
 const FORMS: Form[] = ['json-object', 'config-json', 'config-form', 'config-multipart', 'raw-yaml'];
@@ -55,12 +40,19 @@ afterAll(async () => {
   await Promise.all(Object.values(fleets).map((f) => f.stop()));
 });
 
-describe('KIC goldens (configs real Kong accepted) in every body form', () => {
+describe.skipIf(!KIC_GOLDENS_PRESENT)('KIC goldens (configs real Kong accepted) in every body form', () => {
   it('found the goldens', () => expect(goldens.length).toBe(40));
 
   for (const golden of goldens) {
     it.each(FORMS)(`${golden.name} as %s`, async (form) => {
-      const proxy = fleets[golden.ee ? 'ee' : golden.expressions ? 'expressions' : 'oss']!.proxies[0]!;
+      const proxy =
+        fleets[
+          golden.edition === 'enterprise'
+            ? 'ee'
+            : golden.routerFlavor === 'expressions'
+              ? 'expressions'
+              : 'oss'
+        ]!.proxies[0]!;
       const res = await fetch(`${proxy.adminUrl}/config?flatten_errors=1`, {
         method: 'POST',
         ...request(form, golden.text),
