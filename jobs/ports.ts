@@ -2,10 +2,9 @@
  * What the job handlers need from the outside world, as narrow interfaces. workers/controller.ts
  * passes the real implementations; handlers never construct clients.
  */
-import type { V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
-import type { IngressRef, IngressState } from '../k8s/ingress-status.ts';
+import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
 import type { LooseObjectRef } from '../k8s/involved-object.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { AdminResponse, AdminTarget } from '../kong/admin/client.ts';
@@ -31,9 +30,9 @@ export interface AdminApi {
 
 /** Reads and writes Ingress `status.loadBalancer` (k8s/ingress-status.ts). */
 export interface IngressStatusApi {
-  publishAddresses(): Promise<V1IngressLoadBalancerIngress[]>;
+  publishAddresses(): Promise<LoadBalancerAddress[]>;
   list(): Promise<IngressState[]>;
-  write(ref: IngressRef, addresses: readonly V1IngressLoadBalancerIngress[]): Promise<void>;
+  write(ref: IngressRef, addresses: readonly LoadBalancerAddress[]): Promise<void>;
 }
 
 /** The fleet's Kubernetes face: ProxyInstance objects, the ProxyFleet summary, and its settings. */

@@ -9,6 +9,9 @@ import {
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** One address of a load balancer, as Ingress status carries it. */
+export type LoadBalancerAddress = V1IngressLoadBalancerIngress;
+
 export interface IngressStatusOptions {
   readonly kubeConfig: KubeConfig;
   /** `namespace/name` of the proxies' Service whose address Ingresses publish. */

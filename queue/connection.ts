@@ -5,6 +5,9 @@ import { Redis, type RedisOptions } from 'ioredis';
  * (`maxRetriesPerRequest: null`, as BullMQ requires). Producers answer a caller and must fail fast
  * when Redis is away instead of queueing commands in memory.
  */
+/** A Redis connection, for code outside queue/ that holds one. */
+export type RedisConnection = Redis;
+
 export type ConnectionPurpose = 'worker' | 'producer';
 
 /** Reconnect delay after `times` failed attempts: 100 ms doubling, capped at 5 s. */

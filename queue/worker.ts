@@ -7,6 +7,9 @@ import type { AnyJobDefinition, JobContext } from './define-job.ts';
 import { PayloadError, toRetryDecision } from './errors.ts';
 import { BACKOFF_TYPE } from './job-options.ts';
 
+/** A running BullMQ worker, for code outside queue/ that holds one. */
+export type JobWorker = Worker;
+
 export interface JobWorkerOptions<D> {
   /** A worker connection (queue/connection.ts); BullMQ duplicates it for its blocking reads. */
   readonly connection: Redis;

@@ -1,9 +1,7 @@
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
-import { connectRedis, createRedisConnection } from '../queue/connection.ts';
+import { connectRedis, createRedisConnection, type RedisConnection } from '../queue/connection.ts';
 import {
   type AnyJobDefinition,
   assertUniqueJobNames,
@@ -13,14 +11,14 @@ import {
 } from '../queue/define-job.ts';
 import { JobProducer } from '../queue/producer.ts';
 import { installSchedules } from '../queue/schedules.ts';
-import { createJobWorker } from '../queue/worker.ts';
+import { createJobWorker, type JobWorker } from '../queue/worker.ts';
 import { maskSecret } from './config.ts';
 
 /** What the runtime hands to the dependency factory: the shared I/O every job may need. */
 export interface RuntimeIo {
   readonly producer: JobProducer;
   /** The producer connection, for state reads and writes outside BullMQ. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly logger: Logger;
 }
 
@@ -65,8 +63,8 @@ export interface Runtime {
   stop(reason: string): Promise<void>;
   readiness(): Promise<ReadinessReport>;
   readonly producer: JobProducer;
-  readonly redis: Redis;
-  readonly workers: ReadonlyMap<string, Worker>;
+  readonly redis: RedisConnection;
+  readonly workers: ReadonlyMap<string, JobWorker>;
 }
 
 const REDIS_RETRY_LOG_EVERY_MS = 5000;
@@ -85,7 +83,7 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
   redis.on('error', () => {}); // reported by readiness and by the failing calls
   workerRedis.on('error', () => {});
   const producer = new JobProducer({ connection: redis, prefix: options.queuePrefix });
-  const workers = new Map<string, Worker>();
+  const workers = new Map<string, JobWorker>();
   const running: { runnable: Runnable; done: Promise<void> }[] = [];
   let started = false;
   let stopPromise: Promise<void> | undefined;
@@ -226,7 +224,7 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
   return { start, stop, readiness, producer, redis, workers };
 }
 
-async function pingRedis(redis: Redis): Promise<{ ok: boolean; detail?: string }> {
+async function pingRedis(redis: RedisConnection): Promise<{ ok: boolean; detail?: string }> {
   if (redis.status !== 'ready') return { ok: false, detail: `connection ${redis.status}` };
   try {
     const answer = await Promise.race([
@@ -241,7 +239,7 @@ async function pingRedis(redis: Redis): Promise<{ ok: boolean; detail?: string }
   }
 }
 
-async function quit(redis: Redis): Promise<void> {
+async function quit(redis: RedisConnection): Promise<void> {
   if (redis.status === 'end') return;
   try {
     await Promise.race([
