@@ -10,9 +10,9 @@ interface Shared<T> {
   stop: (value: T) => Promise<void>;
 }
 
-const registry = ((
-  globalThis as { __kongFleetTestServices?: Map<string, Shared<unknown>> }
-).__kongFleetTestServices ??= new Map());
+const holder = globalThis as { __kongFleetTestServices?: Map<string, Shared<unknown>> };
+holder.__kongFleetTestServices ??= new Map();
+const registry = holder.__kongFleetTestServices;
 
 export async function acquireSharedService<T>(
   name: string,
