@@ -2,13 +2,13 @@ import type { FlattenedError } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
 import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
 import type { AdminResponse } from '../kong/admin/client.ts';
+import { compareVersions } from '../kong/admin/kong-version.ts';
 import { refFromTags } from '../kong/translate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
-import { compareVersions } from './version.ts';
 
 export const PushPayload = z.strictObject({
   /** Which proxy. Never which config: the push sends whatever is desired when it runs. */
