@@ -7,6 +7,7 @@ import type {
 } from '@kong-fleet/kong-dbless';
 import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import type { KongDeclarativeConfig } from '../declarative.ts';
+import { describeEntityError, trimDescription } from '../kong-errors.ts';
 import { exclusionClosure } from './dependencies.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
 import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
@@ -28,9 +29,25 @@ export interface FallbackOptions {
   validate?: false | ((config: KongDeclarativeConfig) => ValidationVerdict);
   /** Edition and router flavor for the default validator. @defaultValue community; expressions iff ExpressionRoutes, else traditional */
   validation?: { edition?: KongEdition; routerFlavor?: RouterFlavor };
+  /**
+   * What the proxies report (`GET /`): the default validator checks the build against each distinct
+   * profile, and an object any of them would reject is dropped. Empty or absent: `validation` and the
+   * settings' Kong version.
+   */
+  profiles?: readonly ValidatorProfile[];
   /** Bound on translate → validate rounds. @defaultValue 5 */
   maxIterations?: number;
 }
+
+/** The version, router flavor and edition a Kong node validates a config with. */
+export interface ValidatorProfile {
+  readonly kongVersion: string;
+  readonly routerFlavor: RouterFlavor;
+  readonly edition: KongEdition;
+}
+
+/** A verdict, and who gave it (for the reasons: "Kong 3.9.1 (traditional_compatible) would reject …"). */
+type Validator = (config: KongDeclarativeConfig) => { verdict: ValidationVerdict; rejecter: string };
 
 export interface ExcludedObject {
   object: ObjectRef;
@@ -71,8 +88,14 @@ export function buildWithFallback(
     const key = typeof item === 'string' ? item : keyOfRef(item);
     broken.set(key, 'rejected by Kong');
   }
-  const validate =
-    options.validate === false ? undefined : (options.validate ?? defaultValidator(full, options));
+  const validate: Validator | undefined =
+    options.validate === false
+      ? undefined
+      : options.validate
+        ? ((custom) => (config: KongDeclarativeConfig) => ({ verdict: custom(config), rejecter: 'Kong' }))(
+            options.validate,
+          )
+        : defaultValidator(full, options);
   const max = Math.max(1, options.maxIterations ?? 5);
 
   let iterations = 0;
@@ -99,9 +122,9 @@ export function buildWithFallback(
       continue;
     }
     if (!validate) return { ...result, errors, excluded, iterations, valid: undefined, empty };
-    const verdict = validate(result.config);
+    const { verdict, rejecter } = validate(result.config);
     if (verdict.ok) return { ...result, errors, excluded, iterations, valid: true, empty };
-    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], known(), broken);
+    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], rejecter, known(), broken);
     if (culprits.size === 0 || iterations >= max) {
       return { ...result, errors, excluded, iterations, valid: false, validationError: verdict.error, empty };
     }
@@ -109,29 +132,52 @@ export function buildWithFallback(
   }
 }
 
-function defaultValidator(settings: TranslateSettings, options: FallbackOptions) {
-  const routerFlavor =
-    options.validation?.routerFlavor ??
-    (settings.featureFlags.ExpressionRoutes ? 'expressions' : 'traditional');
-  const edition =
-    options.validation?.edition ?? (settings.featureFlags.EnterpriseEdition ? 'enterprise' : 'community');
-  return (config: KongDeclarativeConfig): ValidationVerdict => {
-    // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
-    let counter = 0;
-    return validateDeclarativeConfig(config, {
+function defaultValidator(settings: TranslateSettings, options: FallbackOptions): Validator {
+  const profiles = distinctProfiles(options.profiles ?? []);
+  if (profiles.length === 0) {
+    profiles.push({
       kongVersion: settings.kongVersion,
-      routerFlavor,
-      edition,
-      now: () => 0,
-      randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
-      output: 'errors-only',
+      routerFlavor:
+        options.validation?.routerFlavor ??
+        (settings.featureFlags.ExpressionRoutes ? 'expressions' : 'traditional'),
+      edition:
+        options.validation?.edition ?? (settings.featureFlags.EnterpriseEdition ? 'enterprise' : 'community'),
     });
+  }
+  const name = (p: ValidatorProfile) =>
+    profiles.length === 1 ? 'Kong' : `Kong ${p.kongVersion} (${p.routerFlavor}, ${p.edition})`;
+  return (config) => {
+    // The first profile that rejects the build names the culprits; the next round checks every profile again.
+    let verdict: ValidationVerdict | undefined;
+    for (const profile of profiles) {
+      verdict = validateWith(profile, config);
+      if (!verdict.ok) return { verdict, rejecter: name(profile) };
+    }
+    return { verdict: verdict!, rejecter: 'Kong' };
   };
+}
+
+function validateWith(profile: ValidatorProfile, config: KongDeclarativeConfig): ValidationVerdict {
+  // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
+  let counter = 0;
+  return validateDeclarativeConfig(config, {
+    ...profile,
+    now: () => 0,
+    randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
+    output: 'errors-only',
+  });
+}
+
+function distinctProfiles(profiles: readonly ValidatorProfile[]): ValidatorProfile[] {
+  const byKey = new Map<string, ValidatorProfile>();
+  for (const p of profiles) byKey.set(`${p.kongVersion}\u0000${p.routerFlavor}\u0000${p.edition}`, p);
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
 }
 
 /** Objects named by the failing entities' `k8s-*` tags (only objects of this snapshot, not yet excluded). */
 function culpritsOf(
   flattened: readonly FlattenedError[],
+  rejecter: string,
   known: ReadonlyMap<string, K8sObject>,
   broken: ReadonlyMap<string, string>,
 ): Map<string, string> {
@@ -141,12 +187,7 @@ function culpritsOf(
     const key = ref ? keyOfRef(ref) : customEntityCulprit(entity, known);
     if (key === undefined) continue;
     if (!known.has(key) || broken.has(key)) continue;
-    const messages = redactValues(
-      entity.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
-      entity.entity,
-    ).slice(0, 300);
-    const what = `${entity.entity_type}${entity.entity_name ? ` ${entity.entity_name}` : ''}`;
-    const reason = `Kong would reject ${what}: ${messages}`;
+    const reason = `${rejecter} would reject ${trimDescription(describeEntityError(entity), 300)}`;
     out.set(key, out.has(key) ? `${out.get(key)}; ${reason}` : reason);
   }
   return out;
@@ -232,26 +273,4 @@ function isStub(config: KongDeclarativeConfig): boolean {
     config.upstreams[0]?.name === 'kong' &&
     config.upstreams[0].algorithm === undefined
   );
-}
-
-/**
- * Kong's messages may quote the offending value ("invalid value: …"); an entity can hold keys, passwords or
- * plugin secrets, so every string value of the entity (except its name, id and tags) is blanked out of the text.
- */
-export function redactValues(message: string, entity: Record<string, unknown>): string {
-  const values = new Set<string>();
-  const collect = (value: unknown, key: string) => {
-    if (typeof value === 'string') {
-      if (value.length >= 3 && key !== 'name' && key !== 'id') values.add(value);
-    } else if (Array.isArray(value)) {
-      if (key !== 'tags') for (const v of value) collect(v, key);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) collect(v, k);
-    }
-  };
-  collect(entity, '');
-  let out = message;
-  for (const value of [...values].sort((a, b) => b.length - a.length))
-    out = out.replaceAll(value, '<redacted>');
-  return out;
 }

@@ -8,7 +8,7 @@
  */
 export type { ObjectError } from './errors.ts';
 export { formatObjectError } from './errors.ts';
-export type { ExcludedObject, FallbackOptions, FallbackResult } from './fallback.ts';
+export type { ExcludedObject, FallbackOptions, FallbackResult, ValidatorProfile } from './fallback.ts';
 export { buildWithFallback, refFromTags } from './fallback.ts';
 export type { ObjectRef } from './k8s-object.ts';
 export type { FeatureFlags, SettingsOverrides, TranslateSettings } from './settings.ts';

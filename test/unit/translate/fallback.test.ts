@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactValues } from '../../../kong/translate/fallback.ts';
+import { describeEntityError, redactValues } from '../../../kong/kong-errors.ts';
 import { buildWithFallback, refFromTags } from '../../../kong/translate/index.ts';
 import { ingress, kongPlugin, secret, service } from './helpers.ts';
 
@@ -88,6 +88,35 @@ describe('fallback build', () => {
     expect(redactValues('username: bob is taken', entity)).toBe('username: <redacted> is taken');
   });
 
+  it('never touches field names, even where a value is part of one (config.keys, hash_on_cookie_path)', () => {
+    const plugin = {
+      type: 'field' as const,
+      field: 'config.keys',
+      message: 'expected an array, got: key',
+    };
+    expect(
+      describeEntityError({
+        entity_type: 'plugin',
+        entity_name: 'key-auth',
+        entity: { name: 'key-auth', config: { keys: 'key' } },
+        errors: [plugin],
+      }),
+    ).toBe('plugin key-auth: config.keys: expected an array, got: <redacted>');
+    expect(
+      describeEntityError({
+        entity_type: 'upstream',
+        entity_name: 'u',
+        entity: { name: 'u', hash_on: 'cookie', hash_on_cookie_path: 'no-slash' },
+        errors: [
+          { type: 'field', field: 'hash_on_cookie_path', message: 'invalid value: no-slash' },
+          { type: 'entity', message: 'when hash_on is cookie, hash_on_cookie_path must be set' },
+        ],
+      }),
+    ).toBe(
+      'upstream u: hash_on_cookie_path: invalid value: <redacted>, when hash_on is <redacted>, hash_on_cookie_path must be set',
+    );
+  });
+
   it('maps k8s-* tags back to object references', () => {
     expect(
       refFromTags([
@@ -108,6 +137,44 @@ describe('fallback build', () => {
       version: 'v1',
     });
     expect(refFromTags(['team'])).toBeUndefined();
+  });
+});
+
+describe('validator profiles (what the proxies report)', () => {
+  // A look-ahead is fine for PCRE (traditional) and unsupported by the Rust regex engine of
+  // traditional_compatible and expressions: every 3.x proxy with the default router rejects it.
+  const lookAhead = () => [
+    ingress('ahead', { host: 'a.example.com', path: '/~/(?=foo)bar', pathType: 'ImplementationSpecific' }),
+    ingress('plain', { host: 'p.example.com' }),
+    service('svc'),
+  ];
+  const traditionalCompatible = {
+    kongVersion: '3.9.1',
+    routerFlavor: 'traditional_compatible',
+    edition: 'community',
+  } as const;
+
+  it("drops a path the proxies' router rejects, though the traditional router would take it", () => {
+    expect(buildWithFallback(lookAhead()).excluded).toEqual([]);
+    const result = buildWithFallback(lookAhead(), { profiles: [traditionalCompatible] });
+    expect(result.valid).toBe(true);
+    expect(result.excluded.map((e) => e.object.name)).toEqual(['ahead']);
+    expect(result.excluded[0]?.reason).toMatch(/^Kong would reject route default\.ahead\..*look-ahead/s);
+    expect(result.config.services?.[0]?.routes?.map((r) => r.name)).toEqual([
+      'default.plain.svc.p.example.com.80',
+    ]);
+  });
+
+  it('a mixed fleet validates against every distinct profile and names the one that rejects', () => {
+    const traditional = { ...traditionalCompatible, routerFlavor: 'traditional' } as const;
+    const result = buildWithFallback(lookAhead(), {
+      profiles: [traditional, traditionalCompatible, traditional],
+    });
+    expect(result.excluded.map((e) => e.object.name)).toEqual(['ahead']);
+    expect(result.excluded[0]?.reason).toMatch(
+      /^Kong 3\.9\.1 \(traditional_compatible, community\) would reject route /,
+    );
+    expect(buildWithFallback(lookAhead(), { profiles: [traditional, traditional] }).excluded).toEqual([]);
   });
 });
 
