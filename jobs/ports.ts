@@ -7,7 +7,7 @@ import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
 import type { LooseObjectRef } from '../k8s/involved-object.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
-import type { AdminResponse, AdminTarget } from '../kong/admin/client.ts';
+import type { KongAdminClient } from '../kong/admin/client.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
@@ -21,12 +21,8 @@ export interface EventSink {
   record(object: InvolvedObject, type: EventType, reason: string, message: string): Promise<boolean>;
 }
 
-export interface AdminApi {
-  postConfig(target: AdminTarget, configText: string, signal?: AbortSignal): Promise<AdminResponse>;
-  status(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
-  info(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
-  currentConfig(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse>;
-}
+/** The Kong Admin boundary (kong/admin/client.ts): typed answers, adaptive deadlines. */
+export type AdminApi = Pick<KongAdminClient, 'pushConfig' | 'readStatus' | 'readInfo' | 'readConfig'>;
 
 /** Reads and writes Ingress `status.loadBalancer` (k8s/ingress-status.ts). */
 export interface IngressStatusApi {

@@ -17,11 +17,9 @@ export async function diffProxy(
   desiredHash: string,
   signal?: AbortSignal,
 ): Promise<ConfigDiff> {
-  const response = await deps.admin.currentConfig(proxy, signal);
-  const text = (response.json as { config?: unknown } | undefined)?.config;
-  if (response.status !== 200 || typeof text !== 'string')
-    throw new Error(`GET /config answered ${response.status}`);
-  const actual = fromExport((parse(text) ?? {}) as Record<string, unknown>);
+  const read = await deps.admin.readConfig(proxy, { signal });
+  if (read.kind === 'failed') throw new Error(`GET /config: ${read.description}`);
+  const actual = fromExport((parse(read.value) ?? {}) as Record<string, unknown>);
   return diffConfigs(await desiredEntities(deps, desiredHash), actual);
 }
 

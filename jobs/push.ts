@@ -1,12 +1,12 @@
-import type { FlattenedError } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
 import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
-import type { AdminResponse } from '../kong/admin/client.ts';
+import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
+import { describeEntityError, trimDescription } from '../kong/kong-errors.ts';
 import { refFromTags } from '../kong/translate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
-import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
+import type { ProxyEndpoint, ProxyStatus } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
 
@@ -22,7 +22,18 @@ export type PushResult =
   | { readonly outcome: 'rejected'; readonly hash: string; readonly objects: number }
   | { readonly outcome: 'incompatible'; readonly version: string };
 
-const MAX_ERROR_TEXT = 500;
+/** What one attempt came to: a result, or a reason to try again (thrown only after it is recorded). */
+interface PushAttempt {
+  readonly result:
+    | PushResult
+    | { readonly outcome: 'retry'; readonly retryAfterMs: number; readonly message: string }
+    | { readonly outcome: 'error'; readonly message: string };
+  /** The metric's `reason` label: 201, 304, 400, 429, unreachable, timeout, forgotten, … */
+  readonly label: string;
+}
+
+/** A 429 without a usable Retry-After waits this long; a shorter one is rounded up to it. */
+const MIN_BUSY_WAIT_MS = 1000;
 
 /**
  * Delivers the desired config to one proxy and records what the proxy then reports. Retries
@@ -38,85 +49,86 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
   attempts: 'unlimited',
   backoff: { baseMs: 500, capMs: 60_000, jitter: 0.3 },
   concurrency: 200,
-  timeoutMs: 60_000,
+  // Up to three exchanges (GET /, POST /config, GET /status), each up to the admin timeout cap.
+  timeoutMs: 120_000,
   run: async ({ proxy: id }, ctx): Promise<PushResult> => {
+    const started = performance.now();
+    let attempt: PushAttempt | undefined;
     try {
-      return await push(id, ctx);
+      attempt = await attemptPush(id, ctx);
     } finally {
+      // Recorded once, from the outcome (an exception is an error too).
+      ctx.deps.metrics?.pushFinished({
+        proxy: id,
+        result: attempt?.result.outcome ?? 'error',
+        reason: attempt?.label ?? 'exception',
+        durationMs: performance.now() - started,
+      });
       // Whatever happened, the proxy's ProxyInstance shows it (coalesced: at most one write every 2 s).
       await requestStatusUpdate(ctx.deps, id);
     }
+    const { result } = attempt;
+    if (result.outcome === 'retry') throw new RetryAfterError(result.message, result.retryAfterMs);
+    if (result.outcome === 'error') throw new Error(result.message);
+    return result;
   },
 });
 
-async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResult> {
+async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;
-  const started = performance.now();
-  const finish = <R extends PushResult>(result: R, reason: string): R => {
-    deps.metrics?.pushFinished({
-      proxy: id,
-      result: result.outcome,
-      reason,
-      durationMs: performance.now() - started,
-    });
-    return result;
-  };
   // Three independent reads, in flight together (one round trip).
   const [proxy, desired, status] = await Promise.all([
     deps.registry.get(id),
     deps.builds.desired(),
     deps.registry.status(id),
   ]);
-  if (!proxy) return finish({ outcome: 'skipped', reason: 'proxy no longer known' }, 'forgotten');
-  if (!desired) return finish({ outcome: 'skipped', reason: 'no build yet' }, 'no-build');
+  if (!proxy) return skipped('forgotten', 'proxy no longer known');
+  if (!desired) return skipped('no-build', 'no build yet');
   if (status.rejectedHash === desired.hash) {
-    return finish(
-      { outcome: 'skipped', reason: 'this proxy already rejected this build' },
-      'already-rejected',
-    );
+    return skipped('already-rejected', 'this proxy already rejected this build');
   }
   const text = await deps.builds.text(desired.hash);
   if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
 
-  const now = () => new Date().toISOString();
-  let response: AdminResponse;
-  try {
-    if (!status.kongVersion || status.state !== 'Synced') {
-      const version = await readVersion(deps, proxy, signal);
-      await deps.registry.updateStatus(id, {
-        desiredHash: desired.hash,
-        kongVersion: version,
-        lastSeenAt: now(),
-      });
-      if (compareVersions(version, deps.minimumKongVersion) < 0) {
-        await deps.registry.updateStatus(id, {
-          state: 'Incompatible',
-          lastError: `Kong ${version} is older than the supported minimum ${deps.minimumKongVersion}`,
-        });
-        return finish({ outcome: 'incompatible', version }, 'incompatible');
-      }
-    }
-    response = await deps.admin.postConfig(proxy, text, signal);
-  } catch (err) {
+  if (!status.kongVersion || status.state !== 'Synced') {
+    const info = await deps.admin.readInfo(proxy, { signal });
+    if (info.kind === 'failed') return failed(deps, id, desired.hash, status, info);
+    const profile = info.value;
     await deps.registry.updateStatus(id, {
       desiredHash: desired.hash,
-      state: status.actualHash ? 'Unreachable' : 'NeverSynced',
-      lastError: describeNetworkError(err),
+      kongVersion: profile.version,
+      lastSeenAt: new Date().toISOString(),
     });
-    deps.metrics?.pushFinished({
-      proxy: id,
-      result: 'error',
-      reason: 'unreachable',
-      durationMs: performance.now() - started,
-    });
-    throw err;
+    if (compareVersions(profile.version, deps.minimumKongVersion) < 0) {
+      await deps.registry.updateStatus(id, {
+        state: 'Incompatible',
+        lastError: `Kong ${profile.version} is older than the supported minimum ${deps.minimumKongVersion}`,
+      });
+      return { label: 'incompatible', result: { outcome: 'incompatible', version: profile.version } };
+    }
   }
 
-  const seen = now();
-  switch (response.status) {
-    case 201:
-    case 304: {
-      const actual = await readHash(deps, proxy, signal);
+  const answer = await deps.admin.pushConfig(proxy, text, { signal });
+  const seen = new Date().toISOString();
+  switch (answer.kind) {
+    case 'accepted':
+    case 'unchanged': {
+      const code = answer.kind === 'accepted' ? 201 : 304;
+      const read = await deps.admin.readStatus(proxy, { signal });
+      if (read.kind === 'failed') {
+        await deps.registry.updateStatus(id, {
+          desiredHash: desired.hash,
+          state: 'Pending',
+          lastPushAt: seen,
+          lastSeenAt: seen,
+          lastError: `accepted, then GET /status failed: ${read.description}`,
+        });
+        return {
+          label: `status-${read.cause}`,
+          result: { outcome: 'error', message: `proxy ${id}: ${read.description}` },
+        };
+      }
+      const actual = read.value.configurationHash;
       const synced = actual === desired.hash;
       await deps.registry.updateStatus(id, {
         desiredHash: desired.hash,
@@ -127,44 +139,59 @@ async function push(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResu
         lastError: synced ? '' : `proxy reports ${actual} after accepting ${desired.hash}`,
         rejectedHash: '',
       });
-      log.info({ proxy: id, hash: desired.hash, status: response.status, actual }, 'pushed');
+      log.info({ proxy: id, hash: desired.hash, status: code, actual }, 'pushed');
       if (synced) await noteConvergence(deps, desired.hash, id);
-      return finish(
-        { outcome: 'synced', hash: desired.hash, status: response.status },
-        String(response.status),
-      );
+      return { label: String(code), result: { outcome: 'synced', hash: desired.hash, status: code } };
     }
-    case 429: {
-      const retryAfterMs = Math.max(1, Number(response.headers['retry-after'] ?? 1)) * 1000;
+    case 'busy': {
       await deps.registry.updateStatus(id, { desiredHash: desired.hash, lastSeenAt: seen });
-      deps.metrics?.pushFinished({
-        proxy: id,
-        result: 'retry',
-        reason: '429',
-        durationMs: performance.now() - started,
-      });
-      throw new RetryAfterError(`proxy ${id} is loading another config`, retryAfterMs);
+      const retryAfterMs = Math.max(MIN_BUSY_WAIT_MS, answer.retryAfterMs ?? MIN_BUSY_WAIT_MS);
+      const message = `proxy ${id} is loading another config`;
+      return { label: '429', result: { outcome: 'retry', retryAfterMs, message } };
     }
-    case 400:
-    case 413: {
-      const objects = await handleRejection(deps, proxy, desired.hash, response);
-      return finish({ outcome: 'rejected', hash: desired.hash, objects }, String(response.status));
+    case 'rejected': {
+      const objects = await handleRejection(deps, proxy, desired.hash, answer);
+      log.warn(
+        { proxy: id, hash: desired.hash, objects, error: answer.description },
+        'proxy rejected the build',
+      );
+      return { label: String(answer.status), result: { outcome: 'rejected', hash: desired.hash, objects } };
     }
-    default: {
-      await deps.registry.updateStatus(id, {
-        desiredHash: desired.hash,
-        lastSeenAt: seen,
-        lastError: `HTTP ${response.status}: ${trim(messageOf(response))}`,
-      });
-      deps.metrics?.pushFinished({
-        proxy: id,
-        result: 'error',
-        reason: String(response.status),
-        durationMs: performance.now() - started,
-      });
-      throw new Error(`proxy ${id} answered ${response.status}`);
-    }
+    case 'failed':
+      return failed(deps, id, desired.hash, status, answer);
   }
+}
+
+function skipped(label: string, reason: string): PushAttempt {
+  return { label, result: { outcome: 'skipped', reason } };
+}
+
+/**
+ * No verdict from the proxy: record why and try again with backoff. A proxy that answered (an HTTP
+ * status, an odd body) keeps its state; one that did not is Unreachable (NeverSynced before its first sync).
+ */
+async function failed(
+  deps: PipelineDeps,
+  id: string,
+  hash: string,
+  status: ProxyStatus,
+  failure: AdminFailure,
+): Promise<PushAttempt> {
+  const answered = failure.cause === 'http' || failure.cause === 'malformed';
+  await deps.registry.updateStatus(id, {
+    desiredHash: hash,
+    ...(answered
+      ? { lastSeenAt: new Date().toISOString() }
+      : { state: status.actualHash ? 'Unreachable' : 'NeverSynced' }),
+    lastError: failure.description,
+  });
+  const label =
+    failure.cause === 'http'
+      ? String(failure.status)
+      : failure.cause === 'network'
+        ? 'unreachable'
+        : failure.cause;
+  return { label, result: { outcome: 'error', message: `proxy ${id}: ${failure.description}` } };
 }
 
 /** The last proxy to report a build completes its end-to-end time (change → every proxy synced). */
@@ -187,26 +214,19 @@ async function handleRejection(
   deps: PipelineDeps,
   proxy: ProxyEndpoint,
   hash: string,
-  response: AdminResponse,
+  rejection: Extract<PushAnswer, { kind: 'rejected' }>,
 ): Promise<number> {
-  const body = (response.json ?? {}) as { message?: string; flattened_errors?: FlattenedError[] };
-  const flattened = Array.isArray(body.flattened_errors) ? body.flattened_errors : [];
-  const message = trim(
-    response.status === 413
-      ? 'configuration too large for the proxy'
-      : summarize(flattened) || messageOf(response),
-  );
   const at = new Date().toISOString();
   await deps.registry.updateStatus(proxy.id, {
     desiredHash: hash,
     state: 'Rejected',
     rejectedHash: hash,
-    lastError: message,
+    lastError: rejection.description,
     lastSeenAt: at,
   });
 
   const culprits = new Map<string, { ref: NonNullable<ReturnType<typeof refFromTags>>; reasons: string[] }>();
-  for (const entity of flattened) {
+  for (const entity of rejection.errors) {
     const ref = refFromTags(entity.entity_tags ?? []);
     if (!ref) continue;
     const key = storeKeyOf(ref);
@@ -215,7 +235,7 @@ async function handleRejection(
     culprits.set(key, entry);
   }
   for (const [key, { ref, reasons }] of culprits) {
-    const reason = trim(reasons.join('; '));
+    const reason = trimDescription(reasons.join('; '));
     await deps.objects.exclude(key, { reason, configHash: hash, proxy: proxy.id, at });
     await deps.events.record(
       involvedObjectOf(ref),
@@ -226,48 +246,4 @@ async function handleRejection(
   }
   if (culprits.size > 0) await deps.requestBuild(`proxy ${proxy.id} rejected ${culprits.size} object(s)`);
   return culprits.size;
-}
-
-async function readHash(deps: PipelineDeps, proxy: ProxyEndpoint, signal: AbortSignal): Promise<string> {
-  const response = await deps.admin.status(proxy, signal);
-  const hash = (response.json as { configuration_hash?: unknown } | undefined)?.configuration_hash;
-  if (response.status !== 200 || typeof hash !== 'string')
-    throw new Error(`GET /status answered ${response.status}`);
-  return hash;
-}
-
-async function readVersion(deps: PipelineDeps, proxy: ProxyEndpoint, signal: AbortSignal): Promise<string> {
-  const response = await deps.admin.info(proxy, signal);
-  const version = (response.json as { version?: unknown } | undefined)?.version;
-  if (response.status !== 200 || typeof version !== 'string')
-    throw new Error(`GET / answered ${response.status}`);
-  return version;
-}
-
-function describeEntityError(entity: FlattenedError): string {
-  const what = `${entity.entity_type}${entity.entity_name ? ` ${entity.entity_name}` : ''}`;
-  const messages = entity.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join(', ');
-  return `${what}: ${messages}`;
-}
-
-function summarize(flattened: readonly FlattenedError[]): string {
-  return (
-    flattened.slice(0, 3).map(describeEntityError).join('; ') +
-    (flattened.length > 3 ? ` (+${flattened.length - 3} more)` : '')
-  );
-}
-
-function messageOf(response: AdminResponse): string {
-  const message = (response.json as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : response.text.slice(0, MAX_ERROR_TEXT);
-}
-
-function describeNetworkError(err: unknown): string {
-  const error = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = error.cause?.code ?? error.code;
-  return trim(code ? `${code}: ${error.cause?.message ?? error.message}` : (error.message ?? String(err)));
-}
-
-function trim(text: string): string {
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 3)}...` : text;
 }

@@ -53,7 +53,7 @@ export function createController(settings: Settings, logger: Logger): Controller
         logger.child({ component: 'admin-tls' }),
       )
     : undefined;
-  const admin = new KongAdminClient({ credentials });
+  const admin = new KongAdminClient({ credentials, timeouts: { capMs: settings.adminTimeoutCapMs } });
   const events = new EventRecorder({ kubeConfig, logger });
   const namespace = settings.namespace ?? process.env.POD_NAMESPACE ?? 'default';
   const instances = new ProxyInstances({

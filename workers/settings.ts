@@ -265,6 +265,14 @@ export const settingSpecs = {
     help: 'TLS name to verify on every proxy; default pod.<svc>.<ns>.svc for discovered proxies, the URL host otherwise',
     schema: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: 'expected a DNS name' }),
   }),
+  adminTimeoutCapMs: setting({
+    env: 'KONG_FLEET_ADMIN_TIMEOUT_CAP',
+    flag: 'admin-timeout-cap',
+    default: '30s',
+    help: 'longest wait for one Admin API answer; deadlines grow with config size and a slow proxy up to this',
+    // A push makes up to three exchanges within its 120 s job deadline.
+    schema: duration(5000, 40_000),
+  }),
   minKongVersion: setting({
     env: 'KONG_FLEET_MIN_KONG_VERSION',
     flag: 'min-kong-version',

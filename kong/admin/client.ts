@@ -1,4 +1,19 @@
+import { configHash } from '@kong-fleet/kong-dbless';
 import { Agent, request } from 'undici';
+import { trimDescription } from '../kong-errors.ts';
+import {
+  type AdminFailure,
+  type NodeProfile,
+  type PushAnswer,
+  parseConfigAnswer,
+  parseInfoAnswer,
+  parsePushAnswer,
+  parseStatusAnswer,
+  type RawAnswer,
+  type ReadAnswer,
+  type StatusReport,
+} from './answers.ts';
+import { type AdminTimeoutPolicy, AdminTimeouts, type Exchange } from './timeouts.ts';
 import type { ReloadingTlsCredentials } from './tls-credentials.ts';
 
 /** Where and how to reach one proxy's Admin API. */
@@ -11,57 +26,75 @@ export interface AdminTarget {
 export interface AdminClientOptions {
   /** Client certificate, key and CA for mTLS; without it the system CAs are used and no client certificate is sent. */
   readonly credentials?: ReloadingTlsCredentials;
-  /** Deadline for POST /config (Kong parses and loads the whole config before answering). @defaultValue 30000 */
-  readonly pushTimeoutMs?: number;
-  /** Deadline for the small GET requests. @defaultValue 5000 */
-  readonly readTimeoutMs?: number;
+  /** Deadlines: floors, growth with config size, and the cap (see timeouts.ts). */
+  readonly timeouts?: AdminTimeoutPolicy;
   /** Sockets per proxy. @defaultValue 2 */
   readonly connectionsPerProxy?: number;
 }
 
-export interface AdminResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** Parsed JSON when the body was JSON, else undefined. */
-  readonly json: unknown;
-  readonly text: string;
+export interface ExchangeOptions {
+  /** The caller's own cancellation (job timeout, shutdown): rethrown, never reported as the proxy's failure. */
+  readonly signal?: AbortSignal;
+  /** A shorter (or longer) starting deadline than the policy's; what the proxy has shown it needs still applies. */
+  readonly floorMs?: number;
 }
 
 /**
- * A small Kong Admin API client for the endpoints the controller uses (contract:
- * kong-admin-api.md). One undici Agent per TLS server name, rebuilt when the credentials change.
+ * The Kong Admin API boundary for the endpoints the controller uses (contract: kong-admin-api.md):
+ * every answer comes back typed (answers.ts), every deadline adapts to the proxy (timeouts.ts).
+ * One undici Agent per TLS server name, rebuilt when the credentials change.
  */
 export class KongAdminClient {
   readonly #options: AdminClientOptions;
   readonly #agents = new Map<string, Agent>();
+  readonly #timeouts: AdminTimeouts;
   #credentialsVersion = -1;
 
   constructor(options: AdminClientOptions = {}) {
     this.#options = options;
+    this.#timeouts = new AdminTimeouts(options.timeouts);
   }
 
   /**
    * POST /config with the config as the `config` field of a JSON body, so the proxy's
    * configuration_hash is the MD5 of exactly `configText`; check_hash=1 makes an unchanged push a 304.
    */
-  postConfig(target: AdminTarget, configText: string, signal?: AbortSignal): Promise<AdminResponse> {
-    return this.#send(target, 'POST', '/config?check_hash=1&flatten_errors=1', {
-      body: JSON.stringify({ config: configText }),
-      timeoutMs: this.#options.pushTimeoutMs ?? 30_000,
-      signal,
+  async pushConfig(
+    target: AdminTarget,
+    configText: string,
+    options: ExchangeOptions = {},
+  ): Promise<PushAnswer> {
+    const body = JSON.stringify({ config: configText });
+    const timeoutMs = this.#timeouts.timeoutFor(target.adminUrl, 'push', {
+      sizeBytes: Buffer.byteLength(body),
+      floorMs: options.floorMs,
     });
+    const raw = await this.#exchange(target, 'push', 'POST', '/config?check_hash=1&flatten_errors=1', {
+      body,
+      timeoutMs,
+      signal: options.signal,
+    });
+    return 'kind' in raw ? raw : parsePushAnswer(raw, configHash(configText), Date.now());
   }
 
-  status(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse> {
-    return this.#send(target, 'GET', '/status', { timeoutMs: this.#options.readTimeoutMs ?? 5000, signal });
+  /** GET /status: the configuration hash the proxy runs, and its counters. */
+  async readStatus(target: AdminTarget, options: ExchangeOptions = {}): Promise<ReadAnswer<StatusReport>> {
+    const raw = await this.#read(target, '/status', options);
+    return 'kind' in raw ? raw : parseStatusAnswer(raw);
   }
 
-  info(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse> {
-    return this.#send(target, 'GET', '/', { timeoutMs: this.#options.readTimeoutMs ?? 5000, signal });
+  /** GET /: version, router flavor and edition. */
+  async readInfo(target: AdminTarget, options: ExchangeOptions = {}): Promise<ReadAnswer<NodeProfile>> {
+    const raw = await this.#read(target, '/', options);
+    return 'kind' in raw ? raw : parseInfoAnswer(raw);
   }
 
-  currentConfig(target: AdminTarget, signal?: AbortSignal): Promise<AdminResponse> {
-    return this.#send(target, 'GET', '/config', { timeoutMs: this.#options.pushTimeoutMs ?? 30_000, signal });
+  /** GET /config: the flat export (YAML text) of what the proxy runs. */
+  async readConfig(target: AdminTarget, options: ExchangeOptions = {}): Promise<ReadAnswer<string>> {
+    // As large as the config itself: a push's deadline.
+    const timeoutMs = this.#timeouts.timeoutFor(target.adminUrl, 'push', { floorMs: options.floorMs });
+    const raw = await this.#exchange(target, 'push', 'GET', '/config', { timeoutMs, signal: options.signal });
+    return 'kind' in raw ? raw : parseConfigAnswer(raw);
   }
 
   async close(): Promise<void> {
@@ -70,33 +103,47 @@ export class KongAdminClient {
     await Promise.allSettled(agents.map((agent) => agent.close()));
   }
 
-  async #send(
+  #read(target: AdminTarget, path: string, options: ExchangeOptions): Promise<RawAnswer | AdminFailure> {
+    const timeoutMs = this.#timeouts.timeoutFor(target.adminUrl, 'read', { floorMs: options.floorMs });
+    return this.#exchange(target, 'read', 'GET', path, { timeoutMs, signal: options.signal });
+  }
+
+  /** One request; a network error or our own deadline is a failure, the caller's abort is rethrown. */
+  async #exchange(
     target: AdminTarget,
+    exchange: Exchange,
     method: 'GET' | 'POST',
     path: string,
     options: { body?: string; timeoutMs: number; signal?: AbortSignal },
-  ): Promise<AdminResponse> {
+  ): Promise<RawAnswer | AdminFailure> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-    const response = await request(new URL(path, target.adminUrl), {
-      method,
-      dispatcher: this.#agent(target),
-      signal,
-      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
-      body: options.body,
-    });
-    // Always read the body: an unread body keeps the connection busy.
-    const text = await response.body.text();
-    let json: unknown;
-    const type = String(response.headers['content-type'] ?? '');
-    if (type.includes('json') && text.length > 0) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
+    const started = performance.now();
+    try {
+      const response = await request(new URL(path, target.adminUrl), {
+        method,
+        dispatcher: this.#agent(target),
+        signal,
+        headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+        body: options.body,
+      });
+      // Always read the body: an unread body keeps the connection busy.
+      const text = await response.body.text();
+      this.#timeouts.answered(target.adminUrl, exchange, performance.now() - started);
+      return { status: response.statusCode, headers: response.headers, text };
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      if (deadline.aborted) {
+        this.#timeouts.timedOut(target.adminUrl, exchange, options.timeoutMs);
+        return {
+          kind: 'failed',
+          cause: 'timeout',
+          description: `no answer to ${method} ${path.split('?')[0]} within ${options.timeoutMs} ms`,
+          error: err,
+        };
       }
+      return { kind: 'failed', cause: 'network', description: describeNetworkError(err), error: err };
     }
-    return { status: response.statusCode, headers: response.headers, json, text };
   }
 
   #agent(target: AdminTarget): Agent {
@@ -127,6 +174,13 @@ export class KongAdminClient {
     }
     return agent;
   }
+}
+
+function describeNetworkError(err: unknown): string {
+  const error = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = error.cause?.code ?? error.code;
+  const message = error.cause?.message ?? error.message ?? String(err);
+  return trimDescription(code ? `${code}: ${message}` : message);
 }
 
 function isIpAddress(host: string): boolean {

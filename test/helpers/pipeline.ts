@@ -51,9 +51,9 @@ export async function servedConfig(
   proxy: SimulatedProxy,
   serverName: string,
 ): Promise<ServedConfig> {
-  const response = await client.currentConfig({ adminUrl: proxy.adminUrl, serverName });
-  if (response.status !== 200) throw new Error(`GET /config on ${proxy.id}: HTTP ${response.status}`);
-  return (parse((response.json as { config: string }).config) ?? {}) as ServedConfig;
+  const read = await client.readConfig({ adminUrl: proxy.adminUrl, serverName });
+  if (read.kind === 'failed') throw new Error(`GET /config on ${proxy.id}: ${read.description}`);
+  return (parse(read.value) ?? {}) as ServedConfig;
 }
 
 export function entities(config: ServedConfig, collection: string): Record<string, unknown>[] {

@@ -1,32 +1,15 @@
-import { configHash } from '@kong-fleet/kong-dbless';
 import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../../jobs/index.ts';
 import { pushConfig } from '../../../jobs/push.ts';
-import { canonicalJson } from '../../../kong/canonical.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
+import { desire } from '../../helpers/desired-build.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { jobInState } from '../../helpers/jobs.ts';
 import { freshNamespace, kubectl } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
-
-/** Stores `config` as the desired build, the way the build job would. */
-async function desire(pipeline: TestPipeline, config: unknown, revision: number) {
-  const text = canonicalJson(config);
-  const hash = configHash(text);
-  await pipeline.builds.save(text, {
-    hash,
-    revision,
-    createdAt: new Date().toISOString(),
-    sizeBytes: text.length,
-    durationMs: 1,
-    droppedObjects: 0,
-  });
-  await pipeline.builds.advanceDesired(hash, revision);
-  return hash;
-}
 
 const service = (name: string, tags: string[], plugins: unknown[] = []) => ({
   name,
@@ -36,6 +19,24 @@ const service = (name: string, tags: string[], plugins: unknown[] = []) => ({
   routes: [{ name: `${name}-route`, paths: [`/${name}`], tags }],
   plugins,
 });
+
+/** The Events on one object of `namespace`, once there is at least one. */
+async function eventsOn(namespace: string, name: string) {
+  return eventually(async () => {
+    const out = await kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '--field-selector',
+      `involvedObject.name=${name}`,
+      '-o',
+      'json',
+    ]);
+    const items = (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
+    return items.length > 0 ? items : undefined;
+  });
+}
 
 describe('push job against a simulated proxy', () => {
   let namespace: string;
@@ -132,20 +133,7 @@ describe('push job against a simulated proxy', () => {
     expect([...exclusions.keys()]).toEqual([`KongPlugin.configuration.konghq.com/${namespace}/bad-plugin`]);
     expect(exclusions.values().next().value).toMatchObject({ configHash: hash, proxy: proxy.id });
     expect(await pipeline.producer.queue('build').getJobCountByTypes('wait', 'delayed')).toBe(1);
-    const events = await eventually(async () => {
-      const out = await kubectl([
-        'get',
-        'events',
-        '-n',
-        namespace,
-        '--field-selector',
-        'involvedObject.name=bad-plugin',
-        '-o',
-        'json',
-      ]);
-      const items = (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
-      return items.length > 0 ? items : undefined;
-    });
+    const events = await eventsOn(namespace, 'bad-plugin');
     expect(events[0]).toMatchObject({ reason: 'KongConfigurationRejected' });
     expect(events[0]!.message).toMatch(/proxy kong-0 rejected the configuration: .*no_such_option/);
 
@@ -160,8 +148,45 @@ describe('push job against a simulated proxy', () => {
     expect(proxy.state().configPushes).toBe(pushesBefore);
   });
 
+  it('writes no value of the rejected config into the Event or lastError (Kong quotes them)', async () => {
+    const secret = 's3cr3t-range';
+    const tags = [
+      'k8s-name:guard',
+      `k8s-namespace:${namespace}`,
+      'k8s-kind:KongPlugin',
+      'k8s-group:configuration.konghq.com',
+      'k8s-version:v1',
+    ];
+    // Kong answers `config.allow.1: invalid ip or cidr range: 's3cr3t-range'`.
+    const guard = { name: 'ip-restriction', config: { allow: [secret] }, tags };
+    const hash = await desire(
+      pipeline,
+      { _format_version: '3.0', services: [service('fenced', [], [guard])] },
+      4,
+    );
+    await startPushWorker();
+    const id = await pipeline.producer.enqueue(pushConfig, { proxy: proxy.id });
+    const job = await jobInState(pipeline.producer.queue('push'), id!, 'completed');
+    expect(job.returnvalue).toMatchObject({ outcome: 'rejected', hash, objects: 1 });
+
+    const status = await pipeline.registry.status(proxy.id);
+    expect(status.lastError).toBe(
+      "plugin ip-restriction: config.allow.1: invalid ip or cidr range: '<redacted>'",
+    );
+    const events = await eventsOn(namespace, 'guard');
+    expect(events[0]!.message).toBe(
+      "proxy kong-0 rejected the configuration: plugin ip-restriction: config.allow.1: invalid ip or cidr range: '<redacted>'",
+    );
+    const exclusion = (await pipeline.objects.exclusions()).get(
+      `KongPlugin.configuration.konghq.com/${namespace}/guard`,
+    );
+    expect(exclusion?.reason).toContain('<redacted>');
+    for (const text of [status.lastError, exclusion?.reason, ...events.map((e) => e.message)])
+      expect(text).not.toContain(secret);
+  });
+
   it('does not configure a proxy older than the supported minimum', async () => {
-    await desire(pipeline, { _format_version: '3.0', services: [service('old', [])] }, 4);
+    await desire(pipeline, { _format_version: '3.0', services: [service('old', [])] }, 5);
     proxy.faults.setVersion('3.3.0');
     try {
       await pipeline.registry.updateStatus(proxy.id, { state: 'Pending' });

@@ -69,17 +69,18 @@ describe('admin mTLS credentials reloaded from disk', () => {
     const watching = new AbortController();
     const watch = credentials.watch(watching.signal, 100);
     try {
-      const refused = await client.status({ adminUrl: proxy.adminUrl, serverName });
-      expect(refused.status).toBe(400);
-      expect(refused.text).toContain('The SSL certificate error');
+      // nginx refuses the certificate with a bare 400 page: no verdict on any config, a failure.
+      const refused = await client.readStatus({ adminUrl: proxy.adminUrl, serverName });
+      expect(refused).toMatchObject({ kind: 'failed', cause: 'http', status: 400 });
+      expect(refused.kind === 'failed' && refused.description).toContain('The SSL certificate error');
 
       await swap(right.cert, files.certFile);
       await swap(right.key, files.keyFile);
       const accepted = await eventually(async () => {
-        const response = await client.status({ adminUrl: proxy.adminUrl, serverName });
-        return response.status === 200 ? response : undefined;
+        const read = await client.readStatus({ adminUrl: proxy.adminUrl, serverName });
+        return read.kind === 'ok' ? read.value : undefined;
       });
-      expect(accepted.json).toMatchObject({ configuration_hash: '00000000000000000000000000000000' });
+      expect(accepted.configurationHash).toBe('00000000000000000000000000000000');
       expect(credentials.material.version).toBe(2);
     } finally {
       watching.abort();
@@ -93,11 +94,9 @@ describe('admin mTLS credentials reloaded from disk', () => {
     await credentials.load();
     const client = new KongAdminClient({ credentials });
     try {
-      await expect(
-        client.status({ adminUrl: proxy.adminUrl, serverName: 'pod.other.kong.svc' }),
-      ).rejects.toMatchObject({
-        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-      });
+      const read = await client.readStatus({ adminUrl: proxy.adminUrl, serverName: 'pod.other.kong.svc' });
+      expect(read).toMatchObject({ kind: 'failed', cause: 'network' });
+      expect(read.kind === 'failed' && read.description).toMatch(/^ERR_TLS_CERT_ALTNAME_INVALID/);
     } finally {
       await client.close();
     }
