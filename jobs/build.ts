@@ -4,6 +4,7 @@ import { parseObjectKey } from '../k8s/object-key.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
+import { fleetProfiles } from './fleet-profiles.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { pushEveryProxy } from './push.ts';
@@ -58,6 +59,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const objects = [...deps.snapshot.objects()].map(([, object]) => object);
     const result = buildWithFallback(objects, {
       settings: deps.translateSettings,
+      profiles: await fleetProfiles(deps),
       exclude: exclude.map((ref) => ({
         kind: ref.kind,
         namespace: ref.namespace || undefined,

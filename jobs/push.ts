@@ -90,15 +90,27 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
   const text = await deps.builds.text(desired.hash);
   if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
 
-  if (!status.kongVersion || status.state !== 'Synced') {
+  if (!status.kongVersion || !status.routerFlavor || status.state !== 'Synced') {
     const info = await deps.admin.readInfo(proxy, { signal });
     if (info.kind === 'failed') return failed(deps, id, desired.hash, status, info);
     const profile = info.value;
     await deps.registry.updateStatus(id, {
       desiredHash: desired.hash,
       kongVersion: profile.version,
+      routerFlavor: profile.routerFlavor,
+      edition: profile.edition,
       lastSeenAt: new Date().toISOString(),
     });
+    if (
+      profile.version !== status.kongVersion ||
+      profile.routerFlavor !== status.routerFlavor ||
+      profile.edition !== status.edition
+    ) {
+      // Builds validate against every profile in the fleet: a new one may drop objects locally.
+      await deps.requestBuild(
+        `proxy ${id} reports Kong ${profile.version} (${profile.routerFlavor}, ${profile.edition})`,
+      );
+    }
     if (compareVersions(profile.version, deps.minimumKongVersion) < 0) {
       await deps.registry.updateStatus(id, {
         state: 'Incompatible',

@@ -1,3 +1,4 @@
+import type { KongEdition, RouterFlavor } from '@kong-fleet/kong-dbless';
 import type { Redis } from 'ioredis';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
@@ -30,6 +31,9 @@ export interface ProxyStatus {
   /** What the proxy itself last reported in GET /status (never assumed). */
   readonly actualHash?: string;
   readonly kongVersion?: string;
+  /** The router flavor and edition the proxy reports in `GET /` (with kongVersion: its validator profile). */
+  readonly routerFlavor?: RouterFlavor;
+  readonly edition?: KongEdition;
   readonly lastPushAt?: string;
   /** Last time the proxy answered at all. */
   readonly lastSeenAt?: string;
