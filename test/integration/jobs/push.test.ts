@@ -4,9 +4,9 @@ import { jobs } from '../../../jobs/index.ts';
 import { pushConfig } from '../../../jobs/push.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { desire } from '../../helpers/desired-build.ts';
-import { eventually } from '../../helpers/eventually.ts';
+import { eventsOn } from '../../helpers/events.ts';
 import { jobInState } from '../../helpers/jobs.ts';
-import { freshNamespace, kubectl } from '../../helpers/kube.ts';
+import { freshNamespace } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
@@ -19,24 +19,6 @@ const service = (name: string, tags: string[], plugins: unknown[] = []) => ({
   routes: [{ name: `${name}-route`, paths: [`/${name}`], tags }],
   plugins,
 });
-
-/** The Events on one object of `namespace`, once there is at least one. */
-async function eventsOn(namespace: string, name: string) {
-  return eventually(async () => {
-    const out = await kubectl([
-      'get',
-      'events',
-      '-n',
-      namespace,
-      '--field-selector',
-      `involvedObject.name=${name}`,
-      '-o',
-      'json',
-    ]);
-    const items = (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
-    return items.length > 0 ? items : undefined;
-  });
-}
 
 describe('push job against a simulated proxy', () => {
   let namespace: string;

@@ -4,8 +4,9 @@ import { buildConfig } from '../../../jobs/build.ts';
 import { jobs } from '../../../jobs/index.ts';
 import { objectKey } from '../../../k8s/object-key.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
+import { eventsOn } from '../../helpers/events.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { freshNamespace, kubectl } from '../../helpers/kube.ts';
+import { freshNamespace } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
@@ -105,23 +106,7 @@ describe('builds validate with the profile the proxies report', () => {
     const pushesBefore = proxy.state().configPushes;
     await put(ingress('ahead', '/~/(?=foo)bar', 'ImplementationSpecific'));
     await pipeline.producer.enqueue(buildConfig, { reason: 'test' });
-    const events = await eventually(
-      async () => {
-        const out = await kubectl([
-          'get',
-          'events',
-          '-n',
-          namespace,
-          '--field-selector',
-          'involvedObject.name=ahead',
-          '-o',
-          'json',
-        ]);
-        const items = (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
-        return items.length > 0 ? items : undefined;
-      },
-      { timeoutMs: 20_000, description: 'an Event on Ingress ahead' },
-    );
+    const events = await eventsOn(namespace, 'ahead');
     expect(events[0]).toMatchObject({ reason: 'KongConfigurationTranslationFailed' });
     expect(events[0]!.message).toMatch(/Kong would reject route .*look-around/s);
 
