@@ -1,0 +1,85 @@
+/**
+ * Kong 3.10's own test suite (shared/conformance/kong-spec, 1,426 cases) replayed against the simulator:
+ * one simulated Kong 3.10 node per router flavor, every case's request sent over loopback HTTP, its status
+ * and every asserted body part compared as the suite's README defines. Prints the agreement table by
+ * source file and writes per-case detail to .conformance-results/kong-spec.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { locateOracle } from '../src/conformance.ts';
+import { type SimulatedProxy, startSimulatedProxy } from '../src/simulator/index.ts';
+import type { RouterFlavor } from '../src/validate/index.ts';
+import { readCases, replay } from './kong-spec/replay.ts';
+import { judge, type Outcome, renderTable, tabulate } from './kong-spec/verdict.ts';
+
+const location = locateOracle('kong-spec', import.meta.dirname);
+if (!location.dir) console.log(location.missing);
+
+/** The version the cases were written against (kong/meta.lua of SOURCE.txt's commit). */
+const KONG_VERSION = '3.10.0';
+/** The issue's bar: at least this share of comparable cases agree. */
+const AGREEMENT_TARGET = 0.98;
+/**
+ * Wrong verdicts still known (accepted where Kong rejects / rejected where Kong accepts), by case id with
+ * the reason. The list may only shrink: a wrong verdict not in it fails the test.
+ */
+const KNOWN_WRONG_VERDICTS: Record<string, string> = {};
+
+const REPORT = resolve(import.meta.dirname, '../../../.conformance-results/kong-spec.json');
+
+describe.skipIf(!location.dir)("Kong 3.10's own specs (kong-spec oracle)", () => {
+  const cases = location.dir ? readCases(location.dir) : [];
+  const proxies = new Map<RouterFlavor, SimulatedProxy>();
+  let outcomes: Outcome[] = [];
+
+  beforeAll(async () => {
+    for (const flavor of new Set(cases.map((c) => c.flavor))) {
+      proxies.set(
+        flavor,
+        await startSimulatedProxy({ kongVersion: KONG_VERSION, routerFlavor: flavor, loadDurationMs: 0 }),
+      );
+    }
+    // One sequential stream per flavor (a case may read what an earlier one loaded), flavors in parallel.
+    const byFlavor = Map.groupBy(cases, (c) => c.flavor);
+    const results = await Promise.all(
+      [...byFlavor].map(async ([flavor, list]) => {
+        const out: Outcome[] = [];
+        for (const c of list) out.push(judge(c, await replay(proxies.get(flavor)!.adminUrl, c)));
+        return out;
+      }),
+    );
+    const order = new Map(cases.map((c, i) => [c.id, i]));
+    outcomes = results.flat().sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    const table = tabulate(outcomes);
+    console.log(`kong-spec oracle, Kong ${KONG_VERSION}:\n${renderTable(table)}`);
+    mkdirSync(join(REPORT, '..'), { recursive: true });
+    writeFileSync(
+      REPORT,
+      `${JSON.stringify({ kongVersion: KONG_VERSION, table, outcomes: outcomes.filter((o) => o.verdict !== 'agree') }, null, 1)}\n`,
+    );
+  }, 300_000);
+  afterAll(async () => {
+    await Promise.all([...proxies.values()].map((p) => p.stop()));
+  });
+
+  it('replays every case of the suite', () => {
+    expect(cases.length).toBe(1426);
+    expect(outcomes.length).toBe(cases.length);
+  });
+
+  it('gives no wrong verdict beyond the known ones', () => {
+    const wrong = outcomes
+      .filter(
+        (o) => o.verdict === 'accepted-where-kong-rejects' || o.verdict === 'rejected-where-kong-accepts',
+      )
+      .filter((o) => KNOWN_WRONG_VERDICTS[o.id] === undefined)
+      .map((o) => `${o.id} ${o.verdict}: ${o.reasons.join('; ')}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it(`agrees with at least ${AGREEMENT_TARGET * 100} % of the comparable cases`, () => {
+    const table = tabulate(outcomes);
+    expect(table.agreement, `see ${REPORT}`).toBeGreaterThanOrEqual(AGREEMENT_TARGET);
+  });
+});
