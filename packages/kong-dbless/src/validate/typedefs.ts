@@ -51,6 +51,8 @@ export function isIpv6(value: string): boolean {
   // Every IPv6 form has at least two colons (`::` or eight groups); `host:port` has one.
   const colon = value.indexOf(':');
   if (colon < 0 || colon === value.lastIndexOf(':') || !IPV6_CHARS_RE.test(value)) return false;
+  // `:::1` splits like `::` + `:1`; three colons in a row are never an address (Kong 3.10 specs).
+  if (value.includes(':::')) return false;
   const double = value.split('::');
   if (double.length > 2) return false;
   const groups = value.split(':').filter((g) => g !== '');
@@ -85,7 +87,10 @@ export function isHostname(value: string, allowWildcard = false): boolean {
   }
 }
 
-/** `value[start, end)` matches `^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$`. */
+/**
+ * `value[start, end)` matches `^[A-Za-z0-9_-]*[A-Za-z0-9_]$`: Kong's `check_hostname` rejects only a
+ * trailing dash (a leading one is valid punycode, e.g. `-with-SUPER-MONKEYS-pc58ag80a8qai00g7n9n`).
+ */
 function isLabel(value: string, start: number, end: number): boolean {
   if (end <= start) return false;
   for (let i = start; i < end; i++) {
@@ -98,7 +103,7 @@ function isLabel(value: string, start: number, end: number): boolean {
       c === 0x2d;
     if (!ok) return false;
   }
-  return value.charCodeAt(start) !== 0x2d && value.charCodeAt(end - 1) !== 0x2d;
+  return value.charCodeAt(end - 1) !== 0x2d;
 }
 
 interface HostPort {

@@ -105,7 +105,8 @@ function buildRoutes(flavor: RouterFlavor): RecordSchema {
     ['response_buffering', { type: 'boolean', required: true, default: true }],
     ['tags', t.tags],
     ['service', { type: 'foreign', reference: 'services' }],
-    ['snis', { type: 'set', elements: flavor === 'traditional' ? t.sni : t.wildcardHost }],
+    // typedefs.sni in every flavor: Kong 3.10's specs reject IPs and ports as route SNIs under each one.
+    ['snis', { type: 'set', elements: t.sni }],
     ['sources', ipPortSet],
     ['destinations', ipPortSet],
     ['methods', { type: 'set', elements: { type: 'string', match: METHOD_RE } }],
