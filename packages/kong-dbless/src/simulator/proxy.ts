@@ -225,18 +225,24 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
         return;
       }
       if (path === '/config' && method === 'POST') return postConfig(req, res, url, body, headers);
-      if (ENTITY_ROUTES.has(path.split('/')[1] ?? '')) {
+      const [, collectionName, entityId] = path.split('/');
+      // Kong 3.10 (15-off_spec.lua:159, :190): POST on a collection and PUT/PATCH on an entity are the
+      // "operation unsupported" refusals; the other verbs have no route and answer "Method not allowed".
+      const unsupported = entityId === undefined ? method === 'POST' : method !== 'POST';
+      if (ENTITY_ROUTES.has(collectionName ?? '') && unsupported) {
         return sendJson(
           res,
           405,
           {
             code: 12,
             name: 'operation unsupported',
-            message: `cannot create${method === 'POST' ? '' : ' or update'} '${path.split('/')[1]}' entities when not using a database`,
+            message: `cannot create${method === 'POST' ? '' : ' or update'} '${collectionName}' entities when not using a database`,
           },
           headers,
         );
       }
+      if (ENTITY_ROUTES.has(collectionName ?? ''))
+        return sendJson(res, 405, { message: 'Method not allowed' }, headers);
       return sendJson(
         res,
         path === '/config' ? 405 : 404,
@@ -272,12 +278,24 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       case '/config':
         return sendJson(res, 200, { config: exportConfig(entities) }, headers);
     }
-    const [, collection, id] = path.split('/');
+    const [, collection, id, nested] = path.split('/');
     if (collection && ENTITY_ROUTES.has(collection)) {
       const byId = entities[collection] ?? {};
-      if (id === undefined) return sendJson(res, 200, { data: Object.values(byId), next: null }, headers);
+      if (id === undefined) {
+        const offset = url.searchParams.get('offset');
+        // The simulator never pages (`next` is always null), so no offset it could be given is one it issued.
+        if (offset !== null) return sendJson(res, 400, invalidOffset(offset), headers);
+        return sendJson(res, 200, { data: Object.values(byId), next: null }, headers);
+      }
       const found = byId[id] ?? Object.values(byId).find((e) => e.name === id || e.username === id);
-      return found ? sendJson(res, 200, found, headers) : sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
+      if (!found) return sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
+      if (nested === undefined) return sendJson(res, 200, found, headers);
+      // `/upstreams/{upstream}/targets` and the like: the children whose foreign key names this entity.
+      const parentKey = collection.replace(/s$/, '');
+      const children = Object.values(entities[nested] ?? {}).filter(
+        (e) => (e[parentKey] as { id?: unknown } | null)?.id === found.id,
+      );
+      return sendJson(res, 200, { data: children, next: null }, headers);
     }
     return sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
   }
@@ -481,6 +499,14 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
     }),
     stop: close,
   };
+}
+
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Kong's 400 for a `?offset=` it cannot use (code 7, kong/db/errors.lua INVALID_OFFSET). */
+function invalidOffset(offset: string) {
+  const reason = offset.length % 4 === 1 || !BASE64_RE.test(offset) ? 'bad base64 encoding' : 'unknown page';
+  return { code: 7, name: 'invalid offset', message: `'${offset}' is not a valid offset: ${reason}` };
 }
 
 const ENTITY_ROUTES = new Set([
