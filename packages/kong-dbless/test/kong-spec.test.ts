@@ -19,7 +19,7 @@ if (!location.dir) console.log(location.missing);
 /** The version the cases were written against (kong/meta.lua of SOURCE.txt's commit). */
 const KONG_VERSION = '3.10.0';
 /**
- * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,236 / 1,418).
+ * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,238 / 1,418).
  * Raise it with every fix; the test fails when agreement drops below it.
  */
 const AGREEMENT_TARGET = 0.87;
@@ -54,9 +54,6 @@ const KNOWN_WRONG_VERDICTS: Record<string, string> = {
   '06-routes_spec.lua:1797#1120': 'expressions not parsed (ATC grammar/fields)',
   '06-routes_spec.lua:1797#1121': 'expressions not parsed (ATC grammar/fields)',
   '06-routes_spec.lua:1797#1122': 'expressions not parsed (ATC grammar/fields)',
-  '09-upstreams_spec.lua:49#1216': 'upstream name/healthchecks rule missing',
-  '09-upstreams_spec.lua:496#1264': 'upstream name/healthchecks rule missing',
-  '11-snis_spec.lua:49#1391': '' * ' SNI not accepted',
 };
 
 const REPORT = resolve(import.meta.dirname, '../../../.conformance-results/kong-spec.json');

@@ -88,7 +88,16 @@ export const certificates = record(
 
 export const snis = record([
   ['id', t.uuidField],
-  ['name', { ...t.sni, required: true, unique: true }],
+  // A bare `*` names the default certificate (11-snis_spec.lua:49 "accepts a * for default certificate").
+  [
+    'name',
+    {
+      ...t.sni,
+      required: true,
+      unique: true,
+      custom: (v: string) => (v === '*' ? undefined : (t.sni.custom as (v: string) => string | undefined)(v)),
+    },
+  ],
   ['created_at', t.timestamp],
   ['updated_at', t.timestamp],
   ['tags', t.tags],

@@ -5,6 +5,8 @@ import type { Shorthand } from './registry.ts';
 
 const HASH_ON = ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'];
 
+const DIGITS_AND_DOTS_RE = /^[\d.]+$/;
+
 const upstreamName: Field = {
   type: 'string',
   required: true,
@@ -12,6 +14,9 @@ const upstreamName: Field = {
   custom: (v: string) => {
     const hp = t.splitHostPort(v);
     if (t.isIp(hp.host)) return `Invalid name ('${v}'); no ip addresses allowed`;
+    // Kong's hostname_type calls anything of digits and dots an IPv4 address, so `1234` is no name
+    // (09-upstreams_spec.lua:49).
+    if (DIGITS_AND_DOTS_RE.test(hp.host)) return `Invalid name ('${v}'); must be a valid hostname`;
     if (hp.port !== undefined || hp.portError) return `Invalid name ('${v}'); no port allowed`;
     return t.isHostname(v) ? undefined : `Invalid name ('${v}'); must be a valid hostname`;
   },
@@ -65,7 +70,8 @@ const healthchecks = record([
         ['timeout', { type: 'number', default: 1, between: [0, 65535] }],
         ['concurrency', { type: 'integer', default: 10, between: [1, 2 ** 31 - 1] }],
         ['http_path', { ...t.path, default: '/' }],
-        ['https_sni', t.host],
+        // typedefs.sni: Kong 3.10 rejects an IP here ('must not be an IP', 09-upstreams_spec.lua:496).
+        ['https_sni', t.sni],
         ['https_verify_certificate', { type: 'boolean', default: true }],
         [
           'headers',
