@@ -75,7 +75,12 @@ export class ResourceWatcher implements Runnable {
     const { logger } = this.#options;
     let delay = this.#options.restartDelayMs ?? 1000;
     while (!signal.aborted) {
-      const outcome = await this.#runInformer(signal);
+      // A store write that fails (Redis away) ends this informer lifetime like a watch error: the
+      // next lifetime lists again and replaces what the store holds, so nothing is lost.
+      const outcome = await this.#runInformer(signal).catch((err: unknown) => {
+        logger.warn({ watcher: this.name, err }, 'watch ended with an error; retrying');
+        return 'error' as const;
+      });
       if (signal.aborted) break;
       if (outcome === 'error') {
         await sleep(delay, signal);
@@ -151,14 +156,13 @@ export class ResourceWatcher implements Runnable {
       }
       listing = false;
       const prefix = kindKeyPrefix(watched.kind, watched.group) + (listNamespace ? `${listNamespace}/` : '');
-      this.#writes = this.#writes.then(async () => {
+      await this.#serialised(async () => {
         const { changed } = await this.#options.sink.replaceAll(prefix, listed);
         if (changed > 0 && this.#synced) this.#options.onChange(prefix);
         if (!this.#synced) logger.info({ watcher: this.name, objects: listed.size }, 'initial list stored');
         this.#synced = true;
         this.#listCount++;
       });
-      await this.#writes;
 
       const watchdogMs = this.#options.watchdogMs ?? 120_000;
       while (!signal.aborted && !failure && !interrupted) {
@@ -187,10 +191,13 @@ export class ResourceWatcher implements Runnable {
       logger.info({ watcher: this.name }, 'resource not installed in the cluster; treating it as empty');
       // An uninstalled CRD has no objects: the store must not keep ones from before.
       const prefix = kindKeyPrefix(watched.kind, watched.group);
-      this.#writes = this.#writes.then(async () => {
+      this.#serialised(async () => {
         await this.#options.sink.replaceAll(prefix, new Map());
         this.#synced = true;
         this.#listCount++;
+      }).catch((err: unknown) => {
+        logger.warn({ watcher: this.name, err }, 'could not store the empty list; re-listing');
+        this.#interrupt('error');
       });
       return 'missing';
     }
@@ -198,13 +205,22 @@ export class ResourceWatcher implements Runnable {
     return 'error';
   }
 
+  /**
+   * Runs `write` after every earlier write. The chain itself never stays rejected: one failed
+   * write (Redis away) must not skip the later ones, and its error goes to this caller only.
+   */
+  #serialised<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.#writes.then(write);
+    this.#writes = result.catch(() => {});
+    return result;
+  }
+
   #enqueueWrite(object: KubernetesObject, action: 'put' | 'delete'): void {
     const key = this.#key(object);
     const stored = action === 'put' ? storedForm(object, this.#options.watched) : undefined;
-    this.#writes = this.#writes
-      .then(() =>
-        stored ? this.#options.sink.put(key, JSON.stringify(stored)) : this.#options.sink.delete(key),
-      )
+    this.#serialised(() =>
+      stored ? this.#options.sink.put(key, JSON.stringify(stored)) : this.#options.sink.delete(key),
+    )
       .then(({ changed }) => {
         if (changed) this.#options.onChange(key);
       })

@@ -39,6 +39,8 @@ export class WatchSet implements Runnable {
   readonly #options: WatchSetOptions;
   readonly #watchers: ResourceWatcher[];
   #synced = false;
+  /** False while the sync mark cannot be read: the store may be gone, builds would see nothing new. */
+  #storeAnswers = true;
 
   constructor(options: WatchSetOptions) {
     this.#options = options;
@@ -62,13 +64,28 @@ export class WatchSet implements Runnable {
   }
 
   ready(): boolean {
-    return this.#synced;
+    return this.#synced && this.#storeAnswers;
+  }
+
+  /** Why ready() is false, for /readyz. */
+  notReadyReason(): string | undefined {
+    if (!this.#synced) {
+      const waiting = this.#watchers.filter((watcher) => !watcher.ready()).map((watcher) => watcher.name);
+      return waiting.length > 0 ? `waiting for the first list of ${waiting.join(', ')}` : 'listing again';
+    }
+    return this.#storeAnswers ? undefined : 'the state store does not answer';
   }
 
   async run(signal: AbortSignal): Promise<void> {
     const { store, logger } = this.#options;
     const token = randomUUID();
-    const running = this.#watchers.map((watcher) => watcher.run(signal));
+    // A watcher never rejects (it retries its own failures); the catch keeps a bug from becoming
+    // an unhandled rejection before the set stops and awaits them.
+    const running = this.#watchers.map((watcher) =>
+      watcher
+        .run(signal)
+        .catch((err: unknown) => logger.error({ err, watcher: watcher.name }, 'watcher crashed')),
+    );
     const guardMs = this.#options.guardIntervalMs ?? 2000;
 
     await this.#waitForLists(
@@ -93,8 +110,10 @@ export class WatchSet implements Runnable {
           await this.#waitForLists(before, signal);
           continue;
         }
+        this.#storeAnswers = true;
       } catch (err) {
-        logger.warn({ err }, 'cannot check the state store; will retry');
+        if (this.#storeAnswers) logger.warn({ err }, 'cannot check the state store; will retry');
+        this.#storeAnswers = false;
       }
       await sleep(guardMs, signal);
     }
