@@ -7,4 +7,6 @@ export interface Runnable {
   run(signal: AbortSignal): Promise<void>;
   /** For /readyz: false while it cannot do its job yet (for example, informers not yet listed). */
   ready?(): boolean;
+  /** For /readyz: why ready() is false, in a few words. */
+  notReadyReason?(): string | undefined;
 }

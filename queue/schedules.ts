@@ -40,3 +40,22 @@ export async function installSchedules(
   }
   return installed;
 }
+
+/**
+ * Reinstalls the schedulers Redis no longer holds (it restarted empty or was flushed) and leaves
+ * the others alone: upserting an `every` scheduler again would move its next run, so calling this
+ * often must not postpone drift checks for ever. Resolves with the reinstalled job names.
+ */
+export async function reinstallMissingSchedules(
+  definitions: readonly AnyJobDefinition[],
+  producer: JobProducer,
+): Promise<string[]> {
+  const missing: AnyJobDefinition[] = [];
+  for (const definition of definitions) {
+    if (!definition.schedule) continue;
+    const scheduler = await producer.queue(definition.name).getJobScheduler(definition.name);
+    if (!scheduler) missing.push(definition);
+  }
+  if (missing.length > 0) await installSchedules(missing, producer);
+  return missing.map((definition) => definition.name);
+}

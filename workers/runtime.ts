@@ -10,7 +10,7 @@ import {
   withOverride,
 } from '../queue/define-job.ts';
 import { JobProducer } from '../queue/producer.ts';
-import { installSchedules } from '../queue/schedules.ts';
+import { installSchedules, reinstallMissingSchedules } from '../queue/schedules.ts';
 import { createJobWorker, type JobWorker } from '../queue/worker.ts';
 import { maskSecret } from './config.ts';
 
@@ -47,8 +47,10 @@ export interface RuntimeOptions<D> {
   readonly leaderElection?: (lead: (signal: AbortSignal) => Promise<void>) => Runnable;
   /** Per job name, deployment-time changes (schedule, backoff, concurrency). */
   readonly jobOverrides?: Readonly<Record<string, JobOverride>>;
-  /** Called once after stop() finished cleaning up, or when a runnable crashed. */
+  /** Called once after stop() finished cleaning up. */
   readonly onStopped?: (error?: Error) => void;
+  /** How often the leader checks that Redis still holds the job schedulers. @defaultValue 5000 */
+  readonly scheduleCheckMs?: number;
 }
 
 export interface ReadinessReport {
@@ -68,6 +70,10 @@ export interface Runtime {
 }
 
 const REDIS_RETRY_LOG_EVERY_MS = 5000;
+/** A crashed runnable is restarted after 1 s, doubling up to 30 s; a run of a minute resets it. */
+const RESTART_BASE_MS = 1000;
+const RESTART_CAP_MS = 30_000;
+const HEALTHY_RUN_MS = 60_000;
 
 export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
   const { logger, roles } = options;
@@ -85,6 +91,8 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
   const producer = new JobProducer({ connection: redis, prefix: options.queuePrefix });
   const workers = new Map<string, JobWorker>();
   const running: { runnable: Runnable; done: Promise<void> }[] = [];
+  /** Restarts per runnable, shown by /readyz. */
+  const restarts = new Map<string, number>();
   let started = false;
   let stopPromise: Promise<void> | undefined;
 
@@ -133,7 +141,12 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
         // Ready like the duties it wraps: a leader is ready once its informers have listed, a
         // follower at once.
         const elector = options.leaderElection(duties.lead);
-        launch({ name: elector.name, run: (signal) => elector.run(signal), ready: duties.ready });
+        launch({
+          name: elector.name,
+          run: (signal) => elector.run(signal),
+          ready: duties.ready,
+          notReadyReason: duties.notReadyReason,
+        });
       } else {
         launch(duties);
       }
@@ -142,38 +155,87 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
     logger.info({ roles, jobs: [...workers.keys()] }, 'runtime started');
   }
 
-  /** The leader's work: install the job schedulers, then run the leader-only parts until the signal aborts. */
+  /**
+   * The leader's work: install the job schedulers, then run the leader-only parts until the signal
+   * aborts, reinstalling schedulers Redis lost (restarted empty) meanwhile.
+   */
   function leaderDuties(parts: readonly Runnable[]): Runnable & { lead(signal: AbortSignal): Promise<void> } {
     let leading = false;
+    let schedulesInstalled = false;
+    const keepSchedules = async (signal: AbortSignal) => {
+      let delay = RESTART_BASE_MS;
+      while (!signal.aborted) {
+        try {
+          if (!schedulesInstalled) {
+            for (const { job, schedule } of await installSchedules(jobs, producer)) {
+              if (schedule) logger.info({ job, schedule }, 'job schedule installed');
+            }
+            schedulesInstalled = true;
+          } else {
+            const reinstalled = await reinstallMissingSchedules(jobs, producer);
+            if (reinstalled.length > 0)
+              logger.warn({ jobs: reinstalled }, 'job schedules were gone; reinstalled');
+          }
+          delay = RESTART_BASE_MS;
+          await sleep(options.scheduleCheckMs ?? 5000, signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          logger.warn({ err }, 'could not install the job schedules; retrying');
+          await sleep(delay, signal);
+          delay = Math.min(delay * 2, RESTART_CAP_MS);
+        }
+      }
+    };
     const lead = async (signal: AbortSignal) => {
       leading = true;
+      schedulesInstalled = false;
       try {
-        const installed = await installSchedules(jobs, producer);
-        for (const { job, schedule } of installed) {
-          if (schedule) logger.info({ job, schedule }, 'job schedule installed');
-        }
-        await Promise.all(parts.map((part) => part.run(signal)));
+        await Promise.all([keepSchedules(signal), ...parts.map((part) => supervise(part, signal))]);
       } finally {
         leading = false;
       }
     };
+    const waiting = () => [
+      ...(schedulesInstalled ? [] : ['job schedules not installed']),
+      ...parts.flatMap((part) =>
+        (part.ready?.() ?? true) ? [] : [`${part.name}: ${part.notReadyReason?.() ?? 'not ready'}`],
+      ),
+    ];
     return {
       name: 'leader',
       lead,
       run: lead,
-      // A replica that does not lead is ready; the leader is ready once its parts are.
-      ready: () => !leading || parts.every((part) => part.ready?.() ?? true),
+      // A replica that does not lead is ready; the leader is ready once its work runs.
+      ready: () => !leading || waiting().length === 0,
+      notReadyReason: () => (leading ? waiting().join('; ') || undefined : undefined),
     };
   }
 
+  /**
+   * Runs `runnable` until `signal` aborts, restarting it with backoff when it fails or ends early:
+   * one crashed part must neither stop the process nor stay dead. Never rejects.
+   */
+  async function supervise(runnable: Runnable, signal: AbortSignal): Promise<void> {
+    let delay = RESTART_BASE_MS;
+    while (!signal.aborted) {
+      const startedAt = Date.now();
+      try {
+        await runnable.run(signal);
+        if (signal.aborted) return;
+        logger.error({ runnable: runnable.name }, 'a component stopped by itself; restarting');
+      } catch (err) {
+        if (signal.aborted) return;
+        logger.error({ err, runnable: runnable.name, retryInMs: delay }, 'a component crashed; restarting');
+      }
+      restarts.set(runnable.name, (restarts.get(runnable.name) ?? 0) + 1);
+      if (Date.now() - startedAt > HEALTHY_RUN_MS) delay = RESTART_BASE_MS;
+      await sleep(delay, signal).catch(() => {});
+      delay = Math.min(delay * 2, RESTART_CAP_MS);
+    }
+  }
+
   function launch(runnable: Runnable): void {
-    const done = runnable.run(stopping.signal).catch((err: unknown) => {
-      if (stopping.signal.aborted) return;
-      const error = err instanceof Error ? err : new Error(String(err));
-      logger.fatal({ err: error, runnable: runnable.name }, 'a component crashed; stopping');
-      void stop(`${runnable.name} crashed`).then(() => options.onStopped?.(error));
-    });
-    running.push({ runnable, done });
+    running.push({ runnable, done: supervise(runnable, stopping.signal) });
   }
 
   function stop(reason: string): Promise<void> {
@@ -216,7 +278,16 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
     };
     for (const [name, worker] of workers) checks[`worker:${name}`] = { ok: worker.isRunning() };
     for (const { runnable } of running) {
-      if (runnable.ready) checks[runnable.name] = { ok: runnable.ready() };
+      if (!runnable.ready) continue;
+      const ok = runnable.ready();
+      const restarted = restarts.get(runnable.name);
+      const detail = [
+        ok ? undefined : (runnable.notReadyReason?.() ?? 'not ready'),
+        restarted ? `restarted ${restarted}×` : undefined,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      checks[runnable.name] = { ok, ...(detail ? { detail } : {}) };
     }
     return { ready: Object.values(checks).every((check) => check.ok), checks };
   }

@@ -41,6 +41,14 @@ export async function main(argv: string[]): Promise<number> {
   const crash = new Promise<string>((resolve) => {
     onCrash = resolve;
   });
+  // A promise nobody awaited must never end the process silently (Node's default exits with only a
+  // stack on stderr): log it as fatal and stop cleanly, with a failure exit code.
+  process.on('unhandledRejection', (reason) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    logger.fatal({ err: error }, 'unhandled promise rejection; stopping');
+    crashed ??= error;
+    onCrash('unhandled rejection');
+  });
   const runtime = createRuntime({
     redisUrl: settings.redisUrl,
     queuePrefix: settings.queuePrefix,
