@@ -1,11 +1,11 @@
 import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
+import type { DriftCause, DriftReport, ProxyDriftEntry, RepairMode } from '../domain/drift.ts';
+import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { summarizeDiff } from '../kong/config-diff.ts';
 import { backoffDelay } from '../queue/backoff.ts';
 import { defineJob } from '../queue/define-job.ts';
-import type { DriftCause, DriftReport, ProxyDriftEntry, RepairMode } from '../queue/store/drift-reports.ts';
-import type { ProxyEndpoint, ProxyStatus } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 import { diffProxy } from './proxy-diff.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
@@ -130,9 +130,9 @@ async function checkProxy(
       actualHash,
       lastSeenAt: seen,
       state: 'Synced',
-      lastError: '',
-      repairAttempts: '',
-      nextRepairAt: '',
+      lastError: null,
+      repairAttempts: null,
+      nextRepairAt: null,
     });
     return { ...base, actualHash, class: 'in-sync', action: 'none', latencyMs: latency() };
   }
@@ -188,9 +188,9 @@ async function repair(
   if (status.rejectedHash === expectedHash) return 'not-repaired-rejected';
   const now = Date.now();
   if (status.nextRepairAt && now < Date.parse(status.nextRepairAt)) return 'backing-off';
-  const attempts = Number(status.repairAttempts ?? 0) + 1;
+  const attempts = (status.repairAttempts ?? 0) + 1;
   await deps.registry.updateStatus(proxy.id, {
-    repairAttempts: String(attempts),
+    repairAttempts: attempts,
     nextRepairAt: new Date(now + backoffDelay(REPAIR_BACKOFF, attempts)).toISOString(),
   });
   await deps.producer.enqueue(pushConfig, { proxy: proxy.id });

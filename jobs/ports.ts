@@ -2,6 +2,8 @@
  * What the job handlers need from the outside world, as narrow interfaces. workers/controller.ts
  * passes the real implementations; handlers never construct clients.
  */
+import type { DriftReport, RepairMode } from '../domain/drift.ts';
+import type { ProxyEndpoint } from '../domain/proxy.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
@@ -12,9 +14,9 @@ import type { TranslateSettings } from '../kong/translate/index.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
 import type { ConvergenceTracker } from '../queue/store/convergence.ts';
-import type { DriftReport, DriftReports, RepairMode } from '../queue/store/drift-reports.ts';
+import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
-import type { ProxyEndpoint, ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 
 export interface EventSink {

@@ -1,7 +1,7 @@
 import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { parse } from 'yaml';
+import type { ProxyEndpoint } from '../domain/proxy.ts';
 import { type ConfigDiff, diffConfigs, fromExport, fromFlattenedEntities } from '../kong/config-diff.ts';
-import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 
 /** Processed entities of the last build diffed against, keyed by its hash (one build at a time is enough). */

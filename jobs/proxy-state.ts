@@ -1,5 +1,5 @@
+import type { ProxyEndpoint, ProxyState, ProxyStatus } from '../domain/proxy.ts';
 import type { ConditionInput } from '../k8s/conditions.ts';
-import type { ProxyEndpoint, ProxyState, ProxyStatus } from '../queue/store/proxy-registry.ts';
 
 export interface ProxyView {
   readonly state: ProxyState;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Condition } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
@@ -60,14 +59,11 @@ export const proxyStatus = defineJob<ProxyStatusPayload, PipelineDeps>({
     if (digest === status.instanceDigest && now - writtenAt < LAST_SEEN_REFRESH_MS) {
       return { proxy: id, state: view.state, unchanged: true };
     }
-    const previous = status.instanceConditions
-      ? (JSON.parse(status.instanceConditions) as Condition[])
-      : undefined;
-    const conditions = await deps.fleet.writeInstance(proxy, body, previous);
+    const conditions = await deps.fleet.writeInstance(proxy, body, status.instanceConditions);
     await deps.registry.updateStatus(id, {
       instanceDigest: digest,
       instanceWrittenAt: new Date(now).toISOString(),
-      instanceConditions: JSON.stringify(conditions),
+      instanceConditions: conditions,
     });
     await requestFleetStatus(deps);
     return { proxy: id, state: view.state };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
@@ -6,7 +7,6 @@ import { describeEntityError, trimDescription } from '../kong/kong-errors.ts';
 import { refFromTags } from '../kong/translate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
-import type { ProxyEndpoint, ProxyStatus } from '../queue/store/proxy-registry.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
 
@@ -148,8 +148,8 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
         actualHash: actual,
         lastPushAt: seen,
         lastSeenAt: seen,
-        lastError: synced ? '' : `proxy reports ${actual} after accepting ${desired.hash}`,
-        rejectedHash: '',
+        lastError: synced ? null : `proxy reports ${actual} after accepting ${desired.hash}`,
+        rejectedHash: null,
       });
       log.info({ proxy: id, hash: desired.hash, status: code, actual }, 'pushed');
       if (synced) await noteConvergence(deps, desired.hash, id);

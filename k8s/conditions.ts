@@ -1,12 +1,6 @@
-/** A metav1.Condition. */
-export interface Condition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
-}
+import type { Condition } from '../domain/proxy.ts';
+
+export type { Condition };
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 

@@ -1,8 +1,8 @@
 import { DiscoveryV1Api, type KubeConfig, makeInformer, type V1EndpointSlice } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { ProxyEndpoint, RegistryChange } from '../domain/proxy.ts';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
-import type { ProxyEndpoint, RegistryChange } from '../queue/store/proxy-registry.ts';
 
 export interface AdminServiceRef {
   readonly namespace: string;

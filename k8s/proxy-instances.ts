@@ -6,8 +6,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { RepairMode } from '../queue/store/drift-reports.ts';
-import type { ProxyEndpoint } from '../queue/store/proxy-registry.ts';
+import type { RepairMode } from '../domain/drift.ts';
+import type { ProxyEndpoint } from '../domain/proxy.ts';
 import { type Condition, type ConditionInput, mergeConditions } from './conditions.ts';
 import type { LooseObjectRef } from './involved-object.ts';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { ProxyEndpoint, RegistryChange } from '../domain/proxy.ts';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
-import type { ProxyEndpoint, RegistryChange } from '../queue/store/proxy-registry.ts';
 
 export interface StaticProxiesOptions {
   readonly endpoints: readonly ProxyEndpoint[];

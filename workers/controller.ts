@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { ProxyEndpoint, ProxySource } from '../domain/proxy.ts';
 import { jobs } from '../jobs/index.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { requestStatusUpdate } from '../jobs/proxy-status.ts';
@@ -19,7 +20,6 @@ import { resolveSettings } from '../kong/translate/index.ts';
 import type { Runnable } from '../lib/runnable.ts';
 import type { JobOverride, Role } from '../queue/define-job.ts';
 import { FleetCounters } from '../queue/store/fleet-counters.ts';
-import type { ProxyEndpoint, ProxySource } from '../queue/store/proxy-registry.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { fleetApi, pipelineDeps } from './pipeline-deps.ts';
 import type { RuntimeIo, RuntimeOptions } from './runtime.ts';

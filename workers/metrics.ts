@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DriftReport } from '../domain/drift.ts';
 import type { PipelineMetrics } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
-import type { DriftReport } from '../queue/store/drift-reports.ts';
 import type { FleetCounters } from '../queue/store/fleet-counters.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BuildRecord, Desired } from '../../domain/build.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 
@@ -9,25 +10,6 @@ import { luaScript } from './lua.ts';
  * Keys: builds:<hash> (config text), builds:<hash>:meta (BuildRecord JSON), builds:recent (list,
  * newest first), desired (hash: hash, revision, at).
  */
-
-export interface BuildRecord {
-  readonly hash: string;
-  /** Object-store revision the build was made from. */
-  readonly revision: number;
-  readonly createdAt: string;
-  readonly sizeBytes: number;
-  readonly durationMs: number;
-  /** Objects dropped from this build (translation or validation errors, exclusions). */
-  readonly droppedObjects: number;
-  /** When the first change this build carries happened (ms), for the convergence metric. */
-  readonly firstChangeAt?: number;
-}
-
-export interface Desired {
-  readonly hash: string;
-  readonly revision: number;
-  readonly at: string;
-}
 
 /** Moves `desired` to ARGV[1..3] unless it already points at a newer revision. Returns {advanced, oldHash}. */
 const ADVANCE = luaScript(`

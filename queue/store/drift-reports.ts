@@ -1,49 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { DiffSummary } from '../../kong/config-diff.ts';
+import type { DriftReport, ProxyDriftEntry } from '../../domain/drift.ts';
 import { redisKey } from '../keys.ts';
 
 /**
  * Drift reports: one per drift check, in a capped Redis stream (newest kept), plus the latest entry
  * per proxy. Keys: drift:reports (stream, field `r` = report JSON), drift:latest (hash proxy → entry JSON).
  */
-
-/** `converging`: still on the previous build shortly after a new one (its push is on the way). */
-export type DriftClass = 'in-sync' | 'converging' | 'drifted' | 'unreachable' | 'no-build';
-/** Why a drifted proxy differs: lost its config (restart), runs an older build, or someone else's. */
-export type DriftCause = 'empty' | 'previous-build' | 'foreign';
-export type DriftAction = 'none' | 're-pushed' | 'backing-off' | 'reported' | 'not-repaired-rejected';
-
-export interface ProxyDriftEntry {
-  readonly proxy: string;
-  readonly address: string;
-  readonly expectedHash: string | null;
-  readonly actualHash: string | null;
-  readonly class: DriftClass;
-  readonly cause?: DriftCause;
-  readonly action: DriftAction;
-  readonly latencyMs: number;
-  readonly error?: string;
-  /** Entities added / changed / removed on the proxy relative to the desired build, when its config could be read. */
-  readonly changes?: DiffSummary;
-}
-
-export interface DriftReport {
-  /** Stream id, set when read back. */
-  readonly id?: string;
-  readonly at: string;
-  readonly desiredHash: string | null;
-  readonly repairMode: RepairMode;
-  readonly durationMs: number;
-  readonly summary: {
-    readonly inSync: number;
-    readonly drifted: number;
-    readonly unreachable: number;
-    readonly total: number;
-  };
-  readonly proxies: readonly ProxyDriftEntry[];
-}
-
-export type RepairMode = 'enforce' | 'warn' | 'disabled';
 
 export class DriftReports {
   readonly #redis: Redis;

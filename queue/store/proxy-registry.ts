@@ -1,5 +1,11 @@
-import type { KongEdition, RouterFlavor } from '@kong-fleet/kong-dbless';
 import type { Redis } from 'ioredis';
+import type {
+  ProxyEndpoint,
+  ProxySource,
+  ProxyStatus,
+  ProxyStatusPatch,
+  RegistryChange,
+} from '../../domain/proxy.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 
@@ -7,55 +13,9 @@ import { luaScript } from './lua.ts';
  * The proxies the controller knows (from discovery or the static list) and what it last learned
  * about each. Push, drift and status jobs read it; discovery writes it.
  *
- * Keys: proxies (hash id → ProxyEndpoint JSON), proxy-status:<id> (hash of ProxyStatus fields).
+ * Keys: proxies (hash id → ProxyEndpoint JSON), proxy-status:<id> (hash of ProxyStatus fields, each
+ * as text: numbers in decimal, the conditions as JSON; an absent field is unset).
  */
-
-export type ProxySource = 'EndpointSlice' | 'Static';
-
-export interface ProxyEndpoint {
-  /** Stable name: the pod name for discovered proxies, a slug of the URL for static ones. */
-  readonly id: string;
-  readonly adminUrl: string;
-  readonly source: ProxySource;
-  readonly podRef?: { readonly name: string; readonly namespace: string };
-  /** TLS server name to verify; defaults to the URL's host. */
-  readonly serverName?: string;
-}
-
-export type ProxyState = 'Synced' | 'Pending' | 'Rejected' | 'Unreachable' | 'NeverSynced' | 'Incompatible';
-
-export interface ProxyStatus {
-  readonly state?: ProxyState;
-  /** The build the controller wants this proxy to run. */
-  readonly desiredHash?: string;
-  /** What the proxy itself last reported in GET /status (never assumed). */
-  readonly actualHash?: string;
-  readonly kongVersion?: string;
-  /** The router flavor and edition the proxy reports in `GET /` (with kongVersion: its validator profile). */
-  readonly routerFlavor?: RouterFlavor;
-  readonly edition?: KongEdition;
-  readonly lastPushAt?: string;
-  /** Last time the proxy answered at all. */
-  readonly lastSeenAt?: string;
-  readonly lastError?: string;
-  /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
-  readonly rejectedHash?: string;
-  /** Drift repairs in a row without reaching the desired hash (reset when in sync). */
-  readonly repairAttempts?: string;
-  /** No drift repair before this time (per-proxy repair backoff). */
-  readonly nextRepairAt?: string;
-  /** Digest of the ProxyInstance status last written (times aside), when, and its conditions (JSON). */
-  readonly instanceDigest?: string;
-  readonly instanceWrittenAt?: string;
-  readonly instanceConditions?: string;
-  readonly updatedAt?: string;
-}
-
-export interface RegistryChange {
-  readonly added: readonly ProxyEndpoint[];
-  readonly removed: readonly string[];
-  readonly updated: readonly ProxyEndpoint[];
-}
 
 /** HSET ARGV[2..n] pairs and HDEL the fields after the '--' marker, only while proxy ARGV[1] is registered. */
 const UPDATE_STATUS = luaScript(`
@@ -122,20 +82,17 @@ export class ProxyRegistry {
   }
 
   async status(id: string): Promise<ProxyStatus> {
-    return (await this.#redis.hgetall(this.#key('proxy-status', id))) as ProxyStatus;
+    return decodeStatus(await this.#redis.hgetall(this.#key('proxy-status', id)));
   }
 
-  /** Merges `patch` into the proxy's status; a field set to '' is removed. No-op for a forgotten proxy. */
-  async updateStatus(
-    id: string,
-    patch: { readonly [K in keyof ProxyStatus]?: ProxyStatus[K] | '' },
-  ): Promise<void> {
+  /** Merges `patch` into the proxy's status; a field set to null is removed. No-op for a forgotten proxy. */
+  async updateStatus(id: string, patch: ProxyStatusPatch): Promise<void> {
     const set: string[] = ['updatedAt', new Date().toISOString()];
     const unset: string[] = [];
     for (const [field, value] of Object.entries(patch)) {
       if (value === undefined) continue;
-      if (value === '') unset.push(field);
-      else set.push(field, String(value));
+      if (value === null) unset.push(field);
+      else set.push(field, encodeField(value));
     }
     await UPDATE_STATUS(
       this.#redis,
@@ -147,4 +104,26 @@ export class ProxyRegistry {
   #key(...parts: string[]): string {
     return redisKey(this.#prefix, ...parts);
   }
+}
+
+function encodeField(value: string | number | readonly unknown[]): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** The stored text fields back to a ProxyStatus; a field that does not decode is left out, not guessed. */
+function decodeStatus(fields: Record<string, string>): ProxyStatus {
+  const { repairAttempts, instanceConditions, state, ...text } = fields;
+  const status: Record<string, unknown> = { ...text };
+  if (state !== undefined) status.state = state;
+  if (repairAttempts !== undefined && /^\d+$/.test(repairAttempts))
+    status.repairAttempts = Number(repairAttempts);
+  if (instanceConditions !== undefined) {
+    try {
+      const conditions: unknown = JSON.parse(instanceConditions);
+      if (Array.isArray(conditions)) status.instanceConditions = conditions;
+    } catch {
+      // A status written by something else: forget the conditions, the next write restores them.
+    }
+  }
+  return status as ProxyStatus;
 }

@@ -1,7 +1,7 @@
 import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { DriftReport, ProxyDriftEntry } from '../../domain/drift.ts';
 import { instanceName } from '../../k8s/proxy-instances.ts';
-import type { DriftReport, ProxyDriftEntry } from '../../queue/store/drift-reports.ts';
 import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/eventually.ts';
 import type { TlsFleet } from '../helpers/fleet.ts';

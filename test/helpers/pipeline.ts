@@ -2,10 +2,11 @@ import type { SimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { parse } from 'yaml';
+import type { ProxyStatus } from '../../domain/proxy.ts';
 import { KongAdminClient } from '../../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
-import { ProxyRegistry, type ProxyStatus } from '../../queue/store/proxy-registry.ts';
+import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 import { eventually } from './eventually.ts';
 import { redisUrl } from './redis.ts';
 

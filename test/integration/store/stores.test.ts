@@ -164,15 +164,29 @@ describe('ProxyRegistry', () => {
     expect(await registry.status('kong-b')).toEqual({});
   });
 
-  it('ignores status for a proxy it does not know and removes fields set to empty', async () => {
+  it('ignores status for a proxy it does not know and removes fields set to null', async () => {
     const registry = new ProxyRegistry({ redis, prefix });
     await registry.updateStatus('ghost', { state: 'Synced' });
     expect(await redis.exists(`${prefix}:proxy-status:ghost`)).toBe(0);
     await registry.replaceSource('Static', [{ id: 'p', adminUrl: 'https://p:8444', source: 'Static' }]);
     await registry.updateStatus('p', { state: 'Rejected', lastError: 'bad' });
-    await registry.updateStatus('p', { state: 'Synced', lastError: '' });
+    await registry.updateStatus('p', { state: 'Synced', lastError: null });
     const status = await registry.status('p');
     expect(status.state).toBe('Synced');
     expect(status.lastError).toBeUndefined();
+  });
+
+  it('gives back counters as numbers and conditions as records, whatever the encoding', async () => {
+    const registry = new ProxyRegistry({ redis, prefix });
+    await registry.replaceSource('Static', [{ id: 'p', adminUrl: 'https://p:8444', source: 'Static' }]);
+    const conditions = [
+      { type: 'Ready', status: 'True' as const, reason: 'Reachable', message: 'ok', lastTransitionTime: 't' },
+    ];
+    await registry.updateStatus('p', { repairAttempts: 3, instanceConditions: conditions });
+    expect(await registry.status('p')).toMatchObject({ repairAttempts: 3, instanceConditions: conditions });
+    await registry.updateStatus('p', { repairAttempts: null, instanceConditions: null });
+    const status = await registry.status('p');
+    expect(status.repairAttempts).toBeUndefined();
+    expect(status.instanceConditions).toBeUndefined();
   });
 });

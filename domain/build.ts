@@ -1,0 +1,20 @@
+/** Build metadata: what the build store records about each config it holds, and where `desired` points. */
+
+export interface BuildRecord {
+  readonly hash: string;
+  /** Object-store revision the build was made from. */
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly sizeBytes: number;
+  readonly durationMs: number;
+  /** Objects dropped from this build (translation or validation errors, exclusions). */
+  readonly droppedObjects: number;
+  /** When the first change this build carries happened (ms), for the convergence metric. */
+  readonly firstChangeAt?: number;
+}
+
+export interface Desired {
+  readonly hash: string;
+  readonly revision: number;
+  readonly at: string;
+}

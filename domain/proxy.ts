@@ -1,0 +1,71 @@
+/**
+ * The proxies of the fleet as the controller knows them: where each one is (ProxyEndpoint) and what
+ * it last learned about it (ProxyStatus). Plain values: how they are stored is the registry's business.
+ */
+
+export type ProxySource = 'EndpointSlice' | 'Static';
+
+export interface ProxyEndpoint {
+  /** Stable name: the pod name for discovered proxies, a slug of the URL for static ones. */
+  readonly id: string;
+  readonly adminUrl: string;
+  readonly source: ProxySource;
+  readonly podRef?: { readonly name: string; readonly namespace: string };
+  /** TLS server name to verify; defaults to the URL's host. */
+  readonly serverName?: string;
+}
+
+/** What a proxy reports in `GET /` (the same values as @kong-fleet/kong-dbless's RouterFlavor and KongEdition). */
+export type RouterFlavor = 'traditional_compatible' | 'traditional' | 'expressions';
+export type KongEdition = 'community' | 'enterprise';
+
+export type ProxyState = 'Synced' | 'Pending' | 'Rejected' | 'Unreachable' | 'NeverSynced' | 'Incompatible';
+
+/** A metav1.Condition (the ProxyInstance's last written ones are kept to carry transition times over). */
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number;
+}
+
+export interface ProxyStatus {
+  readonly state?: ProxyState;
+  /** The build the controller wants this proxy to run. */
+  readonly desiredHash?: string;
+  /** What the proxy itself last reported in GET /status (never assumed). */
+  readonly actualHash?: string;
+  readonly kongVersion?: string;
+  /** The router flavor and edition the proxy reports in `GET /` (with kongVersion: its validator profile). */
+  readonly routerFlavor?: RouterFlavor;
+  readonly edition?: KongEdition;
+  /** ISO times. */
+  readonly lastPushAt?: string;
+  /** Last time the proxy answered at all. */
+  readonly lastSeenAt?: string;
+  readonly lastError?: string;
+  /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
+  readonly rejectedHash?: string;
+  /** Drift repairs in a row without reaching the desired hash (reset when in sync). */
+  readonly repairAttempts?: number;
+  /** No drift repair before this time (per-proxy repair backoff). */
+  readonly nextRepairAt?: string;
+  /** Digest of the ProxyInstance status last written (times aside), when, and its conditions. */
+  readonly instanceDigest?: string;
+  readonly instanceWrittenAt?: string;
+  readonly instanceConditions?: readonly Condition[];
+  readonly updatedAt?: string;
+}
+
+/** A change to a proxy's status: a field set to a value is written, a field set to null is cleared. */
+export type ProxyStatusPatch = {
+  readonly [K in Exclude<keyof ProxyStatus, 'updatedAt'>]?: ProxyStatus[K] | null;
+};
+
+export interface RegistryChange {
+  readonly added: readonly ProxyEndpoint[];
+  readonly removed: readonly string[];
+  readonly updated: readonly ProxyEndpoint[];
+}
