@@ -1,11 +1,12 @@
-import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { z } from 'zod';
-import type { DriftCause, DriftReport, ProxyDriftEntry, RepairMode } from '../domain/drift.ts';
+import type { DriftReport, ProxyDriftEntry, RepairMode } from '../domain/drift.ts';
+import { DRIFT_INTERVAL_MS } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { summarizeDiff } from '../kong/config-diff.ts';
 import { backoffDelay } from '../queue/backoff.ts';
 import { defineJob } from '../queue/define-job.ts';
+import { classifyDrift } from './drift-classification.ts';
 import type { PipelineDeps } from './ports.ts';
 import { diffProxy } from './proxy-diff.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
@@ -18,11 +19,6 @@ export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
 const REPAIR_BACKOFF = { baseMs: 10_000, capMs: 300_000, jitter: 0 };
 const CHECK_CONCURRENCY = 20;
 const CHECK_TIMEOUT_MS = 3000;
-/**
- * A proxy still on the previous build this soon after a new one is converging, not drifted: its push
- * is on the way (and retried by the push job itself).
- */
-const CONVERGING_GRACE_MS = 30_000;
 /** Reading a proxy's whole config is costly: only this many drift diffs per check. */
 const MAX_DIFFS_PER_CHECK = 10;
 
@@ -45,7 +41,7 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
   name: 'drift-check',
   role: 'drift',
   payload: DriftCheckPayload,
-  schedule: { every: 10_000 },
+  schedule: { every: DRIFT_INTERVAL_MS },
   schedulePayload: {},
   attempts: 1,
   timeoutMs: 60_000,
@@ -121,11 +117,8 @@ async function checkProxy(
   deps.metrics?.proxyCounters(proxy.id, read.value.server);
 
   const seen = new Date().toISOString();
-  if (expectedHash === null) {
-    await deps.registry.updateStatus(proxy.id, { actualHash, lastSeenAt: seen });
-    return { ...base, actualHash, class: 'no-build', action: 'none', latencyMs: latency() };
-  }
-  if (actualHash === expectedHash) {
+  const verdict = classifyDrift(actualHash, expectedHash, previousHashes, check.desiredSince, Date.now());
+  if (verdict.class === 'in-sync') {
     await deps.registry.updateStatus(proxy.id, {
       actualHash,
       lastSeenAt: seen,
@@ -136,17 +129,11 @@ async function checkProxy(
     });
     return { ...base, actualHash, class: 'in-sync', action: 'none', latencyMs: latency() };
   }
-
-  const cause: DriftCause =
-    actualHash === EMPTY_CONFIG_HASH
-      ? 'empty'
-      : previousHashes.has(actualHash)
-        ? 'previous-build'
-        : 'foreign';
-  if (cause === 'previous-build' && Date.now() - check.desiredSince < CONVERGING_GRACE_MS) {
+  if (expectedHash === null || verdict.class !== 'drifted') {
     await deps.registry.updateStatus(proxy.id, { actualHash, lastSeenAt: seen });
-    return { ...base, actualHash, class: 'converging', action: 'none', latencyMs: latency() };
+    return { ...base, actualHash, class: verdict.class, action: 'none', latencyMs: latency() };
   }
+  const cause = verdict.cause;
   const changes =
     check.diffsLeft-- > 0
       ? await diffProxy(deps, proxy, expectedHash, signal)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PUSH_BACKOFF } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
@@ -47,7 +48,7 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
   payload: PushPayload,
   coalesce: { key: (p) => p.proxy },
   attempts: 'unlimited',
-  backoff: { baseMs: 500, capMs: 60_000, jitter: 0.3 },
+  backoff: PUSH_BACKOFF,
   concurrency: 200,
   // Up to three exchanges (GET /, POST /config, GET /status), each up to the admin timeout cap.
   timeoutMs: 120_000,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { PUSH_BACKOFF, staleAfterMs as staleAfterMsFor } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxySource } from '../domain/proxy.ts';
 import { jobs } from '../jobs/index.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
@@ -63,8 +64,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     defaultRepairMode: settings.repairMode,
     logger: logger.child({ component: 'proxy-instances' }),
   });
-  // Three missed drift checks and a proxy no longer counts as reachable.
-  const staleAfterMs = 3 * settings.driftIntervalMs + 5000;
+  const staleAfterMs = staleAfterMsFor(settings.driftIntervalMs);
   const fleet = fleetApi(instances, staleAfterMs);
   const metrics = createMetrics();
   const publishing =
@@ -192,7 +192,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     runnables,
     leaderElection,
     jobOverrides: {
-      push: { backoff: { baseMs: 500, capMs: settings.pushBackoffCapMs, jitter: 0.3 } },
+      push: { backoff: { ...PUSH_BACKOFF, capMs: settings.pushBackoffCapMs } },
       'drift-check': { schedule: { every: settings.driftIntervalMs } },
     },
     close: () => admin.close(),

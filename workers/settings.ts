@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { DRIFT_INTERVAL_MS, PUSH_BACKOFF } from '../domain/policies.ts';
 import { DEFAULT_FEATURE_FLAGS, type FeatureFlags } from '../kong/translate/index.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { roles } from '../queue/define-job.ts';
@@ -283,7 +284,7 @@ export const settingSpecs = {
   pushBackoffCapMs: setting({
     env: 'KONG_FLEET_PUSH_BACKOFF_CAP',
     flag: 'push-backoff-cap',
-    default: '60s',
+    default: `${PUSH_BACKOFF.capMs / 1000}s`,
     help: 'longest wait between two push retries to an unreachable proxy',
     schema: duration(1000, 3_600_000),
   }),
@@ -332,7 +333,7 @@ export const settingSpecs = {
   driftIntervalMs: setting({
     env: 'KONG_FLEET_DRIFT_INTERVAL',
     flag: 'drift-interval',
-    default: '10s',
+    default: `${DRIFT_INTERVAL_MS / 1000}s`,
     help: 'how often every proxy is asked for its configuration hash',
     schema: duration(1000, 3_600_000),
   }),

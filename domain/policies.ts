@@ -1,0 +1,15 @@
+/**
+ * Fleet policies with a default and a setting that overrides it, declared once: the job definitions,
+ * the settings' defaults and the controller's overrides all read them from here.
+ */
+
+/** Push retries to one proxy: 0.5 s doubling up to a minute (`--push-backoff-cap`), 30 % jitter. */
+export const PUSH_BACKOFF = Object.freeze({ baseMs: 500, capMs: 60_000, jitter: 0.3 });
+
+/** How often every proxy is asked for its configuration hash (`--drift-interval`). */
+export const DRIFT_INTERVAL_MS = 10_000;
+
+/** Three missed drift checks (and some slack) and a proxy no longer counts as reachable. */
+export function staleAfterMs(driftIntervalMs: number): number {
+  return 3 * driftIntervalMs + 5000;
+}
