@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DriftReport, ProxyDriftEntry, RepairMode } from '../domain/drift.ts';
+import type { EventReason } from '../domain/event-reasons.ts';
 import { DRIFT_INTERVAL_MS } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
@@ -184,7 +185,12 @@ async function repair(
   return 're-pushed';
 }
 
-async function recordProxyEvent(deps: PipelineDeps, proxy: ProxyEndpoint, reason: string, message: string) {
+async function recordProxyEvent(
+  deps: PipelineDeps,
+  proxy: ProxyEndpoint,
+  reason: EventReason,
+  message: string,
+) {
   await deps.events.record(involvedObjectOf(deps.fleet.instanceRef(proxy.id)), 'Warning', reason, message);
 }
 

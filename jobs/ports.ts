@@ -3,6 +3,7 @@
  * passes the real implementations; handlers never construct clients.
  */
 import type { DriftReport, RepairMode } from '../domain/drift.ts';
+import type { EventReason } from '../domain/event-reasons.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
@@ -20,7 +21,7 @@ import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 
 export interface EventSink {
-  record(object: InvolvedObject, type: EventType, reason: string, message: string): Promise<boolean>;
+  record(object: InvolvedObject, type: EventType, reason: EventReason, message: string): Promise<boolean>;
 }
 
 /** The Kong Admin boundary (kong/admin/client.ts): typed answers, adaptive deadlines. */

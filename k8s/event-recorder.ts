@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { EventReason } from '../domain/event-reasons.ts';
 
 /** The object an Event is about. */
 export interface InvolvedObject {
@@ -43,7 +44,12 @@ export class EventRecorder {
   }
 
   /** Records an event unless an identical one was recorded recently. Never throws. Returns whether it was written. */
-  async record(object: InvolvedObject, type: EventType, reason: string, message: string): Promise<boolean> {
+  async record(
+    object: InvolvedObject,
+    type: EventType,
+    reason: EventReason,
+    message: string,
+  ): Promise<boolean> {
     const now = (this.#options.now ?? Date.now)();
     const objectId = `${object.kind}/${object.namespace ?? ''}/${object.name}`;
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;

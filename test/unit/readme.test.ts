@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { eventReasonsMarkdown } from '../../domain/event-reasons.ts';
 import { commands } from '../../workers/cli/commands.ts';
 import { settingsMarkdown } from '../../workers/config.ts';
 
@@ -20,6 +21,16 @@ describe('README', () => {
         .filter((line) => line.startsWith('| `KONG_FLEET_'))
         .map((line) => line.split('|').map((cell) => cell.trim()));
     expect(rows(readme)).toEqual(rows(settingsMarkdown()));
+  });
+
+  it('documents every Event reason exactly as the registry declares it', () => {
+    const rows = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => /^\| `[A-Z][A-Za-z]+` *\| (Normal|Warning) *\|/.test(line))
+        .map((line) => line.split('|').map((cell) => cell.trim()));
+    expect(rows(readme)).toEqual(rows(eventReasonsMarkdown()));
+    expect(rows(readme).length).toBeGreaterThan(0);
   });
 
   it('documents every command', () => {
