@@ -10,18 +10,44 @@ import type { PluginBindings } from './plugins.ts';
 import type { Snapshot } from './snapshot.ts';
 import { tagsForObject } from './tags.ts';
 
-/** Credential type (label `konghq.com/credential` or legacy data key `kongCredType`) → consumer collection. */
+/**
+ * Credential type (label `konghq.com/credential` or legacy data key `kongCredType`) → consumer collection, the
+ * fields the credential cannot do without (KIC's `New*Credential` checks plus what Kong's schema requires, so a
+ * credential Kong would reject is skipped here instead of taking its KongConsumer out of the build), and the
+ * field that must be unique across consumers.
+ */
 const CREDENTIAL_TYPES: Readonly<
-  Record<string, { collection: keyof KongConsumerEntity; required: string; unique?: boolean }>
+  Record<string, { collection: keyof KongConsumerEntity; required: readonly string[]; unique?: string }>
 > = {
-  'key-auth': { collection: 'keyauth_credentials', required: 'key', unique: true },
-  'basic-auth': { collection: 'basicauth_credentials', required: 'username', unique: true },
-  'hmac-auth': { collection: 'hmacauth_credentials', required: 'username', unique: true },
-  jwt: { collection: 'jwt_secrets', required: 'key', unique: true },
-  acl: { collection: 'acls', required: 'group' },
-  oauth2: { collection: 'oauth2_credentials', required: 'client_id', unique: true },
-  'mtls-auth': { collection: 'mtls_auth_credentials', required: 'subject_name' },
+  'key-auth': { collection: 'keyauth_credentials', required: ['key'], unique: 'key' },
+  'basic-auth': {
+    collection: 'basicauth_credentials',
+    required: ['username', 'password'],
+    unique: 'username',
+  },
+  'hmac-auth': { collection: 'hmacauth_credentials', required: ['username'], unique: 'username' },
+  jwt: { collection: 'jwt_secrets', required: ['key'], unique: 'key' },
+  acl: { collection: 'acls', required: ['group'] },
+  oauth2: { collection: 'oauth2_credentials', required: ['name', 'client_id'], unique: 'client_id' },
+  'mtls-auth': { collection: 'mtls_auth_credentials', required: ['subject_name'] },
 };
+
+/** Kong's `jwt_secrets.algorithm` values; the RSA/PSS/EdDSA ones need `rsa_public_key`. */
+const JWT_ALGORITHMS = new Set([
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+]);
 
 /** Fields Kong's credential entities accept (KIC decodes Secret data into go-kong structs, dropping the rest). */
 const CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -83,13 +109,24 @@ export function translateConsumers(
       memberships.push({ consumer: identity, consumer_group: group });
     }
     for (const secretName of strings(obj.credentials)) {
+      // KIC logs and skips a credential it cannot build; the consumer and its other credentials still ship.
+      // Reported on the Secret (when it exists) and on the consumer; reasons never hold Secret values.
       const problem = addCredential(snapshot, obj, consumer, secretName, seenCredentials, errors);
-      if (problem) errors.warn(obj, `credential "${secretName}": ${problem}; skipped`);
+      if (!problem) continue;
+      const where = `${namespaceOf(obj)}/${secretName}`;
+      if (problem.secret) errors.drop(problem.secret, `${problem.reason}; credential skipped`);
+      errors.warn(obj, `credential Secret ${where} skipped: ${problem.reason}`);
     }
     consumers.push(consumer);
     bindings.add('consumer', namespaceOf(obj), obj, identity);
   }
   return { consumers, groups, memberships };
+}
+
+interface CredentialProblem {
+  /** The credential Secret, when it exists. */
+  secret?: K8sObject;
+  reason: string;
 }
 
 function addCredential(
@@ -99,18 +136,25 @@ function addCredential(
   secretName: string,
   seen: Map<string, string>,
   errors: ErrorCollector,
-): string | undefined {
+): CredentialProblem | undefined {
+  const where = `${namespaceOf(consumerObj)}/${secretName}`;
   const secret = snapshot.get('Secret', namespaceOf(consumerObj), secretName);
-  if (!secret) return 'Secret not found';
+  if (!secret) return { reason: 'Secret not found' };
+  const problem = (reason: string): CredentialProblem => ({ secret, reason });
   const data = secretData(secret);
   const type = labelsOf(secret)['konghq.com/credential'] ?? data.get('kongCredType');
-  if (!type) return 'the Secret has no konghq.com/credential label';
+  if (!type) return problem(`Secret ${where} has no konghq.com/credential label`);
   const spec = CREDENTIAL_TYPES[type];
-  if (!spec) return `unsupported credential type "${type}"`;
+  if (!spec) return problem(`Secret ${where} has unsupported credential type "${type}"`);
   const credential: KongCredentialEntity = {};
   for (const field of CREDENTIAL_FIELDS[type]!) {
     const value = data.get(field);
     if (value === undefined) continue;
+    // Kong accepts no empty strings: an empty required field is missing, an empty optional one is skipped.
+    if (value === '') {
+      if (!spec.required.includes(field)) errors.warn(secret, `${field} is empty; field skipped`);
+      continue;
+    }
     if (field === 'redirect_uris') credential[field] = value.split(',');
     else if (field === 'hash_secret') {
       const parsed = parseGoBool(value);
@@ -121,19 +165,29 @@ function addCredential(
       else errors.warn(secret, 'ttl is not an integer; field skipped');
     } else credential[field] = value;
   }
-  if (type === 'jwt' && !credential.algorithm) credential.algorithm = 'HS256';
-  if (credential[spec.required] === undefined) return `${type} credential has no ${spec.required}`;
-  if (spec.unique) {
-    const key = `${type}\u0000${String(credential[spec.required])}`;
-    const owner = seen.get(key);
-    if (owner !== undefined) {
-      errors.drop(
-        secret,
-        `${type} ${spec.required} is already used by another credential (${owner}); skipped`,
+  const missing = spec.required.find((field) => credential[field] === undefined);
+  if (missing) return problem(`${type} credential Secret ${where} has no \`${missing}\``);
+  if (type === 'jwt') {
+    const algorithm = String(credential.algorithm ?? 'HS256');
+    credential.algorithm = algorithm;
+    if (!JWT_ALGORITHMS.has(algorithm))
+      return problem(`jwt credential Secret ${where} has an unsupported \`algorithm\``);
+    if (
+      /^(RS|PS|Ed)/.test(algorithm) &&
+      !/-----BEGIN PUBLIC KEY-----/.test(String(credential.rsa_public_key))
+    )
+      return problem(
+        `jwt credential Secret ${where}: algorithm ${algorithm} needs an \`rsa_public_key\` (PEM public key)`,
       );
-      return;
-    }
-    seen.set(key, `${namespaceOf(secret)}/${secretName}`);
+  }
+  if (spec.unique) {
+    const key = `${type}\u0000${String(credential[spec.unique])}`;
+    const owner = seen.get(key);
+    if (owner !== undefined)
+      return problem(
+        `${type} credential Secret ${where}: \`${spec.unique}\` is already used by another credential (${owner})`,
+      );
+    seen.set(key, where);
   }
   credential.tags = tagsForObject(secret);
   const list = (consumer[spec.collection] as KongCredentialEntity[] | undefined) ?? [];

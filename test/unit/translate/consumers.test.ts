@@ -1,5 +1,6 @@
 import { kongEntityId } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
+import { buildWithFallback } from '../../../kong/translate/index.ts';
 import { consumer, errorsFor, kongPlugin, run, secret } from './helpers.ts';
 
 const cred = (name: string, type: string, data: Record<string, string>) =>
@@ -99,7 +100,7 @@ describe('KongConsumer, credentials, KongConsumerGroup', () => {
     ['missing Secret', [], 'Secret not found'],
     ['no type label', [secret('s', { key: 'v' })], 'no konghq.com/credential label'],
     ['unknown type', [cred('s', 'ldap', { key: 'v' })], 'unsupported credential type "ldap"'],
-    ['missing required field', [cred('s', 'key-auth', { other: 'v' })], 'has no key'],
+    ['missing required field', [cred('s', 'key-auth', { other: 'v' })], 'has no `key`'],
   ])(
     '%s: the credential is skipped, the consumer kept, no secret value in the reason',
     (_l, extra, reason) => {
@@ -109,6 +110,56 @@ describe('KongConsumer, credentials, KongConsumerGroup', () => {
       expect(JSON.stringify(errors)).not.toContain('"v"');
     },
   );
+
+  it('a broken credential Secret drops only that credential, reported on the Secret and the consumer', () => {
+    const result = buildWithFallback([
+      consumer('carol', { username: 'carol', credentials: ['carol-key', 'carol-basic', 'carol-nokey'] }),
+      cred('carol-key', 'key-auth', { key: 'valid-key-value' }),
+      cred('carol-basic', 'basic-auth', { username: 'carol-b' }),
+      cred('carol-nokey', 'key-auth', { ttl: '60' }),
+    ]);
+    expect(result.valid).toBe(true);
+    expect(result.excluded).toEqual([]);
+    const carol = result.config.consumers?.[0];
+    expect(carol?.username).toBe('carol');
+    expect(carol?.keyauth_credentials?.map((c) => c.key)).toEqual(['valid-key-value']);
+    expect(carol?.basicauth_credentials).toBeUndefined();
+    expect(errorsFor(result.errors, 'Secret', 'carol-basic')).toEqual([
+      expect.objectContaining({
+        dropped: true,
+        reason: 'basic-auth credential Secret default/carol-basic has no `password`; credential skipped',
+      }),
+    ]);
+    expect(errorsFor(result.errors, 'Secret', 'carol-nokey')).toEqual([
+      expect.objectContaining({
+        dropped: true,
+        reason: 'key-auth credential Secret default/carol-nokey has no `key`; credential skipped',
+      }),
+    ]);
+    const onConsumer = errorsFor(result.errors, 'KongConsumer', 'carol').map((e) => e.reason);
+    expect(onConsumer).toEqual([
+      'credential Secret default/carol-basic skipped: basic-auth credential Secret default/carol-basic has no `password`',
+      'credential Secret default/carol-nokey skipped: key-auth credential Secret default/carol-nokey has no `key`',
+    ]);
+    const text = JSON.stringify(result.errors);
+    expect(text).not.toContain('valid-key-value');
+    expect(text).not.toContain('carol-b"');
+  });
+
+  it('an empty required field counts as missing; a bad jwt algorithm is skipped, never shipped', () => {
+    const result = buildWithFallback([
+      consumer('c', { username: 'a', credentials: ['empty', 'rs'] }),
+      cred('empty', 'basic-auth', { username: 'u', password: '' }),
+      cred('rs', 'jwt', { key: 'iss', algorithm: 'RS256', secret: 's' }),
+    ]);
+    expect(result.valid).toBe(true);
+    expect(result.config.consumers?.[0]?.username).toBe('a');
+    expect(result.config.consumers?.[0]?.jwt_secrets).toBeUndefined();
+    expect(errorsFor(result.errors, 'Secret', 'empty')[0]?.reason).toContain('has no `password`');
+    expect(errorsFor(result.errors, 'Secret', 'rs')[0]?.reason).toContain(
+      'algorithm RS256 needs an `rsa_public_key`',
+    );
+  });
 
   it('a key-auth key used twice keeps the first credential only', () => {
     const { config, errors } = run([
