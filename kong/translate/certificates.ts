@@ -1,9 +1,9 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { KongCACertificateEntity, KongCertificateEntity } from '../declarative.ts';
 import type { ErrorCollector } from './errors.ts';
 import { VALID_HOST } from './expressions.ts';
 import type { TlsClaims } from './ingress.ts';
-import { labelsOf, secretData, uidOf } from './k8s-object.ts';
+import { type K8sObject, labelsOf, secretData, uidOf } from './k8s-object.ts';
 import type { Snapshot } from './snapshot.ts';
 import { tagsForObject } from './tags.ts';
 
@@ -31,12 +31,14 @@ export function translateCertificates(
     const data = secretData(secret);
     const certPem = data.get('tls.crt')?.trim();
     const keyPem = data.get('tls.key')?.trim();
-    const problem =
-      !certPem || !keyPem ? 'no tls.crt/tls.key key pair in the Secret' : keyPairProblem(certPem, keyPem);
+    const problem = tlsSecretProblem(secret);
     if (problem) {
-      errors.reject(secret, `invalid TLS certificate: ${problem}`);
+      // Dropped, not rejected: nothing refers to a certificate that is not emitted (a Service's client-cert
+      // checks the same problem), so there is no dependant to exclude and the reasons stay as they are
+      // instead of becoming "not found" in a second round without the Secret.
+      errors.drop(secret, `Secret ${key}: ${problem}; certificate not configured`);
       for (const parent of parents)
-        errors.warn(parent, `TLS Secret ${key} is invalid; certificate not configured`);
+        errors.warn(parent, `TLS Secret ${key} is invalid (${problem}); certificate not configured`);
       continue;
     }
     const identifier = `${certPem}\u0000${keyPem}`;
@@ -83,21 +85,42 @@ export function translateCertificates(
   return out;
 }
 
-/** Why a PEM certificate and key do not form a usable pair (no secret material in the message). */
-function keyPairProblem(certPem: string, keyPem: string): string | undefined {
+const tlsProblems = new WeakMap<K8sObject, { problem: string | undefined }>();
+
+/**
+ * What is wrong with a TLS Secret's `tls.crt`/`tls.key` pair (missing, empty, not PEM, not a pair), undefined when
+ * it is usable. Never quotes key material. Memoised per object (snapshots treat objects as immutable).
+ */
+export function tlsSecretProblem(secret: K8sObject): string | undefined {
+  let entry = tlsProblems.get(secret);
+  if (!entry) {
+    const data = secretData(secret);
+    entry = { problem: pairProblem(data.get('tls.crt'), data.get('tls.key')) };
+    tlsProblems.set(secret, entry);
+  }
+  return entry.problem;
+}
+
+function pairProblem(certData: string | undefined, keyData: string | undefined): string | undefined {
+  if (certData === undefined) return 'tls.crt is missing';
+  if (keyData === undefined) return 'tls.key is missing';
+  const certPem = certData.trim();
+  const keyPem = keyData.trim();
+  if (!certPem) return 'tls.crt is empty';
+  if (!keyPem) return 'tls.key is empty';
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch {
     return 'tls.crt is not a PEM certificate';
   }
+  let key: KeyObject;
   try {
-    const key = createPrivateKey(keyPem);
-    if (!cert.checkPrivateKey(key)) return 'tls.key does not match tls.crt';
+    key = createPrivateKey(keyPem);
   } catch {
     return 'tls.key is not a PEM private key';
   }
-  return undefined;
+  return cert.checkPrivateKey(key) ? undefined : 'the key does not match the certificate';
 }
 
 /** Secrets labelled `konghq.com/ca-cert: "true"` of our class → `ca_certificates` (KIC's `getCACerts`). */

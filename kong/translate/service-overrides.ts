@@ -1,4 +1,5 @@
 import { A, commaList, KONG_PROTOCOLS, parseGoBool, parseGoInt } from './annotations.ts';
+import { tlsSecretProblem } from './certificates.ts';
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import type { TlsClaims } from './ingress.ts';
@@ -111,6 +112,14 @@ function clientCertificate(
     return;
   }
   const key = `${namespaceOf(svc)}/${secretName}`;
+  // No certificate is emitted for an invalid pair: referring to it would fail the whole Service.
+  const problem = tlsSecretProblem(secret);
+  if (problem) {
+    errors.warn(owner, `client certificate Secret ${key} is invalid (${problem}); ignored`);
+    // Still claimed, so the Secret itself is reported once by translateCertificates.
+    getOrInsert(tls.hostsBySecret, key, () => []);
+    return;
+  }
   if (!tls.hostsBySecret.has(key)) tls.hostsBySecret.set(key, []);
   const parents = getOrInsert(tls.parentsBySecret, key, () => []);
   if (!parents.includes(owner)) parents.push(owner);

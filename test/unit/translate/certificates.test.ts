@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildWithFallback } from '../../../kong/translate/index.ts';
 import { errorsFor, ingress, OTHER_KEY, run, secret, service, TEST_CERT, TEST_KEY } from './helpers.ts';
 
 const UID_A = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -55,7 +56,7 @@ describe('Ingress TLS → certificates and SNIs', () => {
     ['a key that does not match', { 'tls.crt': TEST_CERT, 'tls.key': OTHER_KEY }, 'does not match'],
     ['garbage certificate', { 'tls.crt': 'not a cert', 'tls.key': TEST_KEY }, 'not a PEM certificate'],
     ['garbage key', { 'tls.crt': TEST_CERT, 'tls.key': 'not a key' }, 'not a PEM private key'],
-    ['missing key', { 'tls.crt': TEST_CERT }, 'no tls.crt/tls.key'],
+    ['missing key', { 'tls.crt': TEST_CERT }, 'tls.key is missing'],
   ])(
     '%s: no certificate, the Secret is reported, routes still ship, no key material in errors',
     (_l, data, reason) => {
@@ -71,6 +72,68 @@ describe('Ingress TLS → certificates and SNIs', () => {
       expect(JSON.stringify(errors)).not.toContain('PRIVATE KEY');
     },
   );
+
+  it.each([
+    ['tls.key missing', { 'tls.crt': TEST_CERT }, 'tls.key is missing'],
+    ['tls.crt missing', { 'tls.key': TEST_KEY }, 'tls.crt is missing'],
+    ['tls.crt empty', { 'tls.crt': '  \n', 'tls.key': TEST_KEY }, 'tls.crt is empty'],
+    ['tls.key empty', { 'tls.crt': TEST_CERT, 'tls.key': '' }, 'tls.key is empty'],
+    [
+      'certificate PEM that does not parse',
+      { 'tls.crt': TEST_CERT.replace(/[A-Za-z]{8}/, '********'), 'tls.key': TEST_KEY },
+      'tls.crt is not a PEM certificate',
+    ],
+    ['a key in tls.crt', { 'tls.crt': TEST_KEY, 'tls.key': TEST_KEY }, 'tls.crt is not a PEM certificate'],
+    [
+      'a certificate in tls.key',
+      { 'tls.crt': TEST_CERT, 'tls.key': TEST_CERT },
+      'tls.key is not a PEM private key',
+    ],
+    [
+      'a key of another pair',
+      { 'tls.crt': TEST_CERT, 'tls.key': OTHER_KEY },
+      'the key does not match the certificate',
+    ],
+  ])('through the fallback build, %s is reported as what it is, not as "not found"', (_l, data, problem) => {
+    const result = buildWithFallback([
+      tlsIngress('i', [{ hosts: ['a.example.com'], secretName: 'tls' }]),
+      service('svc'),
+      secret('tls', data, { uid: UID_A }),
+    ]);
+    expect(result.valid).toBe(true);
+    expect(result.config.certificates).toBeUndefined();
+    expect(result.config.services).toHaveLength(1);
+    expect(errorsFor(result.errors, 'Secret', 'tls').map((e) => e.reason)).toEqual([
+      `Secret default/tls: ${problem}; certificate not configured`,
+    ]);
+    expect(errorsFor(result.errors, 'Ingress', 'i').map((e) => e.reason)).toEqual([
+      `TLS Secret default/tls is invalid (${problem}); certificate not configured`,
+    ]);
+    const text = JSON.stringify(result.errors);
+    expect(text).not.toContain('not found');
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toContain('BEGIN');
+  });
+
+  it('an invalid client-cert Secret is reported on the Service, which ships without it', () => {
+    const result = buildWithFallback([
+      ingress('i', { host: 'a.example.com' }),
+      service('svc', {
+        annotations: { 'konghq.com/protocol': 'https', 'konghq.com/client-cert': 'cc' },
+      }),
+      secret('cc', { 'tls.crt': TEST_CERT, 'tls.key': OTHER_KEY }, { uid: UID_A }),
+    ]);
+    expect(result.valid).toBe(true);
+    expect(result.config.certificates).toBeUndefined();
+    expect(result.config.services?.[0]?.client_certificate).toBeUndefined();
+    expect(result.config.services?.[0]?.routes).toHaveLength(1);
+    expect(errorsFor(result.errors, 'Service', 'svc').map((e) => e.reason)).toEqual([
+      'client certificate Secret default/cc is invalid (the key does not match the certificate); ignored',
+    ]);
+    expect(errorsFor(result.errors, 'Secret', 'cc')[0]?.reason).toBe(
+      'Secret default/cc: the key does not match the certificate; certificate not configured',
+    );
+  });
 
   it('TLS hosts that are not valid SNIs are ignored and reported', () => {
     const { config, errors } = run([
