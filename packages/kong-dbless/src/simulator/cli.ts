@@ -1,6 +1,8 @@
 /**
  * npm run kong-sim -- --count N [--port-base P] [--control-port C] [--tls --cert F --key F [--client-ca F]]
  *   [--kong-version V] [--router-flavor F] [--edition community|enterprise] [--load-ms MS] [--json]
+ *   [--proxy-port P] [--proxy-tls-port P] [--status-port P]   (data plane; 0 = free ports, else proxy i gets P+i;
+ *                                                              the TLS proxy listener serves --cert/--key)
  * Starts N simulated Kong nodes on loopback, prints their admin URLs (one per line, or JSON), and runs until
  * SIGINT/SIGTERM.
  */
@@ -29,6 +31,9 @@ const { values } = parseArgs({
     edition: { type: 'string', default: 'community' },
     'load-ms': { type: 'string', default: '20' },
     json: { type: 'boolean', default: false },
+    'proxy-port': { type: 'string' },
+    'proxy-tls-port': { type: 'string' },
+    'status-port': { type: 'string' },
   },
 });
 
@@ -55,6 +60,16 @@ if (values.tls || values['client-ca']) {
   if (values['client-ca']) tls.clientCa = read('--client-ca', values['client-ca']);
 }
 
+const dataPlane = {
+  ...(values['proxy-port'] !== undefined ? { httpPort: int('proxy-port', values['proxy-port'], 0) } : {}),
+  ...(values['proxy-tls-port'] !== undefined
+    ? { httpsPort: int('proxy-tls-port', values['proxy-tls-port'], 0) }
+    : {}),
+  ...(values['status-port'] !== undefined
+    ? { statusPort: int('status-port', values['status-port'], 0) }
+    : {}),
+};
+if (dataPlane.httpsPort !== undefined && !tls) fail('--proxy-tls-port needs --tls --cert F --key F');
 const fleet = await startSimulatedFleet({
   count,
   ...(values['port-base'] ? { portBase: int('port-base', values['port-base'], 1) } : {}),
@@ -63,12 +78,25 @@ const fleet = await startSimulatedFleet({
   routerFlavor: values['router-flavor'] as RouterFlavor,
   edition: values.edition as KongEdition,
   loadDurationMs: int('load-ms', values['load-ms'], 0),
+  ...(Object.keys(dataPlane).length > 0
+    ? {
+        dataPlane: {
+          ...dataPlane,
+          ...(tls ? { tls: { cert: String(tls.cert), key: String(tls.key) } } : {}),
+        },
+      }
+    : {}),
+});
+const urls = (p: (typeof fleet.proxies)[number]) => ({
+  id: p.id,
+  adminUrl: p.adminUrl,
+  ...(p.proxyUrl ? { proxyUrl: p.proxyUrl } : {}),
+  ...(p.proxyTlsUrl ? { proxyTlsUrl: p.proxyTlsUrl } : {}),
+  ...(p.statusUrl ? { statusUrl: p.statusUrl } : {}),
 });
 const control = await startControlApi(fleet, int('control-port', values['control-port'], 0));
 if (values.json) {
-  process.stdout.write(
-    `${JSON.stringify({ control: control.url, proxies: fleet.proxies.map((p) => ({ id: p.id, adminUrl: p.adminUrl })) })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ control: control.url, proxies: fleet.proxies.map(urls) })}\n`);
 } else {
   for (const proxy of fleet.proxies) process.stdout.write(`${proxy.adminUrl}\n`);
   process.stderr.write(`kong-sim: control API on ${control.url}\n`);

@@ -11,6 +11,8 @@ export interface SimulatedFleetOptions extends Omit<SimulatedProxyOptions, 'id' 
   count: number;
   /** Proxy i listens on `portBase + i`. @defaultValue free ports */
   portBase?: number;
+  /** Data-plane listeners of every proxy; a non-zero port is a base, proxy i gets `port + i`. @defaultValue none */
+  dataPlane?: SimulatedProxyOptions['dataPlane'];
   tls?: TlsOptions;
 }
 
@@ -25,7 +27,7 @@ export interface SimulatedFleet {
 }
 
 export async function startSimulatedFleet(options: SimulatedFleetOptions): Promise<SimulatedFleet> {
-  const { count, portBase, ...proxyOptions } = options;
+  const { count, portBase, dataPlane, ...proxyOptions } = options;
   const proxies: SimulatedProxy[] = [];
   let next = 0;
   const start = () => {
@@ -34,6 +36,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       ...proxyOptions,
       id: `proxy-${i}`,
       ...(portBase !== undefined ? { port: portBase + i } : {}),
+      ...(dataPlane ? { dataPlane: dataPlanePorts(dataPlane, i) } : {}),
     });
   };
   // Start in small batches: hundreds of simultaneous listens are fine, but keep the event loop responsive.
@@ -58,5 +61,22 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
     async stop() {
       await Promise.all(proxies.map((p) => p.stop()));
     },
+  };
+}
+
+/** Proxy i's data-plane ports: free ports stay free (0), fixed ones are offset by i so proxies never collide. */
+function dataPlanePorts(
+  options: NonNullable<SimulatedProxyOptions['dataPlane']>,
+  i: number,
+): NonNullable<SimulatedProxyOptions['dataPlane']> {
+  const offset = (port: number | undefined) => (port === undefined || port === 0 ? port : port + i);
+  const ports = {
+    httpPort: offset(options.httpPort),
+    httpsPort: offset(options.httpsPort),
+    statusPort: offset(options.statusPort),
+  };
+  return {
+    ...Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== undefined)),
+    ...(options.tls ? { tls: options.tls } : {}),
   };
 }

@@ -1,5 +1,7 @@
 /** The Kong Admin API simulator library (see README.md). */
 export { type ControlApi, startControlApi } from './control-api.ts';
+export type { DataPlaneOptions } from './dataplane/index.ts';
+export { type EchoReply, type EchoServer, type EchoServerOptions, startEchoServer } from './echo-server.ts';
 export { exportConfig } from './export.ts';
 export { type SimulatedFleet, type SimulatedFleetOptions, startSimulatedFleet } from './fleet.ts';
 export {

@@ -20,6 +20,7 @@ import {
   validateDeclarativeConfig,
 } from '../validate/index.ts';
 import { contentTypeFilter, decodeConfigRequest } from './config-request.ts';
+import { type DataPlaneOptions, startDataPlane } from './dataplane/index.ts';
 import { exportConfig } from './export.ts';
 import { nginxErrorPage, readBody, sendJson } from './http-util.ts';
 
@@ -52,6 +53,8 @@ export interface SimulatedProxyOptions {
   retryAfterSeconds?: number;
   /** nginx `client_max_body_size`. @defaultValue 10 MiB */
   maxBodyBytes?: number;
+  /** Proxy and Status API listeners serving the loaded config (see README "Data plane"). @defaultValue none */
+  dataPlane?: DataPlaneOptions;
 }
 
 export interface ProxyState {
@@ -89,6 +92,10 @@ export interface SimulatedProxy {
   readonly id: string;
   readonly adminUrl: string;
   readonly port: number;
+  /** The data plane's listeners, when `dataPlane` asked for them. */
+  readonly proxyUrl?: string;
+  readonly proxyTlsUrl?: string;
+  readonly statusUrl?: string;
   readonly faults: ProxyFaults;
   state(): ProxyState;
   stop(): Promise<void>;
@@ -453,11 +460,28 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
   await listen();
   const id = options.id ?? `proxy-${port}`;
   const scheme = tls ? 'https' : 'http';
+  const dataPlane = options.dataPlane
+    ? await startDataPlane(options.dataPlane, {
+        host,
+        routerFlavor: flavor,
+        version: () => version,
+        nodeId: () => nodeId,
+        entities: () => entities,
+        ready: () => hash !== EMPTY_CONFIG_HASH,
+        statusDocument,
+      }).catch(async (err) => {
+        await close();
+        throw err;
+      })
+    : undefined;
 
   return {
     id,
     port,
     adminUrl: `${scheme}://${host}:${port}`,
+    ...(dataPlane?.proxyUrl ? { proxyUrl: dataPlane.proxyUrl } : {}),
+    ...(dataPlane?.proxyTlsUrl ? { proxyTlsUrl: dataPlane.proxyTlsUrl } : {}),
+    ...(dataPlane?.statusUrl ? { statusUrl: dataPlane.statusUrl } : {}),
     faults: {
       setLatency: (ms) => {
         latencyMs = Math.max(0, ms);
@@ -476,10 +500,14 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
         nodeId = randomUUID();
         counters = { accepted: 0, handled: 0, totalRequests: 0, writing: 0 };
         for (const socket of sockets) socket.destroy();
+        dataPlane?.restart();
       },
-      down: close,
+      down: async () => {
+        await Promise.all([close(), dataPlane?.down()]);
+      },
       up: async () => {
         if (!up) await listen();
+        await dataPlane?.up();
       },
       setVersion: (v) => {
         version = v;
@@ -497,7 +525,9 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       nodeId,
       loading,
     }),
-    stop: close,
+    stop: async () => {
+      await Promise.all([close(), dataPlane?.stop()]);
+    },
   };
 }
 
