@@ -1,0 +1,90 @@
+/** The https proxy listener: SNI routing, and https-only routes reached over plain http. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  createCa,
+  createServerCertificate,
+  type EchoReply,
+  type EchoServer,
+} from '../../src/simulator/index.ts';
+import { type Node, startEchoes, startNode } from './harness.ts';
+
+let dir: string;
+let echoes: EchoServer[];
+let node: Node;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kong-sim-dp-tls-'));
+  const ca = await createCa(dir, 'proxy-ca');
+  const cert = await createServerCertificate(ca, {
+    commonName: 'proxy',
+    altNames: ['a.tls.test', 'b.tls.test'],
+  });
+  echoes = await startEchoes(2);
+  node = await startNode({
+    dataPlane: {
+      httpPort: 0,
+      httpsPort: 0,
+      tls: { cert: await readFile(cert.cert, 'utf8'), key: await readFile(cert.key, 'utf8') },
+    },
+  });
+  const [a, b] = echoes as [EchoServer, EchoServer];
+  await node.load({
+    services: [
+      {
+        name: 'sni-a',
+        host: a.host,
+        port: a.port,
+        routes: [{ name: 'a', protocols: ['https'], snis: ['a.tls.test'], paths: ['/'] }],
+      },
+      {
+        name: 'sni-b',
+        host: b.host,
+        port: b.port,
+        routes: [{ name: 'b', protocols: ['https'], snis: ['b.tls.test'], paths: ['/'] }],
+      },
+    ],
+  });
+});
+afterAll(async () => {
+  await node.proxy.stop();
+  await Promise.all(echoes.map((e) => e.stop()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function sendTls(servername: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${node.proxy.proxyTlsUrl}/x`,
+      { servername, rejectUnauthorized: false, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+it('routes by the TLS server name on the https listener', async () => {
+  const a = await sendTls('a.tls.test');
+  expect(a.status).toBe(200);
+  expect((JSON.parse(a.body) as EchoReply).name).toBe('echo-0');
+  expect((JSON.parse(a.body) as EchoReply).headers['x-forwarded-proto']).toBe('https');
+  const b = await sendTls('b.tls.test');
+  expect((JSON.parse(b.body) as EchoReply).name).toBe('echo-1');
+  expect((await sendTls('c.tls.test')).status).toBe(404);
+});
+
+it('answers an https-only route over plain http with 426', async () => {
+  const res = await node.send('/x');
+  expect(res.status).toBe(426);
+  expect(await res.json()).toEqual({ message: 'Please use HTTPS protocol' });
+  // Nothing reached a backend: each answered only its one https request above.
+  expect(echoes.map((e) => e.requestCount())).toEqual([1, 1]);
+});
