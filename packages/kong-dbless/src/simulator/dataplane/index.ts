@@ -44,7 +44,7 @@ export interface DataPlane {
   down(): Promise<void>;
   /** Listen again on the same ports. */
   up(): Promise<void>;
-  /** A fresh process: request counters, rate-limit windows and connection counters start from zero. */
+  /** A fresh process: open connections dropped; metrics, rate-limit windows and connection counters from zero. */
   restart(): void;
   stop(): Promise<void>;
 }
@@ -114,7 +114,10 @@ export async function startDataPlane(options: DataPlaneOptions, node: DataPlaneN
     restart: () => {
       metrics = new RequestMetrics();
       counters = new RateLimitCounters();
-      for (const l of listeners) l.resetStats();
+      for (const l of listeners) {
+        l.dropConnections();
+        l.resetStats();
+      }
     },
     stop: async () => {
       await Promise.all(listeners.map((l) => l.close()));

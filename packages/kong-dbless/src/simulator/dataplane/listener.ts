@@ -20,6 +20,8 @@ export interface Listener {
   readonly url: string;
   stats(): ConnectionStats;
   resetStats(): void;
+  /** Destroys open connections but keeps listening (a restarted process drops its clients). */
+  dropConnections(): void;
   open(): Promise<void>;
   close(): Promise<void>;
 }
@@ -69,6 +71,9 @@ export async function startListener(
     }),
     resetStats: () => {
       stats = { accepted: 0, handled: 0, totalRequests: 0, writing: 0 };
+    },
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
     },
     open,
     close: () =>

@@ -65,7 +65,8 @@ async function handle(
   const requestId = randomBytes(16).toString('hex');
   const facts = requestFacts(req, listener.protocol, listener.port());
   const config = deps.config();
-  const body = (await readBody(req, MAX_BODY)) ?? Buffer.alloc(0);
+  const read = await readBody(req, MAX_BODY);
+  const body = read ?? Buffer.alloc(0);
   const ingressBytes =
     req.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, 0) + (req.url?.length ?? 0) + body.length;
 
@@ -84,6 +85,7 @@ async function handle(
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
+  if (!read) return answer({ status: 413, message: 'Request size limit exceeded' }, { Connection: 'close' });
   const match = config.router.match(facts);
   if (!match) return answer({ status: 404, message: 'no Route matched with those values' });
   const { route } = match;
