@@ -2,8 +2,9 @@
  * A backend that answers every request with what it received (method, path, query, headers, body), so tests
  * and the cluster harness can see exactly what a proxy forwarded. One per backend pod IP in the harness.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:http';
+import { startListener } from './dataplane/listener.ts';
+import { readBody, sendJson } from './http-util.ts';
 
 export interface EchoServerOptions {
   /** Address to bind (a loopback address or a pod IP inside the harness's network namespace). @defaultValue '127.0.0.1' */
@@ -41,10 +42,9 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   let name = options.name ?? '';
   let count = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    collect(req).then(
-      (body) => {
+  const server = createServer((req, res) => {
+    readBody(req, Number.MAX_SAFE_INTEGER).then(
+      (body = Buffer.alloc(0)) => {
         count++;
         const url = new URL(req.url ?? '/', 'http://echo');
         const reply: EchoReply = {
@@ -58,50 +58,19 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
           ),
           body: body.toString('utf8'),
         };
-        const text = JSON.stringify(reply);
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-        res.end(text);
+        sendJson(res, 200, reply);
       },
       () => res.destroy(),
     );
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = address && typeof address === 'object' ? address.port : 0;
-  if (!name) name = `echo-${port}`;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  let stopped: Promise<void> | undefined;
+  const listener = await startListener(server, { host, port: options.port ?? 0, scheme: 'http' });
+  if (!name) name = `echo-${listener.port}`;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: listener.url,
     host,
-    port,
+    port: listener.port,
     name,
     requestCount: () => count,
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return stopped;
-    },
+    stop: () => listener.close(),
   };
-}
-
-function collect(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
