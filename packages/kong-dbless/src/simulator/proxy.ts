@@ -78,11 +78,11 @@ export interface ProxyFaults {
   failNext(count: number, status: number): void;
   /** Destroy the connection of the next `count` requests without answering. */
   dropNext(count: number): void;
-  /** A fresh pod: config lost, hash back to zeros, counters reset, new node id. */
+  /** A fresh pod: config lost (the data plane answers 404), hash back to zeros, counters and metrics reset, new node id. */
   restart(): void;
-  /** Network outage: close the listener and open sockets; the config is kept. */
+  /** Network outage: close the admin and data-plane listeners and open sockets; the config is kept. */
   down(): Promise<void>;
-  /** Listen again on the same port. */
+  /** Listen again on the same ports. */
   up(): Promise<void>;
   /** What `GET /` reports (e.g. an old, unsupported Kong). */
   setVersion(version: string): void;
