@@ -129,10 +129,11 @@ async function handle(
       kongMs: Math.max(0, total - (upstreamMs ?? 0)),
     });
   };
-  const kongAnswer = (exit: Exit, extra: Record<string, string> = {}) => {
+  // After routing, Kong's answers are counted (source "kong") and carry the plugins' response headers.
+  const kongAnswer = (exit: Exit) => {
     const before = req.socket.bytesWritten;
     res.once('finish', () => record(exit.status, 'kong', req.socket.bytesWritten - before));
-    answer(exit, { ...ctx.responseHeaders, ...extra });
+    answer(exit, ctx.responseHeaders);
   };
 
   const refused = deps.access.run(ctx);
