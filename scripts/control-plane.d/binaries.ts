@@ -7,8 +7,14 @@ import { CONTROL_PLANE_SOURCES } from './locations.ts';
 export interface Binaries {
   k8sVersion: string;
   etcdVersion: string;
+  kwokVersion: string;
   kubeApiserver: string;
+  /** Deployment, ReplicaSet, EndpointSlice, ServiceAccount, node-IPAM, garbage-collector… controllers. */
+  kubeControllerManager: string;
+  kubeScheduler: string;
   etcd: string;
+  /** Plays every kubelet: keeps fake Nodes Ready and moves their Pods through their lifecycle. */
+  kwok: string;
   /** The kubectl to use: the one on PATH when it is within skew, else the one built next to kube-apiserver. */
   kubectl: string;
 }
@@ -16,8 +22,12 @@ export interface Binaries {
 const KEYS = {
   K8S_VERSION: 'k8sVersion',
   ETCD_VERSION: 'etcdVersion',
+  KWOK_VERSION: 'kwokVersion',
   KUBE_APISERVER: 'kubeApiserver',
+  KUBE_CONTROLLER_MANAGER: 'kubeControllerManager',
+  KUBE_SCHEDULER: 'kubeScheduler',
   ETCD: 'etcd',
+  KWOK: 'kwok',
   KUBECTL: 'kubectl',
 } as const;
 
