@@ -2,15 +2,24 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../testing/free-port.ts';
 import { KUBERNETES_SERVICE_IP, startApiserver } from './apiserver.ts';
-import { ensureBinaries } from './binaries.ts';
+import { type Binaries, ensureBinaries } from './binaries.ts';
+import { createKwokNodes, startControllerManager, startKwok, startScheduler } from './cluster-components.ts';
 import { type GatewayApiChannel, installCrds } from './crds.ts';
 import { startEtcd } from './etcd.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { defaultCacheRoot, defaultRunDir } from './locations.ts';
-import { createPki, pkiFilesIn } from './pki.ts';
+import { createPki, type PkiFiles, pkiFilesIn } from './pki.ts';
+import { createPodNetwork, removePodNetwork } from './pod-network.ts';
 import { stopProcess } from './processes.ts';
 import { StartupError } from './startup-error.ts';
-import { type ControlPlaneState, liveness, RUN_DIR_MARKER, readState, writeState } from './state.ts';
+import {
+  type ControlPlaneState,
+  liveness,
+  processesInStopOrder,
+  RUN_DIR_MARKER,
+  readState,
+  writeState,
+} from './state.ts';
 
 export interface StartControlPlaneOptions {
   /** State folder (pids, ports, PKI, etcd data, kubeconfig, logs). @defaultValue defaultRunDir() */
@@ -21,9 +30,19 @@ export interface StartControlPlaneOptions {
   installCrds?: boolean;
   /** @defaultValue 'experimental' (a superset of standard: TCPRoute, UDPRoute, TLSRoute and every standard kind) */
   gatewayApiChannel?: GatewayApiChannel;
+  /**
+   * Also run kube-controller-manager, kube-scheduler and KWOK with `nodes` fake nodes, and put the pod
+   * CIDR in a network namespace: a cluster without kubelets. @defaultValue true
+   */
+  cluster?: boolean;
+  /** KWOK nodes. @defaultValue 3 */
+  nodes?: number;
   /** Progress lines. @defaultValue no output */
   log?: (line: string) => void;
 }
+
+/** Used for pod IPs when no network namespace can be made (no root): loopback fallback, never routed. */
+const FALLBACK_POD_CIDR = '10.244.0.0/16';
 
 const PORT_ATTEMPTS = 3;
 
@@ -89,7 +108,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
         }),
         { mode: 0o600 },
       );
-      const state: ControlPlaneState = {
+      let state: ControlPlaneState = {
         runDir,
         server,
         kubeconfig,
@@ -105,6 +124,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       };
       await writeState(state);
       log(`control-plane: kube-apiserver ${binaries.k8sVersion} ready on ${server}`);
+      if (options.cluster !== false) state = await startCluster(state, pki, options.nodes ?? 3, log);
       if (options.installCrds === false) return state;
       const gatewayApiChannel = options.gatewayApiChannel ?? 'experimental';
       const files = await installCrds({
@@ -136,19 +156,115 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
 }
 
 async function distinctFreePorts(): Promise<ControlPlaneState['ports']> {
-  const ports = new Set<number>();
-  while (ports.size < 3) ports.add(await freePort());
-  const [etcdClient, etcdPeer, apiserver] = [...ports] as [number, number, number];
+  const [etcdClient, etcdPeer, apiserver] = (await distinctPorts(3)) as [number, number, number];
   return { etcdClient, etcdPeer, apiserver };
 }
 
-/** Stops kube-apiserver, then etcd (the reverse of the start order). */
+/**
+ * The pod network first (its CIDR goes into the controller-manager's flags), then the controller-manager,
+ * the scheduler, KWOK and its nodes. Every pid and the network are recorded as soon as they exist, so a
+ * failure half-way leaves nothing that `down` would not find.
+ */
+async function startCluster(
+  base: ControlPlaneState,
+  pki: PkiFiles,
+  nodes: number,
+  log: (line: string) => void,
+): Promise<ControlPlaneState> {
+  const started = performance.now();
+  let state = base;
+  const record = async (next: ControlPlaneState) => {
+    state = next;
+    await writeState(state);
+  };
+  const network = await createPodNetwork();
+  if ('unavailable' in network) {
+    log(
+      `control-plane: no network namespace for pod IPs (${network.unavailable}); falling back to loopback: pods get IPs from ${FALLBACK_POD_CIDR} that nothing serves`,
+    );
+    await record({ ...state, podCidr: FALLBACK_POD_CIDR, podNetworkUnavailable: network.unavailable });
+  } else {
+    log(`control-plane: pod network ${network.podCidr} in network namespace ${network.namespace}`);
+    await record({ ...state, podCidr: network.podCidr, podNetwork: network });
+  }
+  const podCidr = state.podCidr!;
+  const { binaries, logDir, runDir, server } = state;
+  const caPem = await readFile(pki.caCert, 'utf8');
+  const identityKubeconfig = async (name: string, certFile: string, keyFile: string) => {
+    const file = join(runDir, `${name}.kubeconfig`);
+    const [clientCertificatePem, clientKeyPem] = await Promise.all([
+      readFile(certFile, 'utf8'),
+      readFile(keyFile, 'utf8'),
+    ]);
+    await writeFile(
+      file,
+      renderKubeconfig({ server, caPem, user: { clientCertificatePem, clientKeyPem }, userName: name }),
+      { mode: 0o600 },
+    );
+    return file;
+  };
+  const [controllerManagerPort, schedulerPort] = await distinctPorts(2);
+  const controllerManager = await startControllerManager({
+    binary: binaries.kubeControllerManager,
+    kubeconfig: await identityKubeconfig(
+      'controller-manager',
+      pki.controllerManagerCert,
+      pki.controllerManagerKey,
+    ),
+    securePort: controllerManagerPort!,
+    logFile: join(logDir, 'kube-controller-manager.log'),
+    pki,
+    podCidr,
+  });
+  await record({
+    ...state,
+    ports: { ...state.ports, controllerManager: controllerManagerPort! },
+    pids: { ...state.pids, controllerManager },
+  });
+  const scheduler = await startScheduler({
+    binary: binaries.kubeScheduler,
+    kubeconfig: await identityKubeconfig('scheduler', pki.schedulerCert, pki.schedulerKey),
+    securePort: schedulerPort!,
+    logFile: join(logDir, 'kube-scheduler.log'),
+  });
+  await record({
+    ...state,
+    ports: { ...state.ports, scheduler: schedulerPort! },
+    pids: { ...state.pids, scheduler },
+  });
+  const kwok = startKwok({
+    binary: binaries.kwok,
+    kubeconfig: state.kubeconfig,
+    nodeIp: state.podNetwork?.hostAddress ?? '127.0.0.1',
+    podCidr,
+    logFile: join(logDir, 'kwok.log'),
+  });
+  await record({ ...state, pids: { ...state.pids, kwok } });
+  const names = await createKwokNodes({
+    kubectl: binaries.kubectl,
+    kubeconfig: state.kubeconfig,
+    count: nodes,
+  });
+  await record({ ...state, nodes: names });
+  log(
+    `control-plane: kube-controller-manager, kube-scheduler and KWOK ${binaries.kwokVersion} running, ${nodes} nodes Ready (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  return state;
+}
+
+async function distinctPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Stops every process (the reverse of the start order), then removes the pod network. */
 async function stopProcesses(runDir: string): Promise<boolean> {
   const state = await readState(runDir);
   if (!state) return false;
   const alive = liveness(state);
-  await stopProcess(state.pids.apiserver, state.binaries.kubeApiserver);
-  await stopProcess(state.pids.etcd, state.binaries.etcd);
+  for (const { pid, binary } of processesInStopOrder(state)) await stopProcess(pid, binary);
+  if (state.podNetwork) await removePodNetwork(state.podNetwork);
   return alive.etcd || alive.apiserver;
 }
 

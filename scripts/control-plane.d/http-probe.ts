@@ -11,7 +11,11 @@ export interface ClientTls {
  * One GET, resolving to the HTTP status (0 when the connection failed). Used to poll health endpoints,
  * so it never throws and never retries by itself.
  */
-export async function probe(url: string, tls?: ClientTls, timeoutMs = 5_000): Promise<number> {
+export async function probe(
+  url: string,
+  tls?: ClientTls | { rejectUnauthorized: false },
+  timeoutMs = 5_000,
+): Promise<number> {
   if (!url.startsWith('https:')) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

@@ -15,6 +15,12 @@ export interface PkiFiles {
   /** The admin client certificate: CN=admin, O=system:masters (RBAC's superuser group). */
   adminCert: string;
   adminKey: string;
+  /** Client certificate CN=system:kube-controller-manager (the bootstrap RBAC role of that name applies). */
+  controllerManagerCert: string;
+  controllerManagerKey: string;
+  /** Client certificate CN=system:kube-scheduler. */
+  schedulerCert: string;
+  schedulerKey: string;
   /** RSA pair the apiserver signs ServiceAccount tokens with (TokenRequest) and verifies them against. */
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
@@ -39,6 +45,10 @@ export function pkiFilesIn(dir: string): PkiFiles {
     servingKey: at('apiserver.key'),
     adminCert: at('admin.crt'),
     adminKey: at('admin.key'),
+    controllerManagerCert: at('controller-manager.crt'),
+    controllerManagerKey: at('controller-manager.key'),
+    schedulerCert: at('scheduler.crt'),
+    schedulerKey: at('scheduler.key'),
     serviceAccountKey: at('sa.key'),
     serviceAccountPublicKey: at('sa.pub'),
   };
@@ -125,6 +135,9 @@ export async function createPki(
     '/O=system:masters/CN=admin',
     'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
   );
+  const clientUsage = 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n';
+  await sign('controller-manager', '/CN=system:kube-controller-manager', clientUsage);
+  await sign('scheduler', '/CN=system:kube-scheduler', clientUsage);
   await openssl(
     'genpkey',
     '-algorithm',

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.ts';
+import type { PodNetwork } from './pod-network.ts';
 import { isOurProcess, residentMemoryMiB } from './processes.ts';
 
 /** Everything `down`, `env` and `status` need to know about a running control plane (`<runDir>/state.json`). */
@@ -15,8 +16,22 @@ export interface ControlPlaneState {
   /** Folder `env` puts first in PATH when kubectl had to be built; absent when the system kubectl is fine. */
   builtKubectlDir?: string;
   binaries: Binaries;
-  ports: { etcdClient: number; etcdPeer: number; apiserver: number };
-  pids: { etcd: number; apiserver: number };
+  ports: {
+    etcdClient: number;
+    etcdPeer: number;
+    apiserver: number;
+    controllerManager?: number;
+    scheduler?: number;
+  };
+  /** The cluster components are absent when started with `cluster: false` (apiserver + etcd only). */
+  pids: { etcd: number; apiserver: number; controllerManager?: number; scheduler?: number; kwok?: number };
+  /** The KWOK nodes Pods are scheduled to. */
+  nodes?: string[];
+  /** The network namespace holding the pod IPs; absent without root (then `podNetworkUnavailable` says why). */
+  podNetwork?: PodNetwork;
+  podNetworkUnavailable?: string;
+  /** The pod CIDR node IPAM allocates from (inside `podNetwork` when there is one). */
+  podCidr?: string;
   pkiDir: string;
   etcdDataDir: string;
   logDir: string;
@@ -51,6 +66,20 @@ export async function writeState(state: ControlPlaneState): Promise<void> {
   const file = stateFile(state.runDir);
   await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
+}
+
+/** Every process of the control plane with its binary, in stop order (the reverse of the start order). */
+export function processesInStopOrder(state: ControlPlaneState): { pid: number; binary: string }[] {
+  const { pids, binaries } = state;
+  return [
+    [pids.kwok, binaries.kwok],
+    [pids.scheduler, binaries.kubeScheduler],
+    [pids.controllerManager, binaries.kubeControllerManager],
+    [pids.apiserver, binaries.kubeApiserver],
+    [pids.etcd, binaries.etcd],
+  ]
+    .filter((entry): entry is [number, string] => entry[0] !== undefined)
+    .map(([pid, binary]) => ({ pid, binary }));
 }
 
 /** Which of the two processes still run. */
