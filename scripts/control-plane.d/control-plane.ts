@@ -2,7 +2,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../testing/free-port.ts';
 import { KUBERNETES_SERVICE_IP, startApiserver } from './apiserver.ts';
-import { type Binaries, ensureBinaries } from './binaries.ts';
+import { ensureBinaries } from './binaries.ts';
 import { createKwokNodes, startControllerManager, startKwok, startScheduler } from './cluster-components.ts';
 import { type GatewayApiChannel, installCrds } from './crds.ts';
 import { startEtcd } from './etcd.ts';
