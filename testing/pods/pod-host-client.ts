@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PodHostReply, PodHostRequest, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
+
+const POD_HOST = fileURLToPath(new URL('pod-host.ts', import.meta.url));
+
+type Request = PodHostRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+/** The host's handle on pod-host.ts running inside the pod network namespace. */
+export interface PodHost {
+  startProxy(name: string, address: string, tls: ProxyPodTls): Promise<{ adminUrl: string }>;
+  stopProxy(name: string): Promise<void>;
+  proxyState(name: string): Promise<ProxyPodState>;
+  /** Closes the channel: pod-host stops every proxy and exits. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts pod-host.ts inside `netns` (`ip netns exec`; the IPC channel's file descriptor survives the
+ * exec) and resolves once it says it is listening for requests.
+ */
+export async function startPodHost(netns: string): Promise<PodHost> {
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, process.execPath, POD_HOST], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failAll = (reason: string) => {
+    for (const { reject } of pending.values()) reject(new Error(reason));
+    pending.clear();
+  };
+  child.on('exit', (code, signal) => failAll(`pod-host in ${netns} exited (${code ?? signal})`));
+  const ready = new Promise<void>((resolve, reject) => {
+    pending.set(0, { resolve: () => resolve(), reject });
+    child.once('error', reject);
+  });
+  child.on('message', (message) => {
+    const reply = message as PodHostReply;
+    const waiter = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (reply.error !== undefined) waiter?.reject(new Error(`pod-host: ${reply.error}`));
+    else waiter?.resolve(reply.result);
+  });
+  const call = <T>(request: Request): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (!child.connected) return reject(new Error(`pod-host in ${netns} is gone`));
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ ...request, id });
+    });
+  await ready;
+  return {
+    startProxy: (name, address, tls) => call({ op: 'startProxy', name, address, tls }),
+    stopProxy: (name) => call({ op: 'stopProxy', name }),
+    proxyState: (name) => call({ op: 'proxyState', name }),
+    async stop() {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
+  };
+}

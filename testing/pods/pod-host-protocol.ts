@@ -1,0 +1,27 @@
+/** Messages between the harness and pod-host.ts (inside the pod network namespace), over Node IPC. */
+
+/** PEM material of a proxy pod's admin listener (what the Secret kong-admin-tls holds in a cluster). */
+export interface ProxyPodTls {
+  cert: string;
+  key: string;
+  /** Clients must present a certificate this CA signed. */
+  clientCa: string;
+}
+
+export type PodHostRequest = { id: number } & (
+  | { op: 'startProxy'; name: string; address: string; tls: ProxyPodTls }
+  | { op: 'stopProxy'; name: string }
+  | { op: 'proxyState'; name: string }
+);
+
+/** What a proxy pod reports about itself (a subset of the simulator's ProxyState, JSON-safe). */
+export interface ProxyPodState {
+  configurationHash: string;
+  up: boolean;
+  configPushes: number;
+}
+
+export type PodHostReply = { id: number } & (
+  | { result: Record<string, never> | { adminUrl: string } | ProxyPodState; error?: undefined }
+  | { error: string; result?: undefined }
+);
