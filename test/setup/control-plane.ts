@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, stopControlPlane } from '../../scripts/control-plane.d/control-plane.ts';
+import type { PodNetwork } from '../../scripts/control-plane.d/pod-network.ts';
 import { acquireSharedService } from './shared-service.ts';
 
 declare module 'vitest' {
@@ -11,11 +12,14 @@ declare module 'vitest' {
     kubeconfig: string;
     /** The kubectl to use with it (built to match the server when the installed one is too old). */
     kubectl: string;
+    /** The network namespace holding the pod IPs; null without root (pods get IPs nothing serves). */
+    podNetwork: PodNetwork | null;
   }
 }
 
 /**
- * One real etcd + kube-apiserver for the integration and e2e projects, in its own temp folder (never a
+ * One real cluster without kubelets (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK
+ * nodes, pod IPs in a network namespace) for the integration and e2e projects, in its own temp folder (never a
  * developer's `scripts/control-plane up` instance), with every CRD installed. Builds the binaries on the
  * first run on a machine (many minutes on 2 cores). Tests isolate themselves with a fresh namespace.
  */
@@ -34,7 +38,14 @@ export default async function setup(project: TestProject) {
       console.log(
         `control-plane: test control plane ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
-      return { runDir, kubeconfig: state.kubeconfig, kubectl: state.kubectl };
+      if (state.podNetworkUnavailable)
+        console.log(`control-plane: proxies-as-pods tests will skip: ${state.podNetworkUnavailable}`);
+      return {
+        runDir,
+        kubeconfig: state.kubeconfig,
+        kubectl: state.kubectl,
+        podNetwork: state.podNetwork ?? null,
+      };
     },
     async ({ runDir }) => {
       await stopControlPlane(runDir);
@@ -42,5 +53,6 @@ export default async function setup(project: TestProject) {
   );
   project.provide('kubeconfig', controlPlane.value.kubeconfig);
   project.provide('kubectl', controlPlane.value.kubectl);
+  project.provide('podNetwork', controlPlane.value.podNetwork);
   return controlPlane.release;
 }

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import type { PodNetwork } from '../../scripts/control-plane.d/pod-network.ts';
+import { kubectl, kubectlApply } from './kube.ts';
+
+/** The run's pod network, or undefined where network namespaces are unavailable (no root). */
+export function podNetwork(): PodNetwork | undefined {
+  return inject('podNetwork') ?? undefined;
+}
+
+const KONG_PROXY_MANIFEST = fileURLToPath(new URL('../../deploy/kong-proxy.yaml', import.meta.url));
+
+/** Applies deploy/kong-proxy.yaml (the Kong Deployment and its Services) to `namespace`. */
+export async function applyKongDeployment(namespace: string, replicas: number): Promise<void> {
+  const manifest = (await readFile(KONG_PROXY_MANIFEST, 'utf8'))
+    .replaceAll('namespace: kong-fleet', `namespace: ${namespace}`)
+    .replace(/^ {2}replicas: \d+$/m, `  replicas: ${replicas}`);
+  await kubectlApply(manifest);
+}
+
+export interface PodSummary {
+  name: string;
+  ip?: string;
+  node?: string;
+  ready: boolean;
+}
+
+/** The pods matching `selector` in `namespace` that are not on their way out. */
+export async function livePods(namespace: string, selector: string): Promise<PodSummary[]> {
+  const list = JSON.parse(await kubectl(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'])) as {
+    items: {
+      metadata: { name: string; deletionTimestamp?: string };
+      spec: { nodeName?: string };
+      status: { podIP?: string; conditions?: { type: string; status: string }[] };
+    }[];
+  };
+  return list.items
+    .filter((pod) => !pod.metadata.deletionTimestamp)
+    .map((pod) => ({
+      name: pod.metadata.name,
+      ...(pod.status.podIP ? { ip: pod.status.podIP } : {}),
+      ...(pod.spec.nodeName ? { node: pod.spec.nodeName } : {}),
+      ready: pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    }));
+}
+
+/** Every IPv4 address in the EndpointSlices Kubernetes wrote for `service`. */
+export async function endpointSliceAddresses(
+  namespace: string,
+  service: string,
+): Promise<{ managedBy: string[]; addresses: string[] }> {
+  const list = JSON.parse(
+    await kubectl([
+      'get',
+      'endpointslices',
+      '-n',
+      namespace,
+      '-l',
+      `kubernetes.io/service-name=${service}`,
+      '-o',
+      'json',
+    ]),
+  ) as { items: { metadata: { labels?: Record<string, string> }; endpoints?: { addresses: string[] }[] }[] };
+  return {
+    managedBy: list.items.map(
+      (slice) => slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] ?? '',
+    ),
+    addresses: list.items.flatMap((slice) =>
+      (slice.endpoints ?? []).flatMap((endpoint) => endpoint.addresses),
+    ),
+  };
+}

@@ -1,0 +1,119 @@
+import { networkInterfaces } from 'node:os';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KONG_POD_SELECTOR, type ProxyPods, startProxyPods } from '../../../testing/pods/proxy-pods.ts';
+import { applyKongDeployment, endpointSliceAddresses, livePods, podNetwork } from '../../helpers/cluster.ts';
+import { type ControllerProcess, startController } from '../../helpers/controller.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { freshNamespace, kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { desiredHash } from '../../helpers/pipeline.ts';
+import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
+
+/** Every address this machine's own interfaces have: none may ever show up as a proxy. */
+const machineAddresses = Object.values(networkInterfaces())
+  .flat()
+  .map((address) => address?.address)
+  .filter((address): address is string => address !== undefined);
+
+const ingress = (namespace: string) => `
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: ${namespace} }
+spec: { ports: [{ name: http, port: 80 }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: echo, namespace: ${namespace} }
+spec:
+  ingressClassName: kong
+  rules:
+    - host: echo.example
+      http:
+        paths: [{ path: /echo, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
+`;
+
+describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Deployment', () => {
+  let namespace: string;
+  let prefix: string;
+  let pods: ProxyPods;
+  let controller: ControllerProcess;
+
+  beforeAll(async () => {
+    namespace = await freshNamespace('scale');
+    prefix = uniquePrefix('scale');
+    await applyKongDeployment(namespace, 3);
+    await kubectlApply(ingress(namespace));
+    pods = await startProxyPods({ kubeConfig: kubeConfig(), namespace, podNetwork: podNetwork()! });
+    controller = await startController({
+      namespace,
+      prefix,
+      adminService: `${namespace}/kong-admin`,
+      tls: pods.clientFiles,
+    });
+  });
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail')
+      console.log(`controller log:\n${controller?.stdout().slice(-20_000)}\n${controller?.stderr()}`);
+  });
+
+  afterAll(async () => {
+    await controller?.stop();
+    await pods?.stop();
+    if (prefix) await deleteKeysWithPrefix(prefix);
+  });
+
+  /** Pods, proxies, EndpointSlices, the controller's view and ProxyInstances all agree on `replicas`. */
+  async function fleetOf(replicas: number) {
+    const instances = kubeConfig().makeApiClient(CustomObjectsApi);
+    return eventually(
+      async () => {
+        const live = (await livePods(namespace, KONG_POD_SELECTOR)).filter((pod) => pod.ready && pod.ip);
+        if (live.length !== replicas) return undefined;
+        await pods.settled();
+        const running = pods.running();
+        if (running.length !== replicas) return undefined;
+        const hash = await desiredHash(prefix);
+        if (!hash) return undefined;
+        for (const proxy of running)
+          if ((await pods.state(proxy.name)).configurationHash !== hash) return undefined;
+        const list = (await instances.listNamespacedCustomObject({
+          group: 'kongfleet.io',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'proxyinstances',
+        })) as {
+          items: { metadata: { name: string }; status?: { address?: string; actualHash?: string } }[];
+        };
+        if (list.items.length !== replicas) return undefined;
+        if (!list.items.every((item) => item.status?.actualHash === hash)) return undefined;
+        return { live, running, hash, instances: list.items };
+      },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        description: `${replicas} proxies discovered, configured and recorded`,
+      },
+    );
+  }
+
+  async function expectFleetMatchesPods(replicas: number) {
+    const { live, running, instances } = await fleetOf(replicas);
+    const podNames = live.map((pod) => pod.name).sort();
+    expect(running.map((proxy) => proxy.name).sort()).toEqual(podNames);
+    expect(instances.map((item) => item.metadata.name).sort()).toEqual(podNames);
+    for (const proxy of running) expect(proxy.address).toBe(live.find((pod) => pod.name === proxy.name)?.ip);
+    const slices = await endpointSliceAddresses(namespace, 'kong-admin');
+    expect(slices.managedBy.every((by) => by === 'endpointslice-controller.k8s.io')).toBe(true);
+    expect([...new Set(slices.addresses)].sort()).toEqual(live.map((pod) => pod.ip).sort());
+    for (const address of slices.addresses) expect(machineAddresses).not.toContain(address);
+  }
+
+  it('discovers, configures and forgets the right proxies at 3 → 10 → 2', async () => {
+    await expectFleetMatchesPods(3);
+    await kubectl(['scale', 'deploy/kong', '-n', namespace, '--replicas', '10']);
+    await expectFleetMatchesPods(10);
+    await kubectl(['scale', 'deploy/kong', '-n', namespace, '--replicas', '2']);
+    await expectFleetMatchesPods(2);
+  });
+});
