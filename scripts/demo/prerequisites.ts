@@ -70,16 +70,20 @@ export function versionAtLeast(actual: string, wanted: string): boolean {
 function uncachedControlPlaneParts(cacheRoot: string): { parts: string[]; minimumGo: string } {
   const kube = pinned('kube', 'k8s.io/kubernetes');
   const etcd = pinned('etcd', 'go.etcd.io/etcd/server/v3');
+  const kwok = pinned('kwok', 'sigs.k8s.io/kwok');
   const parts: string[] = [];
-  if (!kube.version || !existsSync(join(cacheRoot, `k8s-${kube.version}`, 'bin', 'kube-apiserver')))
-    parts.push(`kube-apiserver ${kube.version ?? ''}`.trim());
+  for (const binary of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'])
+    if (!kube.version || !existsSync(join(cacheRoot, `k8s-${kube.version}`, 'bin', binary)))
+      parts.push(`${binary} ${kube.version ?? ''}`.trim());
+  if (!kwok.version || !existsSync(join(cacheRoot, `kwok-${kwok.version}`, 'bin', 'kwok')))
+    parts.push(`kwok ${kwok.version ?? ''}`.trim());
   if (!etcd.version || !existsSync(join(cacheRoot, `etcd-${etcd.version}`, 'bin', 'etcd')))
     parts.push(`etcd ${etcd.version ?? ''}`.trim());
   for (const source of crdModules('experimental')) {
     if (!existsSync(join(cacheRoot, 'crds', `${source.name}@${source.version}`, '.complete')))
       parts.push(`CRDs ${source.module}@${source.version}`);
   }
-  const gos = [kube.go, etcd.go].filter((v): v is string => v !== undefined);
+  const gos = [kube.go, etcd.go, kwok.go].filter((v): v is string => v !== undefined);
   const minimumGo = gos.reduce((max, v) => (versionAtLeast(v, max) ? v : max), '1.0');
   return { parts, minimumGo };
 }

@@ -4,6 +4,7 @@
  * Every part registers its stop action in `teardown` as soon as it runs, so an interruption or a
  * failure at any step stops exactly what was started.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ControlApi, startControlApi } from '@kong-fleet/kong-dbless/simulator';
@@ -14,7 +15,7 @@ import { startControlPlane, stopControlPlane } from '../control-plane.d/control-
 import { kubectl } from '../control-plane.d/kubectl.ts';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
 import { isOurProcess, tailOf } from '../control-plane.d/processes.ts';
-import type { ControlPlaneState } from '../control-plane.d/state.ts';
+import { type ControlPlaneState, processesInStopOrder } from '../control-plane.d/state.ts';
 import { type BoardCredentials, writeBoardCredentials } from './board-credentials.ts';
 import { type DemoController, startDemoController } from './controller.ts';
 import { waitForConvergence } from './convergence.ts';
@@ -85,12 +86,11 @@ function killControlPlane(runDir: string): void {
   } catch {
     return;
   }
-  for (const [pid, binary] of [
-    [state.pids.apiserver, state.binaries.kubeApiserver],
-    [state.pids.etcd, state.binaries.etcd],
-  ] as const) {
+  for (const { pid, binary } of processesInStopOrder(state)) {
     if (isOurProcess(pid, binary)) process.kill(pid, 'SIGKILL');
   }
+  // Deleting the namespace takes the veth pair and the pod CIDR's route with it.
+  if (state.podNetwork) spawnSync('ip', ['netns', 'del', state.podNetwork.namespace]);
 }
 
 export async function startDemo(context: StartContext): Promise<RunningDemo> {
