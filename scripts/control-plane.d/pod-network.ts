@@ -25,6 +25,9 @@ export interface PodNetwork {
 /** Candidate second octets for 10.X.0.0/16, tried in order; each run takes the first one nobody uses. */
 const CANDIDATE_OCTETS = [244, 245, 246, 247, 248, 249, 250, 251, 252, 253];
 
+/** The namespace end's own address, next to the host end's; node IPAM's /24s never reach it. */
+const anchorAddress = (podCidr: string) => podCidr.replace(/\.0\.0\/16$/, '.255.253');
+
 const ip = async (...args: string[]) => (await run('ip', args)).stdout;
 
 const toNumber = (address: string) => address.split('.').reduce((sum, part) => sum * 256 + Number(part), 0);
@@ -80,6 +83,9 @@ export async function createPodNetwork(): Promise<PodNetwork | { unavailable: st
         await ip('addr', 'del', `${hostAddress}/32`, 'dev', hostInterface);
         continue; // another run took it between the check and the add
       }
+      // The kernel flushes a device's routes when its last IPv4 address goes: this anchor address keeps
+      // the route back to the host alive while no pod has an address (between two tests, say).
+      await ip('-n', namespace, 'addr', 'add', `${anchorAddress(podCidr)}/32`, 'dev', podInterface);
       await ip('-n', namespace, 'route', 'add', `${hostAddress}/32`, 'dev', podInterface);
       return { namespace, podCidr, hostInterface, podInterface, hostAddress };
     }
