@@ -1,8 +1,9 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
+import type { ProxyPods } from '../../testing/pods/proxy-pods.ts';
+import { podNetwork } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
-import type { TlsFleet } from '../helpers/fleet.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../helpers/kube.ts';
 import {
   desiredHash,
@@ -12,7 +13,7 @@ import {
   servedConfig,
   waitForConvergence,
 } from '../helpers/pipeline.ts';
-import { pipelineHarness } from '../helpers/pipeline-harness.ts';
+import { proxyPodsHarness } from '../helpers/proxy-pods-harness.ts';
 
 const manifests = (namespace: string, path: string) => `
 apiVersion: v1
@@ -68,27 +69,22 @@ spec:
 const routePaths = (config: ServedConfig) =>
   entities(config, 'routes').flatMap((route) => (route.paths as string[]) ?? []);
 
-describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => {
-  const h = pipelineHarness('e2e');
+// The proxies are the pods of deploy/kong-proxy.yaml's Deployment, each a simulated Kong at its pod IP.
+describe.skipIf(!podNetwork())('the pipeline end to end: kubectl apply → every proxy pod (mTLS)', () => {
+  const h = proxyPodsHarness('e2e', 3);
   let namespace: string;
   let prefix: string;
-  let tlsFleet: TlsFleet;
+  let pods: ProxyPods;
   let client: KongAdminClient;
   let serverName: string;
   beforeAll(() => {
-    ({ namespace, prefix, fleet: tlsFleet, client, serverName } = h);
+    ({ namespace, prefix, pods, client } = h);
+    serverName = pods.serverName;
   });
 
   it('delivers an Ingress + Service + EndpointSlice + KongPlugin to every proxy, then an update and a delete', async () => {
-    // The proxies' Service, with the address a cloud load balancer would have given it.
+    // The proxies' Service (deploy/kong-proxy.yaml's), with the address a cloud load balancer would give it.
     const core = kubeConfig().makeApiClient(CoreV1Api);
-    await core.createNamespacedService({
-      namespace,
-      body: {
-        metadata: { name: 'kong-proxy' },
-        spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] },
-      },
-    });
     await core.patchNamespacedServiceStatus(
       {
         name: 'kong-proxy',
@@ -98,12 +94,12 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await h.startController({ KONG_FLEET_PUBLISH_SERVICE: `${namespace}/kong-proxy` });
-    const proxies = tlsFleet.fleet.proxies;
+    const proxies = pods.running();
 
     await kubectlApply(manifests(namespace, '/echo'));
     const first = await waitForConvergence(prefix, proxies);
     for (const proxy of proxies) {
-      expect(proxy.state().configurationHash).toBe(first);
+      expect((await proxy.state()).configurationHash).toBe(first);
       const served = await servedConfig(client, proxy, serverName);
       expect(routePaths(served).some((path) => path.includes('/echo'))).toBe(true);
       expect(entities(served, 'routes')[0]).toMatchObject({ hosts: ['echo.example'], strip_path: true });
@@ -134,7 +130,7 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
   });
 
   it('converges the other proxies at once while one is down, and the lost one without any new event', async () => {
-    const proxies = tlsFleet.fleet.proxies;
+    const proxies = pods.running();
     const [down, ...up] = proxies as [(typeof proxies)[0], ...typeof proxies];
     const before = await waitForConvergence(prefix, proxies);
     await down.faults.down();
@@ -142,7 +138,7 @@ describe('the pipeline end to end: kubectl apply → every proxy (mTLS)', () => 
     const started = Date.now();
     const next = await waitForConvergence(prefix, up, { notHash: before });
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(down.state().configurationHash).toBe(before);
+    expect((await down.state()).configurationHash).toBe(before);
     // The push to the dead proxy fails and is retried with backoff; then it comes back, and no
     // Kubernetes change follows.
     const status = await eventually(async () => {

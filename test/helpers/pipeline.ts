@@ -49,7 +49,7 @@ export type ServedConfig = Record<string, Record<string, unknown>[] | string | b
 /** What a proxy serves, read back through its own `GET /config` (Kong's flat export). */
 export async function servedConfig(
   client: KongAdminClient,
-  proxy: SimulatedProxy,
+  proxy: Pick<SimulatedProxy, 'id' | 'adminUrl'>,
   serverName: string,
 ): Promise<ServedConfig> {
   const read = await client.readConfig({ adminUrl: proxy.adminUrl, serverName });
@@ -62,17 +62,25 @@ export function entities(config: ServedConfig, collection: string): Record<strin
   return Array.isArray(list) ? list : [];
 }
 
+/** A proxy in this process (the simulator) or a proxy pod in the pod network (asked over IPC). */
+export interface ReportingProxy {
+  state(): { configurationHash: string } | Promise<{ configurationHash: string }>;
+}
+
 /** Waits until every proxy reports the controller's desired hash (optionally: a hash other than `notHash`). */
 export async function waitForConvergence(
   prefix: string,
-  proxies: readonly SimulatedProxy[],
+  proxies: readonly ReportingProxy[],
   { timeoutMs = 30_000, notHash }: { timeoutMs?: number; notHash?: string } = {},
 ): Promise<string> {
   return eventually(
     async () => {
       const hash = await desiredHash(prefix);
       if (!hash || hash === notHash) return undefined;
-      return proxies.every((proxy) => proxy.state().configurationHash === hash) ? hash : undefined;
+      const reported = await Promise.all(
+        proxies.map(async (proxy) => (await proxy.state()).configurationHash),
+      );
+      return reported.every((reportedHash) => reportedHash === hash) ? hash : undefined;
     },
     { timeoutMs, intervalMs: 100, description: `${proxies.length} proxies to report the desired hash` },
   );

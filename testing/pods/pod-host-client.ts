@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { PodHostReply, PodHostRequest, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
+import type {
+  PodHostReply,
+  PodHostRequest,
+  ProxyPodFault,
+  ProxyPodState,
+  ProxyPodTls,
+} from './pod-host-protocol.ts';
 
 const POD_HOST = fileURLToPath(new URL('pod-host.ts', import.meta.url));
 
@@ -11,6 +17,7 @@ export interface PodHost {
   startProxy(name: string, address: string, tls: ProxyPodTls): Promise<{ adminUrl: string }>;
   stopProxy(name: string): Promise<void>;
   proxyState(name: string): Promise<ProxyPodState>;
+  fault(name: string, fault: ProxyPodFault): Promise<void>;
   /** Closes the channel: pod-host stops every proxy and exits. Idempotent. */
   stop(): Promise<void>;
 }
@@ -54,6 +61,7 @@ export async function startPodHost(netns: string): Promise<PodHost> {
     startProxy: (name, address, tls) => call({ op: 'startProxy', name, address, tls }),
     stopProxy: (name) => call({ op: 'stopProxy', name }),
     proxyState: (name) => call({ op: 'proxyState', name }),
+    fault: (name, fault) => call({ op: 'fault', name, fault }),
     async stop() {
       if (child.connected) child.disconnect();
       await exited;

@@ -12,7 +12,11 @@ export type PodHostRequest = { id: number } & (
   | { op: 'startProxy'; name: string; address: string; tls: ProxyPodTls }
   | { op: 'stopProxy'; name: string }
   | { op: 'proxyState'; name: string }
+  | { op: 'fault'; name: string; fault: ProxyPodFault }
 );
+
+/** The simulator's faults a test can inject into a proxy pod from the host. */
+export type ProxyPodFault = 'down' | 'up' | 'restart';
 
 /** What a proxy pod reports about itself (a subset of the simulator's ProxyState, JSON-safe). */
 export interface ProxyPodState {

@@ -20,6 +20,12 @@ function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Prom
 
 const proxies = new Map<string, SimulatedProxy>();
 
+function proxyOf(name: string): SimulatedProxy {
+  const proxy = proxies.get(name);
+  if (!proxy) throw new Error(`no proxy for pod ${name}`);
+  return proxy;
+}
+
 async function handle(request: PodHostRequest): Promise<PodHostReply['result']> {
   switch (request.op) {
     case 'startProxy': {
@@ -33,10 +39,12 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
       return {};
     }
     case 'proxyState': {
-      const proxy = proxies.get(request.name);
-      if (!proxy) throw new Error(`no proxy for pod ${request.name}`);
-      const { configurationHash, up, configPushes } = proxy.state();
+      const { configurationHash, up, configPushes } = proxyOf(request.name).state();
       return { configurationHash, up, configPushes };
+    }
+    case 'fault': {
+      await proxyOf(request.name).faults[request.fault]();
+      return {};
     }
   }
 }

@@ -18,7 +18,7 @@ import {
   removePodAddress,
 } from '../../scripts/control-plane.d/pod-network.ts';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
-import type { ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
+import type { ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
 
 export interface ProxyPodsOptions {
   kubeConfig: KubeConfig;
@@ -36,8 +36,14 @@ export interface ProxyPodsOptions {
 export interface ProxyPod {
   /** The pod's name (what discovery names the proxy after). */
   readonly name: string;
+  /** The same as `name`: the proxy id the controller records. */
+  readonly id: string;
   readonly address: string;
   readonly adminUrl: string;
+  /** What the proxy reports about itself. */
+  state(): Promise<ProxyPodState>;
+  /** Simulator faults, run inside the pod network namespace. */
+  readonly faults: { readonly [F in ProxyPodFault]: () => Promise<void> };
 }
 
 export interface ProxyPods {
@@ -49,8 +55,6 @@ export interface ProxyPods {
   readonly clientFiles: { readonly cert: string; readonly key: string; readonly ca: string };
   /** The proxies serving right now, one per running pod. */
   running(): ProxyPod[];
-  /** What one pod's proxy reports about itself. */
-  state(podName: string): Promise<ProxyPodState>;
   /** Resolves once the proxies match the pods seen so far (after a pending start or stop). */
   settled(): Promise<void>;
   /** Stops watching and every proxy; removes the pod addresses (and a temp PKI folder). */
@@ -111,7 +115,18 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
       if (running.has(name)) continue;
       await addPodAddress(podNetwork, address);
       const { adminUrl } = await host.startProxy(name, address, tls);
-      running.set(name, { name, address, adminUrl });
+      running.set(name, {
+        name,
+        id: name,
+        address,
+        adminUrl,
+        state: () => host.proxyState(name),
+        faults: {
+          down: () => host.fault(name, 'down'),
+          up: () => host.fault(name, 'up'),
+          restart: () => host.fault(name, 'restart'),
+        },
+      });
     }
   };
   const schedule = () => {
@@ -135,7 +150,6 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
     serverName,
     clientFiles: { cert: client.cert, key: client.key, ca: ca.cert },
     running: () => [...running.values()],
-    state: (podName) => host.proxyState(podName),
     async settled() {
       await chain;
       if (lastError) throw lastError;

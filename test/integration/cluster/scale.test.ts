@@ -1,13 +1,12 @@
 import { networkInterfaces } from 'node:os';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KONG_POD_SELECTOR, type ProxyPods, startProxyPods } from '../../../testing/pods/proxy-pods.ts';
-import { applyKongDeployment, endpointSliceAddresses, livePods, podNetwork } from '../../helpers/cluster.ts';
-import { type ControllerProcess, startController } from '../../helpers/controller.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KONG_POD_SELECTOR, type ProxyPods } from '../../../testing/pods/proxy-pods.ts';
+import { endpointSliceAddresses, livePods, podNetwork } from '../../helpers/cluster.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { freshNamespace, kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import { desiredHash } from '../../helpers/pipeline.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
+import { proxyPodsHarness } from '../../helpers/proxy-pods-harness.ts';
 
 /** Every address this machine's own interfaces have: none may ever show up as a proxy. */
 const machineAddresses = Object.values(networkInterfaces())
@@ -33,34 +32,15 @@ spec:
 `;
 
 describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Deployment', () => {
+  const h = proxyPodsHarness('scale', 3);
   let namespace: string;
   let prefix: string;
   let pods: ProxyPods;
-  let controller: ControllerProcess;
 
   beforeAll(async () => {
-    namespace = await freshNamespace('scale');
-    prefix = uniquePrefix('scale');
-    await applyKongDeployment(namespace, 3);
+    ({ namespace, prefix, pods } = h);
     await kubectlApply(ingress(namespace));
-    pods = await startProxyPods({ kubeConfig: kubeConfig(), namespace, podNetwork: podNetwork()! });
-    controller = await startController({
-      namespace,
-      prefix,
-      adminService: `${namespace}/kong-admin`,
-      tls: pods.clientFiles,
-    });
-  });
-
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail')
-      console.log(`controller log:\n${controller?.stdout().slice(-20_000)}\n${controller?.stderr()}`);
-  });
-
-  afterAll(async () => {
-    await controller?.stop();
-    await pods?.stop();
-    if (prefix) await deleteKeysWithPrefix(prefix);
+    await h.startController();
   });
 
   /** Pods, proxies, EndpointSlices, the controller's view and ProxyInstances all agree on `replicas`. */
@@ -75,8 +55,7 @@ describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Depl
         if (running.length !== replicas) return undefined;
         const hash = await desiredHash(prefix);
         if (!hash) return undefined;
-        for (const proxy of running)
-          if ((await pods.state(proxy.name)).configurationHash !== hash) return undefined;
+        for (const proxy of running) if ((await proxy.state()).configurationHash !== hash) return undefined;
         const list = (await instances.listNamespacedCustomObject({
           group: 'kongfleet.io',
           version: 'v1alpha1',
