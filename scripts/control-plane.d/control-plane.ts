@@ -1,6 +1,7 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../testing/free-port.ts';
+import { createPodNetwork, removePodNetwork } from '../../testing/pods/pod-network.ts';
 import { KUBERNETES_SERVICE_IP, startApiserver } from './apiserver.ts';
 import { ensureBinaries } from './binaries.ts';
 import { createKwokNodes, startControllerManager, startKwok, startScheduler } from './cluster-components.ts';
@@ -9,7 +10,6 @@ import { startEtcd } from './etcd.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { defaultCacheRoot, defaultRunDir } from './locations.ts';
 import { createPki, type PkiFiles, pkiFilesIn } from './pki.ts';
-import { createPodNetwork, removePodNetwork } from './pod-network.ts';
 import { stopProcess } from './processes.ts';
 import { StartupError } from './startup-error.ts';
 import {

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PodNetwork } from '../../testing/pods/pod-network.ts';
 import type { Binaries } from './binaries.ts';
-import type { PodNetwork } from './pod-network.ts';
 import { isOurProcess, residentMemoryMiB } from './processes.ts';
 
 /** Everything `down`, `env` and `status` need to know about a running control plane (`<runDir>/state.json`). */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import type { PodNetwork } from '../../scripts/control-plane.d/pod-network.ts';
+import type { PodNetwork } from '../../testing/pods/pod-network.ts';
 import { kubectl, kubectlApply } from './kube.ts';
 
 /** The run's pod network, or undefined where network namespaces are unavailable (no root). */

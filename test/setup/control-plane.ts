@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, stopControlPlane } from '../../scripts/control-plane.d/control-plane.ts';
-import type { PodNetwork } from '../../scripts/control-plane.d/pod-network.ts';
+import type { PodNetwork } from '../../testing/pods/pod-network.ts';
 import { acquireSharedService } from './shared-service.ts';
 
 declare module 'vitest' {

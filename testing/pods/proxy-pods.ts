@@ -12,13 +12,9 @@ import {
   createServerCertificate,
 } from '@kong-fleet/kong-dbless/simulator';
 import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
-import {
-  addPodAddress,
-  type PodNetwork,
-  removePodAddress,
-} from '../../scripts/control-plane.d/pod-network.ts';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
 import type { ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
+import { addPodAddress, type PodNetwork, removePodAddress } from './pod-network.ts';
 
 export interface ProxyPodsOptions {
   kubeConfig: KubeConfig;
