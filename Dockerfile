@@ -21,6 +21,7 @@ COPY package.json ./
 COPY packages/kong-dbless/package.json ./packages/kong-dbless/package.json
 COPY packages/kong-dbless/src ./packages/kong-dbless/src
 COPY lib ./lib
+COPY domain ./domain
 COPY workers ./workers
 COPY jobs ./jobs
 COPY queue ./queue
