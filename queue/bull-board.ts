@@ -4,24 +4,25 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { type BoardAuthFiles, CredentialFiles } from './bull-board/credential-files.ts';
-import { challenges, checkAuthorization } from './bull-board/credentials.ts';
+import type { HttpAccess } from './bull-board/http-access.ts';
 import { redactSecrets } from './bull-board/redact.ts';
 
 export type { BoardAuthFiles } from './bull-board/credential-files.ts';
+export { HTTP_REALM as BOARD_REALM } from './bull-board/http-access.ts';
 
 export interface BullBoardOptions {
   /** Every queue to show (build, push, drift). */
   readonly queues: readonly Queue[];
   /** Where the board is served. @defaultValue '/queues' */
   readonly basePath?: string;
-  /** Credential files; with neither set the board is not served (503), never open. */
-  readonly auth: BoardAuthFiles;
-  /** Allow retry, clean, pause, add… from the board. @defaultValue false */
+  /**
+   * Who may read (viewer) and who may write (operator), started by the caller; with no credential
+   * file configured the board is not served (503), never open.
+   */
+  readonly access: HttpAccess;
+  /** Allow retry, clean, pause, add… from the board, with operator credentials. @defaultValue false */
   readonly writable?: boolean;
   readonly logger: Logger;
-  /** How often the credential files are re-read. @defaultValue 5000 */
-  readonly reloadIntervalMs?: number;
   /**
    * Seconds between two refreshes of an open board, forced on every tab (the default is 5 s per
    * tab per queue). @defaultValue 10
@@ -41,15 +42,13 @@ export interface BullBoardMount {
   readonly writable: boolean;
 }
 
-/** The realm of the basic-auth challenge, shown by browsers in their prompt. */
-export const BOARD_REALM = 'kong-fleet';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * Serves Bull Board under `basePath` on the controller's fastify server. Every request under it
- * (UI, static files, API) must carry a bearer token or basic-auth credentials read from files;
- * every queue is read-only unless `writable`. Call before `listen()`. Rejects with the file name
- * when a configured credential file cannot be read or parsed.
+ * (UI, static files, API) must carry viewer or operator credentials (see `HttpAccess`); every
+ * queue is read-only unless `writable`, and writes then need the operator role. Call before
+ * `listen()`, after `access.start()`.
  */
 export async function mountBullBoard(
   app: FastifyInstance,
@@ -63,27 +62,20 @@ export async function mountBullBoard(
   }
   const writable = options.writable ?? false;
   const logger = options.logger.child({ component: 'bull-board' });
-  const credentials = new CredentialFiles(options.auth, logger);
+  const { access } = options;
 
-  if (!credentials.configured) {
+  if (!access.configured) {
     logger.warn({ basePath }, 'Bull Board not served: no credential file configured');
     await app.register(
       async (scope) => {
-        scope.all('/', refuseUnconfigured);
-        scope.all('/*', refuseUnconfigured);
+        // authenticate() answers the 503 that names the settings.
+        scope.all('/', access.requireViewer);
+        scope.all('/*', access.requireViewer);
       },
       { prefix: basePath },
     );
     return { auth: 'disabled', writable };
   }
-
-  await credentials.load();
-  const stopReloading = new AbortController();
-  const reloading = credentials.watch(stopReloading.signal, options.reloadIntervalMs ?? 5000);
-  app.addHook('onClose', async () => {
-    stopReloading.abort();
-    await reloading;
-  });
 
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(basePath);
@@ -106,21 +98,8 @@ export async function mountBullBoard(
   });
 
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
-    const current = credentials.current;
-    const decision = checkAuthorization(request.headers.authorization, current);
-    if (decision !== 'granted') {
-      // A browser's first request carries nothing before it prompts: only wrong credentials are news.
-      if (decision === 'denied')
-        logger.warn({ ip: request.ip, path: pathOf(request) }, 'board: wrong credentials');
-      return reply
-        .code(401)
-        .header('www-authenticate', challenges(current, BOARD_REALM))
-        .header('cache-control', 'no-store')
-        .send({
-          error: 'unauthorized',
-          message: 'Bull Board needs a bearer token or basic-auth credentials',
-        });
-    }
+    const role = access.authenticate(request, reply);
+    if (!role) return reply;
     if (SAFE_METHODS.has(request.method)) return;
     // A second lock behind Bull Board's own per-queue readOnlyMode: a write endpoint that forgets
     // the check (pause-all answers 200 and skips read-only queues) still cannot change anything.
@@ -132,6 +111,13 @@ export async function mountBullBoard(
           error: { key: 'ERRORS.QUEUE_READ_ONLY' },
           message: 'the board is read-only (set KONG_FLEET_BOARD_WRITABLE=true to allow changes)',
         });
+    }
+    if (role !== 'operator') {
+      return reply.code(403).send({
+        error: 'forbidden',
+        message:
+          'board writes need operator credentials (KONG_FLEET_OPERATOR_TOKEN_FILE or _BASIC_AUTH_FILE)',
+      });
     }
     // Basic-auth credentials ride along on cross-site requests; browsers name the page that sent a
     // write in Origin, so a write from any other site is refused (CSRF).
@@ -154,28 +140,14 @@ export async function mountBullBoard(
     { prefix: basePath },
   );
 
-  const auth = authMode(credentials);
+  const auth = authMode(access);
   logger.info({ basePath, auth, writable, queues: options.queues.map((q) => q.name) }, 'Bull Board mounted');
   return { auth, writable };
 }
 
-async function refuseUnconfigured(_request: FastifyRequest, reply: FastifyReply) {
-  return reply.code(503).send({
-    error: 'board-disabled',
-    message:
-      'Bull Board requires authentication and none is configured: set KONG_FLEET_BOARD_TOKEN_FILE ' +
-      '(--board-token-file) and/or KONG_FLEET_BOARD_BASIC_AUTH_FILE (--board-basic-auth-file)',
-  });
-}
-
-function authMode(credentials: CredentialFiles): BullBoardMount['auth'] {
-  const { token, basic } = credentials.current;
+function authMode(access: HttpAccess): BullBoardMount['auth'] {
+  const { token, basic } = access.viewerCredentials;
   return token && basic ? 'token+basic' : token ? 'token' : 'basic';
-}
-
-function pathOf(request: FastifyRequest): string {
-  const query = request.url.indexOf('?');
-  return query === -1 ? request.url : request.url.slice(0, query);
 }
 
 function crossOrigin(request: FastifyRequest): boolean {

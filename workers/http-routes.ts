@@ -3,6 +3,7 @@ import type { PipelineDeps } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
 import { redactConfig } from '../kong/redact-config.ts';
 import { parseDuration } from '../lib/duration.ts';
+import type { HttpAccess } from '../queue/bull-board/http-access.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface ControllerRoutesOptions {
@@ -10,11 +11,17 @@ export interface ControllerRoutesOptions {
   readonly deps: () => PipelineDeps | undefined;
   readonly metrics: Metrics;
   readonly staleAfterMs: number;
+  /** Credentials every route but /metrics requires (viewer role: these routes only read). */
+  readonly access: HttpAccess;
+  /** Require credentials on /metrics too. @defaultValue false (Prometheus scrapes without) */
+  readonly metricsAuth?: boolean;
 }
 
 /**
  * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
- * /api/drift-reports (?since=1h), /debug/config (the desired build, secrets redacted).
+ * /api/drift-reports (?since=1h), /debug/config (the desired build, secrets redacted). Every one
+ * needs viewer credentials, /metrics only when `metricsAuth`; none changes anything, so none needs
+ * the operator role.
  */
 export function mountControllerRoutes(app: FastifyInstance, options: ControllerRoutesOptions): void {
   const ready = (reply: { code(status: number): { send(body: unknown): unknown } }) => {
@@ -23,12 +30,13 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
     return deps;
   };
 
-  app.get('/metrics', async (_request, reply) => {
+  const guarded = { onRequest: options.access.requireViewer };
+  app.get('/metrics', options.metricsAuth ? guarded : {}, async (_request, reply) => {
     reply.header('content-type', options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });
 
-  app.get('/api/proxies', async (_request, reply) => {
+  app.get('/api/proxies', guarded, async (_request, reply) => {
     const deps = ready(reply);
     if (!deps) return reply;
     const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
@@ -48,6 +56,7 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
 
   app.get<{ Querystring: { since?: string; count?: string } }>(
     '/api/drift-reports',
+    guarded,
     async (request, reply) => {
       const deps = ready(reply);
       if (!deps) return reply;
@@ -64,7 +73,7 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
     },
   );
 
-  app.get('/debug/config', async (_request, reply) => {
+  app.get('/debug/config', guarded, async (_request, reply) => {
     const deps = ready(reply);
     if (!deps) return reply;
     const desired = await deps.builds.desired();

@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport, ProxyDriftEntry } from '../../domain/drift.ts';
 import { instanceName } from '../../k8s/proxy-instances.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -39,6 +42,12 @@ describe('drift checks, reports and ProxyInstance status', () => {
   let namespace: string;
   let prefix: string;
   let tlsFleet: TlsFleet;
+  /** Holds the viewer token the HTTP API asks for. */
+  let tokenDir: string;
+  const API_TOKEN = 'drift-test-api-token';
+  afterAll(async () => {
+    if (tokenDir) await rm(tokenDir, { recursive: true, force: true });
+  });
   const cliEnv = () => ({ KONG_FLEET_REDIS_URL: redisUrl(), KONG_FLEET_QUEUE_PREFIX: prefix });
 
   /** Reports newer than `afterId`, oldest first, read through the CLI an operator would use. */
@@ -102,7 +111,13 @@ describe('drift checks, reports and ProxyInstance status', () => {
 
   beforeAll(async () => {
     ({ namespace, prefix, fleet: tlsFleet } = h);
-    await h.startController({ KONG_FLEET_DRIFT_INTERVAL: '1s', KONG_FLEET_NAMESPACE: namespace });
+    tokenDir = await mkdtemp(join(tmpdir(), 'kf-drift-token-'));
+    await writeFile(join(tokenDir, 'token'), API_TOKEN, { mode: 0o600 });
+    await h.startController({
+      KONG_FLEET_DRIFT_INTERVAL: '1s',
+      KONG_FLEET_NAMESPACE: namespace,
+      KONG_FLEET_BOARD_TOKEN_FILE: join(tokenDir, 'token'),
+    });
     await kubectlApply(app(namespace));
     await waitForConvergence(prefix, tlsFleet.fleet.proxies);
   });
@@ -208,7 +223,8 @@ describe('drift checks, reports and ProxyInstance status', () => {
     expect(metrics).toMatch(/kong_fleet_pushes_total\{proxy="proxy-0",result="synced",reason="201"\} \d+/);
     expect(metrics).toMatch(/kong_fleet_queue_jobs\{queue="push",state="waiting"\} \d+/);
 
-    const api = (await (await fetch(`${base}/api/proxies`)).json()) as {
+    const authorized = { headers: { authorization: `Bearer ${API_TOKEN}` } };
+    const api = (await (await fetch(`${base}/api/proxies`, authorized)).json()) as {
       desired: { hash: string };
       proxies: { id: string; state: string }[];
     };
@@ -216,17 +232,19 @@ describe('drift checks, reports and ProxyInstance status', () => {
     expect(api.proxies.map((p) => [p.id, p.state])).toEqual(
       tlsFleet.fleet.proxies.map((p) => [p.id, 'Synced']),
     );
-    const reports = (await (await fetch(`${base}/api/drift-reports`)).json()) as DriftReport[];
+    const reports = (await (await fetch(`${base}/api/drift-reports`, authorized)).json()) as DriftReport[];
     expect(reports).toHaveLength(1);
     expect(reports[0]!.summary.total).toBe(3);
-    const debug = (await (await fetch(`${base}/debug/config`)).json()) as {
+    const debug = (await (await fetch(`${base}/debug/config`, authorized)).json()) as {
       desired: { hash: string };
       config: { services: unknown[] };
     };
     expect(debug.desired.hash).toBe(desired);
     expect(debug.config.services.length).toBeGreaterThan(0);
-    // Without credentials configured, Bull Board is not served at all.
-    expect((await fetch(`${base}/queues`)).status).toBe(503);
+    // Without credentials nothing but the probes and the metrics answers.
+    for (const path of ['/api/proxies', '/debug/config', '/queues']) {
+      expect((await fetch(`${base}${path}`)).status, path).toBe(401);
+    }
   });
 
   it('shows what a drifted proxy runs, entity by entity, with kong-fleet diff', async () => {

@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import { pino } from 'pino';
+import { HttpAccess } from '../../queue/bull-board/http-access.ts';
 import { type BullBoardMount, type BullBoardOptions, mountBullBoard } from '../../queue/bull-board.ts';
 import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
 import { JobProducer } from '../../queue/producer.ts';
+import { mountControllerRoutes } from '../../workers/http-routes.ts';
 import { createHttpServer } from '../../workers/http-server.ts';
+import { createMetrics } from '../../workers/metrics.ts';
+import { testPipeline } from './pipeline-deps.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from './redis.ts';
 
 export const BOARD_QUEUES = ['build', 'push', 'drift'] as const;
@@ -16,15 +20,24 @@ export interface TestBoard {
   readonly url: string;
   readonly mount: BullBoardMount;
   readonly queues: Readonly<Record<(typeof BOARD_QUEUES)[number], Queue>>;
+  /** The key prefix of the queues and stores. */
+  readonly prefix: string;
   /** A folder for credential files, removed by close(). */
   readonly dir: string;
   close(): Promise<void>;
 }
 
-export interface TestBoardOptions extends Partial<Omit<BullBoardOptions, 'queues' | 'auth'>> {
-  /** Written to files in `dir` and passed as the auth files. */
+export interface TestBoardOptions extends Partial<Omit<BullBoardOptions, 'queues' | 'access'>> {
+  /** Written to files in `dir` and passed as the viewer's credential files. */
   readonly token?: string;
   readonly basicAuth?: string;
+  /** Written to files in `dir` and passed as the operator's credential files. */
+  readonly operatorToken?: string;
+  readonly operatorBasicAuth?: string;
+  /** How often the credential files are re-read. @defaultValue 5000 */
+  readonly reloadIntervalMs?: number;
+  /** Also mount the controller's routes (/metrics, /api, /debug) over the same prefix's stores. */
+  readonly controllerRoutes?: { readonly metricsAuth?: boolean };
 }
 
 /** Writes `content` to `dir/name` and returns the path (a stand-in for a mounted Secret key). */
@@ -40,7 +53,16 @@ export async function writeSecretFile(dir: string, name: string, content: string
  * loopback port. close() stops the server and deletes the prefix and the files.
  */
 export async function startTestBoard(options: TestBoardOptions = {}): Promise<TestBoard> {
-  const { token, basicAuth, logger = pino({ level: 'silent' }), ...boardOptions } = options;
+  const {
+    token,
+    basicAuth,
+    operatorToken,
+    operatorBasicAuth,
+    reloadIntervalMs,
+    controllerRoutes,
+    logger = pino({ level: 'silent' }),
+    ...boardOptions
+  } = options;
   const prefix = uniquePrefix('board');
   const dir = await mkdtemp(join(tmpdir(), 'kf-board-'));
   const redis = createRedisConnection(redisUrl(), 'producer');
@@ -59,27 +81,47 @@ export async function startTestBoard(options: TestBoardOptions = {}): Promise<Te
     logger,
     readiness: async () => ({ ready: true, checks: {} }),
   });
+  const pipeline = controllerRoutes ? testPipeline(prefix, { namespace: 'default' }) : undefined;
   const close = async () => {
     await http.close();
+    await pipeline?.close();
     await producer.close();
     redis.disconnect();
     await deleteKeysWithPrefix(prefix);
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const auth = {
-      tokenFile: token === undefined ? undefined : await writeSecretFile(dir, 'token', token),
-      basicAuthFile:
-        basicAuth === undefined ? undefined : await writeSecretFile(dir, 'basic-auth', basicAuth),
-    };
+    const file = (name: string, content: string | undefined) =>
+      content === undefined ? undefined : writeSecretFile(dir, name, content);
+    const access = new HttpAccess(
+      {
+        viewer: { tokenFile: await file('token', token), basicAuthFile: await file('basic-auth', basicAuth) },
+        operator: {
+          tokenFile: await file('operator-token', operatorToken),
+          basicAuthFile: await file('operator-basic-auth', operatorBasicAuth),
+        },
+      },
+      logger,
+    );
+    await access.start(http.app, reloadIntervalMs);
+    if (pipeline) {
+      const deps = pipeline.deps({ producer, redis, logger });
+      mountControllerRoutes(http.app, {
+        deps: () => deps,
+        metrics: createMetrics(),
+        staleAfterMs: 30_000,
+        access,
+        metricsAuth: controllerRoutes?.metricsAuth,
+      });
+    }
     const mount = await mountBullBoard(http.app, {
       ...boardOptions,
       queues: Object.values(queues),
-      auth,
+      access,
       logger,
     });
     const url = await http.listen();
-    return { url, mount, queues, dir, close };
+    return { url, mount, queues, prefix, dir, close };
   } catch (err) {
     await close();
     throw err;

@@ -1,4 +1,5 @@
 import { jobs } from '../../jobs/index.ts';
+import { HttpAccess } from '../../queue/bull-board/http-access.ts';
 import { mountBullBoard } from '../../queue/bull-board.ts';
 import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
 import { createController } from '../controller.ts';
@@ -88,14 +89,24 @@ export async function main(argv: string[]): Promise<number> {
 
   let reason: string;
   try {
+    const access = new HttpAccess(
+      {
+        viewer: { tokenFile: settings.boardTokenFile, basicAuthFile: settings.boardBasicAuthFile },
+        operator: { tokenFile: settings.operatorTokenFile, basicAuthFile: settings.operatorBasicAuthFile },
+      },
+      logger,
+    );
+    await access.start(http.app);
     mountControllerRoutes(http.app, {
       deps: controller.current,
       metrics: controller.metrics,
       staleAfterMs: controller.staleAfterMs,
+      access,
+      metricsAuth: settings.metricsAuth,
     });
     await mountBullBoard(http.app, {
       queues: jobs.map((job) => runtime.producer.queue(job.name)),
-      auth: { tokenFile: settings.boardTokenFile, basicAuthFile: settings.boardBasicAuthFile },
+      access,
       writable: settings.boardWritable,
       logger,
     });

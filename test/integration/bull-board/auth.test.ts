@@ -130,7 +130,7 @@ describe('Bull Board on the controller HTTP server', () => {
   });
 
   it('writable when enabled: pause works, a cross-site write is refused', async () => {
-    board = await startTestBoard({ basicAuth: BASIC, writable: true });
+    board = await startTestBoard({ operatorBasicAuth: BASIC, writable: true });
     const auth = basicHeader(BASIC);
     expect((await listQueues(auth)).every((queue) => !queue.readOnlyMode)).toBe(true);
 
