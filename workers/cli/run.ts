@@ -1,12 +1,16 @@
+import type { Logger } from 'pino';
 import { jobs } from '../../jobs/index.ts';
 import { HttpAccess } from '../../queue/bull-board/http-access.ts';
 import { mountBullBoard } from '../../queue/bull-board.ts';
+import { admissionJudge } from '../admission-judge.ts';
+import { type AdmissionWebhook, startAdmissionWebhook } from '../admission-webhook.ts';
 import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
 import { createController } from '../controller.ts';
 import { mountControllerRoutes } from '../http-routes.ts';
 import { createHttpServer } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
 import { createRuntime } from '../runtime.ts';
+import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
 
 const USAGE = `Usage: kong-fleet run [options]
@@ -88,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   let reason: string;
+  let webhook: AdmissionWebhook | undefined;
   try {
     const access = new HttpAccess(
       {
@@ -112,17 +117,45 @@ export async function main(argv: string[]): Promise<number> {
     });
     const address = await http.listen();
     logger.info({ address }, 'http server listening');
+    webhook = await startWebhook(settings, controller, logger);
     // A signal may arrive while start() still waits for Redis: stopping then is a clean exit.
     const starting = runtime.start().then(() => undefined);
     reason = (await Promise.race([starting, stopped])) ?? (await Promise.race([stopped, crash]));
     starting.catch(() => {});
   } catch (err) {
     logger.fatal({ err }, 'could not start');
-    await Promise.allSettled([runtime.stop('start-up failed'), http.close(), controller.close()]);
+    await Promise.allSettled([
+      runtime.stop('start-up failed'),
+      http.close(),
+      controller.close(),
+      webhook?.close(),
+    ]);
     return ExitCode.failure;
   }
 
   await runtime.stop(reason);
-  await Promise.allSettled([http.close(), controller.close()]);
+  await Promise.allSettled([http.close(), controller.close(), webhook?.close()]);
   return crashed ? ExitCode.failure : ExitCode.ok;
+}
+
+/** The admission webhook when KONG_FLEET_WEBHOOK_PORT is set (it then needs its certificate and key). */
+async function startWebhook(
+  settings: Settings,
+  controller: ReturnType<typeof createController>,
+  logger: Logger,
+): Promise<AdmissionWebhook | undefined> {
+  if (settings.webhookPort === undefined) return undefined;
+  if (!settings.webhookTlsCert || !settings.webhookTlsKey) {
+    throw new Error(
+      'KONG_FLEET_WEBHOOK_PORT needs KONG_FLEET_WEBHOOK_TLS_CERT and KONG_FLEET_WEBHOOK_TLS_KEY',
+    );
+  }
+  return startAdmissionWebhook({
+    host: settings.webhookHost,
+    port: settings.webhookPort,
+    certFile: settings.webhookTlsCert,
+    keyFile: settings.webhookTlsKey,
+    judge: admissionJudge(settings, controller.current),
+    logger,
+  });
 }
