@@ -146,7 +146,7 @@ export async function mountBullBoard(
 }
 
 function authMode(access: HttpAccess): BullBoardMount['auth'] {
-  const { token, basic } = access.viewerCredentials;
+  const { token, basic } = access.schemes;
   return token && basic ? 'token+basic' : token ? 'token' : 'basic';
 }
 

@@ -41,9 +41,11 @@ export class HttpAccess {
     return this.#operator.configured;
   }
 
-  /** The viewer credentials as configured now (for the board's mount report). */
-  get viewerCredentials(): BoardCredentials {
-    return this.#viewer.current;
+  /** Which schemes some role accepts now (for the challenges and the board's mount report). */
+  get schemes(): BoardCredentials {
+    const viewer = this.#viewer.current;
+    const operator = this.#operator.current;
+    return { basic: viewer.basic ?? operator.basic, token: viewer.token ?? operator.token };
   }
 
   /**
@@ -92,7 +94,7 @@ export class HttpAccess {
     if (role === 'denied') this.#logger.warn({ ip: request.ip, path: pathOf(request) }, 'wrong credentials');
     reply
       .code(401)
-      .header('www-authenticate', this.#challenges())
+      .header('www-authenticate', challenges(this.schemes, HTTP_REALM))
       .header('cache-control', 'no-store')
       .send({ error: 'unauthorized', message: 'send a bearer token or basic-auth credentials' });
     return undefined;
@@ -105,15 +107,6 @@ export class HttpAccess {
   ): Promise<FastifyReply | undefined> => {
     return this.authenticate(request, reply) ? undefined : reply;
   };
-
-  #challenges(): string[] {
-    const viewer = this.#viewer.current;
-    const operator = this.#operator.current;
-    return challenges(
-      { basic: viewer.basic ?? operator.basic, token: viewer.token ?? operator.token },
-      HTTP_REALM,
-    );
-  }
 }
 
 function pathOf(request: FastifyRequest): string {
