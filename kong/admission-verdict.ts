@@ -57,12 +57,6 @@ export function admissionVerdict(
   if (own) return { allowed: false, message: own.reason };
   const dropped = result.errors.find((error) => concerned.has(keyOfRef(error.object)) && error.dropped);
   if (dropped) return { allowed: false, message: dropped.reason };
-  // A consumer skips a credential it cannot use (a warning on the consumer): the Secret is what is dropped.
-  const skipped =
-    kindOf(object) === 'Secret'
-      ? result.errors.find((error) => error.reason.startsWith(`credential "${nameOf(object)}": `))
-      : undefined;
-  if (skipped) return { allowed: false, message: skipped.reason };
   return { allowed: true };
 }
 

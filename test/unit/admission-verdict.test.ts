@@ -54,7 +54,7 @@ describe('admission verdict: refused exactly when the build would drop the objec
   it('refuses a credential Secret the consumer would skip; admits a usable one', () => {
     expect(admissionVerdict(credential('key-auth', {}))).toEqual({
       allowed: false,
-      message: 'credential "alice-key": key-auth credential has no key; skipped',
+      message: 'key-auth credential Secret default/alice-key has no `key`; credential skipped',
     });
     expect(admissionVerdict(credential('key-auth', { key: 'k-123' }))).toEqual({ allowed: true });
   });
