@@ -210,7 +210,10 @@ describe('drift checks, reports and ProxyInstance status', () => {
     const base = h.controller!.baseUrl;
     const metrics = await eventually(async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) ? text : undefined;
+      // The app's change (applied after the controller listed) must have converged everywhere: the
+      // histogram of change → every proxy synced has observed it. Waiting on Synced alone raced it.
+      const converged = /^kong_fleet_event_to_synced_seconds_count [1-9]/m.test(text);
+      return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) && converged ? text : undefined;
     });
     const value = (name: string) =>
       Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
