@@ -16,6 +16,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
 import { type ControllerProcess, startController } from '../helpers/controller.ts';
+import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { hostAddress, registerProxy } from '../helpers/fleet.ts';
 import {
@@ -71,34 +72,6 @@ async function mountedFile(spec: V1PodSpec, target: V1Container, namespace: stri
   if (!data) throw new Error(`Secret ${namespace}/${secretName} has no key ${key} (mounted at ${path})`);
   return Buffer.from(data, 'base64');
 }
-
-const app = (namespace: string, path: string) => `
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: echo-1
-  namespace: ${namespace}
-  labels: { kubernetes.io/service-name: echo }
-addressType: IPv4
-ports: [{ name: http, port: 8080, protocol: TCP }]
-endpoints: [{ addresses: [10.30.0.1], conditions: { ready: true } }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: echo.example
-      http:
-        paths: [{ path: ${path}, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`;
 
 /**
  * The controller Deployment of deploy, run as a process: its environment from the pod template
@@ -227,7 +200,7 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   });
 
   it('delivers a kubectl-applied Ingress + Service to every discovered proxy over mTLS', async () => {
-    await kubectlApply(app(appNamespace, '/echo'));
+    await kubectlApply(echoApp({ namespace: appNamespace, host: 'echo.example', endpoints: ['10.30.0.1'] }));
     const paths = async (proxy: (typeof fleet.proxies)[number]) =>
       entities(await servedConfig(client, proxy, serverName), 'routes').flatMap((r) => r.paths as string[]);
     // The first build (before the apply) may already be on every proxy: wait for the route itself.

@@ -6,28 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport, ProxyDriftEntry } from '../../domain/drift.ts';
 import { instanceName } from '../../k8s/proxy-instances.ts';
 import { runCli } from '../helpers/cli.ts';
+import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
 import type { TlsFleet } from '../helpers/fleet.ts';
 import { kubeconfigPath, kubectl, kubectlApply } from '../helpers/kube.ts';
 import { waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
 import { redisUrl } from '../helpers/redis.ts';
-
-const app = (namespace: string) => `
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${namespace} }
-spec: { ports: [{ name: http, port: 80 }] }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - http:
-        paths: [{ path: /echo, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`;
 
 interface InstanceRow {
   name: string;
@@ -118,7 +103,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
       KONG_FLEET_NAMESPACE: namespace,
       KONG_FLEET_BOARD_TOKEN_FILE: join(tokenDir, 'token'),
     });
-    await kubectlApply(app(namespace));
+    await kubectlApply(echoApp({ namespace }));
     await waitForConvergence(prefix, tlsFleet.fleet.proxies);
   });
 

@@ -3,6 +3,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KONG_POD_SELECTOR, type ProxyPods } from '../../../testing/pods/proxy-pods.ts';
 import { endpointSliceAddresses, livePods, podNetwork } from '../../helpers/cluster.ts';
+import { echoApp } from '../../helpers/echo-app.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import { desiredHash } from '../../helpers/pipeline.ts';
@@ -14,23 +15,6 @@ const machineAddresses = Object.values(networkInterfaces())
   .map((address) => address?.address)
   .filter((address): address is string => address !== undefined);
 
-const ingress = (namespace: string) => `
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${namespace} }
-spec: { ports: [{ name: http, port: 80 }] }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: echo.example
-      http:
-        paths: [{ path: /echo, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`;
-
 describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Deployment', () => {
   const h = proxyPodsHarness('scale', 3);
   let namespace: string;
@@ -39,7 +23,7 @@ describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Depl
 
   beforeAll(async () => {
     ({ namespace, prefix, pods } = h);
-    await kubectlApply(ingress(namespace));
+    await kubectlApply(echoApp({ namespace, host: 'echo.example' }));
     await h.startController();
   });
 
