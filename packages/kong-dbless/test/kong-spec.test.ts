@@ -19,10 +19,10 @@ if (!location.dir) console.log(location.missing);
 /** The version the cases were written against (kong/meta.lua of SOURCE.txt's commit). */
 const KONG_VERSION = '3.10.0';
 /**
- * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,238 / 1,418).
+ * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,256 / 1,418).
  * Raise it with every fix; the test fails when agreement drops below it.
  */
-const AGREEMENT_TARGET = 0.87;
+const AGREEMENT_TARGET = 0.885;
 /**
  * Wrong verdicts still known (accepted where Kong rejects / rejected where Kong accepts), by case id with
  * the reason. The list may only shrink: a wrong verdict not in it fails the test.
@@ -36,24 +36,6 @@ const KNOWN_WRONG_VERDICTS: Record<string, string> = {
   '01-validate_spec.lua:735#119': 'vaults/oauth2 entities not modelled',
   '01-validate_spec.lua:803#122': 'vaults/oauth2 entities not modelled',
   '01-validate_spec.lua:828#123': 'vaults/oauth2 entities not modelled',
-  '06-routes_spec.lua:1429#1073': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1652#1099': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1668#1100': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1684#1101': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1109': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1110': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1111': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1112': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1113': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1114': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1115': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1116': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1117': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1118': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1119': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1120': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1121': 'expressions not parsed (ATC grammar/fields)',
-  '06-routes_spec.lua:1797#1122': 'expressions not parsed (ATC grammar/fields)',
 };
 
 const REPORT = resolve(import.meta.dirname, '../../../.conformance-results/kong-spec.json');

@@ -16,6 +16,7 @@ import {
 } from '../schema.ts';
 import * as t from '../typedefs.ts';
 import type { RouterFlavor } from '../types.ts';
+import { atcExpressionError } from './atc-expression.ts';
 import { atcRegexError, routePath } from './route-paths.ts';
 
 const ipPort = record(
@@ -261,28 +262,10 @@ function validateAtc(expressions: boolean): (e: Rec) => string | undefined {
         return "Router Expression failed validation: cannot set 'regex_priority' with 'expression' simultaneously";
       if (hasOthers && e.priority !== 0 && e.priority !== null)
         return `Router Expression failed validation: cannot set 'priority' with ${EXCLUSIVE} simultaneously`;
-      if (hasExpression) return expressionError(e.expression as string);
+      if (hasExpression) return atcExpressionError(e.expression as string, e.protocols);
     }
     return atcRegexError(e.paths as string[] | null);
   };
-}
-
-/** A light syntax check of an ATC expression: balanced parentheses and quotes, known operators. */
-function expressionError(expression: string): string | undefined {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < expression.length; i++) {
-    const ch = expression[i];
-    if (inString) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth < 0) break;
-  }
-  if (inString || depth !== 0 || expression.trim() === '')
-    return `Router Expression failed validation: syntax error: ${expression}`;
-  return undefined;
 }
 
 const cache = new Map<RouterFlavor, RecordSchema>();
