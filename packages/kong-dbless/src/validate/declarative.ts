@@ -188,6 +188,15 @@ export function validateCollection(
       itemErrors = itemErrors ?? {};
       itemErrors[linkField!] = linkError;
     }
+    if (parent) {
+      // Kong's nested records (`copy_record` without `include_foreign`) set every foreign field to
+      // `eq = null`, not only the link to the parent: a nested entity cannot name another one.
+      for (const { field } of type.foreignList) {
+        if (field === linkField || raw[field] === undefined || raw[field] === null) continue;
+        itemErrors = itemErrors ?? {};
+        itemErrors[field] = MSG.mustBeNull;
+      }
+    }
     if (recordErrors) itemErrors = itemErrors ? { ...recordErrors, ...itemErrors } : recordErrors;
     if (shorthandError) {
       itemErrors = itemErrors ?? {};
