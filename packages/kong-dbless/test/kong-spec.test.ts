@@ -19,29 +19,43 @@ if (!location.dir) console.log(location.missing);
 /** The version the cases were written against (kong/meta.lua of SOURCE.txt's commit). */
 const KONG_VERSION = '3.10.0';
 /**
- * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,256 / 1,418).
+ * A ratchet, not yet the issue's bar of 0.98: the agreement measured at the last fix (1,266 / 1,415).
  * Raise it with every fix; the test fails when agreement drops below it.
  */
-const AGREEMENT_TARGET = 0.885;
+const AGREEMENT_TARGET = 0.89;
 /**
  * Wrong verdicts still known (accepted where Kong rejects / rejected where Kong accepts), by case id with
  * the reason. The list may only shrink: a wrong verdict not in it fails the test.
  */
-const KNOWN_WRONG_VERDICTS: Record<string, string> = {
-  '01-validate_spec.lua:615#112': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:629#113': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:637#114': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:657#115': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:713#118': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:735#119': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:803#122': 'vaults/oauth2 entities not modelled',
-  '01-validate_spec.lua:828#123': 'vaults/oauth2 entities not modelled',
+const KNOWN_WRONG_VERDICTS: Record<string, string> = {};
+/**
+ * Cases whose spec checks only the schema pass (`DeclarativeConfig:validate()`) of a config that names a
+ * consumer it does not define. `POST /config` also resolves references, so Kong answers them with 400
+ * `invalid reference` too; like the suite's own `exclude`d case 01-validate_spec.lua:255#97 they are not
+ * comparable, and the test below holds the simulator to rejecting them for that reason alone.
+ */
+const SCHEMA_ONLY_VALIDATE: Record<string, string> = {
+  '01-validate_spec.lua:657#115': "oauth2_credentials name consumer 'foo', not defined",
+  '01-validate_spec.lua:803#122': "oauth2_credentials name consumer 'bob', not defined",
+  '01-validate_spec.lua:828#123': "oauth2_credentials name consumer 'bob', not defined",
 };
+
+/** Every string value of a JSON tree (an error table's messages). */
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
+  return [];
+}
 
 const REPORT = resolve(import.meta.dirname, '../../../.conformance-results/kong-spec.json');
 
 describe.skipIf(!location.dir)("Kong 3.10's own specs (kong-spec oracle)", () => {
-  const cases = location.dir ? readCases(location.dir) : [];
+  const cases = (location.dir ? readCases(location.dir) : []).map((c) =>
+    SCHEMA_ONLY_VALIDATE[c.id] === undefined
+      ? c
+      : { ...c, exclude: `schema-only validate(): ${SCHEMA_ONLY_VALIDATE[c.id]}` },
+  );
+  const schemaOnlyAnswers = new Map<string, unknown>();
   const proxies = new Map<RouterFlavor, SimulatedProxy>();
   let outcomes: Outcome[] = [];
 
@@ -57,7 +71,11 @@ describe.skipIf(!location.dir)("Kong 3.10's own specs (kong-spec oracle)", () =>
     const results = await Promise.all(
       [...byFlavor].map(async ([flavor, list]) => {
         const out: Outcome[] = [];
-        for (const c of list) out.push(judge(c, await replay(proxies.get(flavor)!.adminUrl, c)));
+        for (const c of list) {
+          const answer = await replay(proxies.get(flavor)!.adminUrl, c);
+          if (SCHEMA_ONLY_VALIDATE[c.id] !== undefined) schemaOnlyAnswers.set(c.id, answer);
+          out.push(judge(c, answer));
+        }
         return out;
       }),
     );
@@ -88,6 +106,17 @@ describe.skipIf(!location.dir)("Kong 3.10's own specs (kong-spec oracle)", () =>
       .filter((o) => KNOWN_WRONG_VERDICTS[o.id] === undefined)
       .map((o) => `${o.id} ${o.verdict}: ${o.reasons.join('; ')}`);
     expect(wrong).toEqual([]);
+  });
+
+  it('rejects the schema-only cases for their undefined reference alone', () => {
+    for (const id of Object.keys(SCHEMA_ONLY_VALIDATE)) {
+      const answer = schemaOnlyAnswers.get(id) as { status: number; body: { fields?: unknown } };
+      expect(answer.status, id).toBe(400);
+      const messages = stringLeaves(answer.body.fields);
+      expect(messages.length, id).toBeGreaterThan(0);
+      for (const m of messages)
+        expect(m, id).toMatch(/^invalid reference 'consumer: \w+' \(no such entry in 'consumers'\)$/);
+    }
   });
 
   it(`agrees with at least ${AGREEMENT_TARGET * 100} % of the comparable cases (target 98 %)`, () => {

@@ -16,6 +16,7 @@ import {
   jwtSecrets,
   keyauthCredentials,
 } from './consumers.ts';
+import { oauth2Credentials, oauth2Tokens, vaults } from './oauth2-vaults.ts';
 import { routesSchema } from './routes.ts';
 import { expandServiceUrl, services } from './services.ts';
 import { rewriteUpstreamAlgorithm, targets, upstreams } from './upstreams.ts';
@@ -283,6 +284,7 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
   let registry = cache.get(key);
   if (registry) return registry;
   const specs: Spec[] = [
+    { name: 'vaults', schema: vaults, endpointKey: 'prefix', cacheKey: ['prefix'] },
     { name: 'certificates', schema: certificates },
     { name: 'ca_certificates', schema: caCertificates },
     { name: 'consumers', schema: consumers, endpointKey: 'username' },
@@ -315,6 +317,18 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
       schema: hmacauthCredentials,
       endpointKey: 'username',
       cacheKey: ['username'],
+    },
+    {
+      name: 'oauth2_credentials',
+      schema: oauth2Credentials,
+      endpointKey: 'client_id',
+      cacheKey: ['client_id'],
+    },
+    {
+      name: 'oauth2_tokens',
+      schema: oauth2Tokens,
+      endpointKey: 'access_token',
+      cacheKey: ['access_token'],
     },
     ...(edition === 'enterprise'
       ? [
