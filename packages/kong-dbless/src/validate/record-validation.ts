@@ -176,7 +176,11 @@ function validateSequence(field: Field, items: unknown[], out: { value: unknown 
   let result = processed;
   if (field.type === 'set') result = dedupe(processed);
   if (field.exclusiveSubsets) {
-    const err = exclusiveSubsetsError(field.exclusiveSubsets, result as string[]);
+    const err = exclusiveSubsetsError(
+      field.exclusiveSubsets,
+      result as string[],
+      field.exclusiveNamesMembers === true,
+    );
     if (err) return field.err ?? err;
   }
   if (field.custom) {
@@ -222,13 +226,18 @@ function dedupeByKey(items: unknown[]): unknown[] {
 function exclusiveSubsetsError(
   subsets: readonly (readonly string[])[],
   values: string[],
+  namesMembers: boolean,
 ): string | undefined {
   let found: readonly string[] | undefined;
   for (const value of values) {
     const subset = subsets.find((s) => s.includes(value));
     if (!subset) continue;
     if (found && found !== subset) {
-      const list = subsets.map((s) => `(${s.map((v) => `'${v}'`).join(', ')})`).join(', ');
+      // Kong 3.10 names only the subsets the value has members of; 3.9 names them all.
+      const list = subsets
+        .filter((s) => !namesMembers || s.some((v) => values.includes(v)))
+        .map((s) => `(${s.map((v) => `'${v}'`).join(', ')})`)
+        .join(', ');
       return `these sets are mutually exclusive: ${list}`;
     }
     found = subset;

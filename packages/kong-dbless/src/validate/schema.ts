@@ -55,6 +55,8 @@ export interface Field {
   unique?: boolean;
   /** `mutually_exclusive_subsets` of a set of strings. */
   exclusiveSubsets?: readonly (readonly string[])[];
+  /** The `exclusiveSubsets` error names only the subsets the value has members of (Kong 3.10). */
+  exclusiveNamesMembers?: boolean;
   /** Records only: leave the record null when absent instead of filling it with its defaults. */
   nullable?: boolean;
 }
@@ -145,6 +147,7 @@ function uniformField(field: Field): Field {
     auto: field.auto,
     unique: field.unique,
     exclusiveSubsets: field.exclusiveSubsets,
+    exclusiveNamesMembers: field.exclusiveNamesMembers,
     nullable: field.nullable,
   } satisfies Record<keyof Field, unknown>;
   uniformFields.set(field, uniform);

@@ -166,19 +166,35 @@ export const hostWithOptionalPort: Field = {
   },
 };
 
-/** typedefs.wildcard_host: a hostname with an optional leading or trailing `*` label, optional port. */
-export const wildcardHost: Field = {
-  type: 'string',
-  custom: (v: string) => {
-    const hp = splitHostPort(v);
-    if (hp.portError) return `invalid value: ${v}`;
-    const stars = countStars(hp.host);
-    if (stars > 1) return 'only one wildcard must be specified';
-    if (stars === 1 && !hp.host.startsWith('*.') && !hp.host.endsWith('.*'))
-      return 'wildcard must be leftmost or rightmost character';
-    return isIp(hp.host) || isHostname(hp.host, true) ? undefined : `invalid value: ${v}`;
-  },
-};
+/**
+ * typedefs.wildcard_host: a hostname with an optional leading or trailing `*` label, optional port. Kong
+ * 3.10 reworded its errors (`invalid hostname: …`, `invalid port number`, `invalid wildcard: …`).
+ */
+export function wildcardHostField(minor: number): Field {
+  const v310 = minor >= 10;
+  return {
+    type: 'string',
+    custom: (v: string) => {
+      const hp = splitHostPort(v);
+      if (hp.portError) return v310 && hp.port !== undefined ? 'invalid port number' : invalid(v);
+      const stars = countStars(hp.host);
+      if (stars > 1)
+        return v310
+          ? 'invalid wildcard: must have at most one wildcard'
+          : 'only one wildcard must be specified';
+      if (stars === 1 && !hp.host.startsWith('*.') && !hp.host.endsWith('.*'))
+        return v310
+          ? 'invalid wildcard: must be placed at leftmost or rightmost label'
+          : 'wildcard must be leftmost or rightmost character';
+      return isIp(hp.host) || isHostname(hp.host, true) ? undefined : invalid(v);
+    },
+  };
+  function invalid(v: string): string {
+    return v310 ? `invalid hostname: ${v}` : `invalid value: ${v}`;
+  }
+}
+
+export const wildcardHost: Field = wildcardHostField(9);
 
 /** typedefs.sni: a hostname (wildcard allowed), not an IP, no port. */
 export const sni: Field = {

@@ -292,7 +292,7 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
       ? [{ name: 'consumer_groups', schema: consumerGroups, endpointKey: 'name' }]
       : []),
     { name: 'services', schema: services, endpointKey: 'name', preprocess: expandServiceUrl },
-    { name: 'routes', schema: routesSchema(flavor), endpointKey: 'name' },
+    { name: 'routes', schema: routesSchema(flavor, minor), endpointKey: 'name' },
     { name: 'upstreams', schema: upstreams, endpointKey: 'name', preprocess: rewriteUpstreamAlgorithm },
     { name: 'targets', schema: targets, endpointKey: 'target', cacheKey: ['upstream', 'target'] },
     { name: 'snis', schema: snis, endpointKey: 'name' },

@@ -57,7 +57,7 @@ const contains = (p: string) => (protocols: string[]) => protocols.includes(p);
 const allIn = (set: readonly string[]) => (protocols: string[]) =>
   protocols.length > 0 && protocols.every((p) => set.includes(p));
 
-function buildRoutes(flavor: RouterFlavor): RecordSchema {
+function buildRoutes(flavor: RouterFlavor, minor: number): RecordSchema {
   const expressions = flavor === 'expressions';
   const withExpression = (fields: string[]) => (expressions ? [...fields, 'expression'] : fields);
   const snisOk = ['grpcs', 'https', 'tls', 'tls_passthrough'];
@@ -94,6 +94,7 @@ function buildRoutes(flavor: RouterFlavor): RecordSchema {
         elements: t.protocol,
         default: ['http', 'https'],
         exclusiveSubsets: [['http', 'https'], ['tcp', 'tls', 'udp'], ['tls_passthrough'], ['grpc', 'grpcs']],
+        exclusiveNamesMembers: minor >= 10,
       },
     ],
     [
@@ -111,7 +112,7 @@ function buildRoutes(flavor: RouterFlavor): RecordSchema {
     ['sources', ipPortSet],
     ['destinations', ipPortSet],
     ['methods', { type: 'set', elements: { type: 'string', match: METHOD_RE } }],
-    ['hosts', { type: 'array', elements: t.wildcardHost }],
+    ['hosts', { type: 'array', elements: t.wildcardHostField(minor) }],
     ['paths', { type: 'array', elements: routePath }],
     [
       'headers',
@@ -268,13 +269,15 @@ function validateAtc(expressions: boolean): (e: Rec) => string | undefined {
   };
 }
 
-const cache = new Map<RouterFlavor, RecordSchema>();
+const cache = new Map<string, RecordSchema>();
 
-export function routesSchema(flavor: RouterFlavor): RecordSchema {
-  let schema = cache.get(flavor);
+/** The routes schema of a flavor and Kong minor; memoized. */
+export function routesSchema(flavor: RouterFlavor, minor: number): RecordSchema {
+  const key = `${flavor}/${minor}`;
+  let schema = cache.get(key);
   if (!schema) {
-    schema = buildRoutes(flavor);
-    cache.set(flavor, schema);
+    schema = buildRoutes(flavor, minor);
+    cache.set(key, schema);
   }
   return schema;
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { validateDeclarativeConfig } from '../../src/validate/index.ts';
+
+const routeErrors = (kongVersion: string, route: Record<string, unknown>) => {
+  const r = validateDeclarativeConfig(
+    { _format_version: '3.0', routes: [{ name: 'r', ...route }] },
+    { kongVersion, flattenErrors: false },
+  );
+  return r.ok ? undefined : (r.error.fields as { routes: unknown[] }).routes[0];
+};
+
+describe('Kong 3.10 route messages (3.9 kept)', () => {
+  it.each([
+    [{ hosts: ['example-.org'] }, 'invalid value: example-.org', 'invalid hostname: example-.org'],
+    [{ hosts: ['example.com:1000000'] }, 'invalid value: example.com:1000000', 'invalid port number'],
+    [
+      { hosts: ['a.*.com'] },
+      'wildcard must be leftmost or rightmost character',
+      'invalid wildcard: must be placed at leftmost or rightmost label',
+    ],
+    [
+      { hosts: ['*.a.*'] },
+      'only one wildcard must be specified',
+      'invalid wildcard: must have at most one wildcard',
+    ],
+  ])('%j', (route, v39, v310) => {
+    expect(routeErrors('3.9.1', route)).toEqual({ hosts: [v39] });
+    expect(routeErrors('3.10.0', route)).toEqual({ hosts: [v310] });
+  });
+
+  it('names only the protocol groups the value falls into from 3.10', () => {
+    const route = { protocols: ['tls', 'tls_passthrough'], snis: ['a.example'] };
+    expect(routeErrors('3.10.0', route)).toEqual({
+      protocols: "these sets are mutually exclusive: ('tcp', 'tls', 'udp'), ('tls_passthrough')",
+    });
+    expect(routeErrors('3.9.1', route)).toEqual({
+      protocols:
+        "these sets are mutually exclusive: ('http', 'https'), ('tcp', 'tls', 'udp'), ('tls_passthrough'), ('grpc', 'grpcs')",
+    });
+  });
+});
