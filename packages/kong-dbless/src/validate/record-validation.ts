@@ -89,6 +89,9 @@ export function validateField(field: Field, value: unknown, out: { value: unknow
       if (!isSequence(value)) return TYPE_MESSAGES[field.type];
       return validateSequence(field, Array.isArray(value) ? value : [], out);
     case 'map':
+      // A non-empty JSON array is a Lua table with integer keys: Kong fails on the first key's type.
+      if (Array.isArray(value) && value.length > 0 && field.keys?.type === 'string')
+        return TYPE_MESSAGES.string;
       if (!isPlainObject(value) && !(Array.isArray(value) && value.length === 0)) return TYPE_MESSAGES.map;
       if (field.lenEq === 0 && isPlainObject(value) && !isEmptyObject(value))
         return field.err ?? 'length must be 0';
@@ -245,30 +248,21 @@ function exclusiveSubsetsError(
   return undefined;
 }
 
+/** Kong's map check returns the first key or value error as the map's own error, not keyed by entry. */
 function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown {
-  let errors: Record<string, unknown> | undefined;
   const processed: Rec = {};
   const slot = { value: undefined as unknown };
   for (const key in value) {
     if (field.keys) {
       const keyErr = validateField(field.keys, key, slot);
-      if (keyErr !== undefined) {
-        if (errors === undefined) errors = {};
-        errors[key] = keyErr;
-        continue;
-      }
+      if (keyErr !== undefined) return keyErr;
     }
     if (field.values) {
       const valueErr = validateField(field.values, value[key], slot);
-      if (valueErr !== undefined) {
-        if (errors === undefined) errors = {};
-        errors[key] = valueErr;
-        continue;
-      }
+      if (valueErr !== undefined) return valueErr;
       processed[key] = slot.value;
     } else processed[key] = value[key];
   }
-  if (errors) return errors;
   out.value = processed;
   return undefined;
 }

@@ -242,7 +242,7 @@ const cases: Case[] = [
     entity: { entity_type: 'route' },
     error: {
       type: 'field',
-      field: 'headers.Host',
+      field: 'headers',
       message: "cannot contain 'host' header, which must be specified in the 'hosts' attribute",
     },
   },
