@@ -38,4 +38,16 @@ describe('Kong 3.10 route messages (3.9 kept)', () => {
         "these sets are mutually exclusive: ('http', 'https'), ('tcp', 'tls', 'udp'), ('tls_passthrough'), ('grpc', 'grpcs')",
     });
   });
+
+  it("gives the snis conditional Kong 3.10's then_err", () => {
+    const route = { protocols: ['tcp', 'udp'], snis: ['example.org'], sources: [{ ip: '10.0.0.1' }] };
+    expect(routeErrors('3.10.0', route)).toEqual({
+      '@entity': ["'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"],
+      snis: 'length must be 0',
+    });
+    expect(routeErrors('3.9.1', route)).toEqual({
+      '@entity': ["failed conditional validation given value of field 'protocols'"],
+      snis: 'length must be 0',
+    });
+  });
 });

@@ -70,7 +70,11 @@ function buildRoutes(flavor: RouterFlavor, minor: number): RecordSchema {
         const protocols = (e.protocols as string[] | null) ?? [];
         if (!isSet(e.snis) || protocols.some((p) => snisOk.includes(p))) return undefined;
         return {
-          entity: "failed conditional validation given value of field 'protocols'",
+          // Kong 3.10 gives the conditional a `then_err`.
+          entity:
+            minor >= 10
+              ? "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"
+              : "failed conditional validation given value of field 'protocols'",
           field: 'snis',
           message: 'length must be 0',
         };

@@ -68,7 +68,8 @@ const healthchecks = record([
       record: record([
         ['type', checkType],
         ['timeout', { type: 'number', default: 1, between: [0, 65535] }],
-        ['concurrency', { type: 'integer', default: 10, between: [1, 2 ** 31 - 1] }],
+        // Kong's bound is `2 ^ 31`.
+        ['concurrency', { type: 'integer', default: 10, between: [1, 2 ** 31] }],
         ['http_path', { ...t.path, default: '/' }],
         // typedefs.sni: Kong 3.10 rejects an IP here ('must not be an IP', 09-upstreams_spec.lua:496).
         ['https_sni', t.sni],
