@@ -202,6 +202,9 @@ export const sni: Field = {
   custom: (v: string) => {
     if (isIp(v)) return `must not be an IP`;
     const hp = splitHostPort(v);
+    // Kong normalizes first: an unparsable port is an invalid value, an IP with a port is still an IP.
+    if (hp.portError && hp.port === undefined) return `invalid value: ${v}`;
+    if (hp.port !== undefined && isIp(hp.host)) return 'must not be an IP';
     if (hp.port !== undefined || hp.portError) return 'must not have a port';
     const stars = countStars(v);
     if (stars > 1) return 'only one wildcard must be specified';

@@ -50,4 +50,18 @@ describe('Kong 3.10 route messages (3.9 kept)', () => {
       snis: 'length must be 0',
     });
   });
+
+  it.each([
+    ['10.0.0.1:8001', 'must not be an IP'],
+    ['example:', 'invalid value: example:'],
+    ['example.org:80', 'must not have a port'],
+  ])('SNI %s: %s', (name, message) => {
+    const r = validateDeclarativeConfig(
+      { _format_version: '3.0', upstreams: [{ name: 'up', healthchecks: { active: { https_sni: name } } }] },
+      { kongVersion: '3.10.0', flattenErrors: false },
+    );
+    expect(r.ok ? undefined : r.error.fields).toEqual({
+      upstreams: [{ healthchecks: { active: { https_sni: message } } }],
+    });
+  });
 });
