@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { parseObjectKey } from '../domain/object-ref.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
-import { parseObjectKey } from '../k8s/object-key.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';

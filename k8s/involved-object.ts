@@ -1,5 +1,5 @@
+import { objectKey } from '../domain/object-ref.ts';
 import type { InvolvedObject } from './event-recorder.ts';
-import { objectKey } from './object-key.ts';
 import { watchedKinds } from './watched-kinds.ts';
 
 /** A reference as the translator reports it (group/version may be missing for core objects). */

@@ -5,9 +5,9 @@ import {
   makeInformer,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kindKeyPrefix, objectKey } from '../domain/object-ref.ts';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
-import { kindKeyPrefix, objectKey } from './object-key.ts';
 import { storedForm } from './stored-object.ts';
 import { apiVersionOf, resourcePath, type WatchedKind } from './watched-kinds.ts';
 

@@ -15,7 +15,7 @@ import { luaScript } from './lua.ts';
  */
 
 export interface ObjectChange {
-  /** Object key, `Kind.group/namespace/name` (see k8s/object-key.ts). */
+  /** Object key, `Kind.group/namespace/name` (see domain/object-ref.ts). */
   readonly key: string;
   /** The stored JSON, or null when the object was deleted. */
   readonly json: string | null;

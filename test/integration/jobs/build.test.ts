@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectKey } from '../../../domain/object-ref.ts';
 import { buildConfig } from '../../../jobs/build.ts';
 import { jobs } from '../../../jobs/index.ts';
-import { objectKey } from '../../../k8s/object-key.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { jobInState } from '../../helpers/jobs.ts';
 import { freshNamespace } from '../../helpers/kube.ts';

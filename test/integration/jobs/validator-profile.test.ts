@@ -1,8 +1,8 @@
 import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectKey } from '../../../domain/object-ref.ts';
 import { buildConfig } from '../../../jobs/build.ts';
 import { jobs } from '../../../jobs/index.ts';
-import { objectKey } from '../../../k8s/object-key.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { eventsOn } from '../../helpers/events.ts';
 import { eventually } from '../../helpers/eventually.ts';
