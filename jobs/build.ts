@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseObjectKey } from '../domain/object-ref.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
@@ -55,16 +54,12 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const waitMs = firstChangeAt === undefined ? {} : { waitMs: Math.max(0, startedAt - firstChangeAt) };
     const { revision } = await deps.snapshot.refresh(deps.objects);
     const exclusions = await deps.objects.exclusions();
-    const exclude = [...exclusions.keys()].map(parseObjectKey).filter((ref) => ref !== undefined);
     const objects = [...deps.snapshot.objects()].map(([, object]) => object);
     const result = buildWithFallback(objects, {
       settings: deps.translateSettings,
       profiles: await fleetProfiles(deps),
-      exclude: exclude.map((ref) => ({
-        kind: ref.kind,
-        namespace: ref.namespace || undefined,
-        name: ref.name,
-      })),
+      // The store's keys are the translator's: one format, passed straight through.
+      exclude: exclusions.keys(),
     });
     const dropped = result.errors.filter((error) => error.dropped !== false);
     void reportObjectErrors(deps, result.errors);

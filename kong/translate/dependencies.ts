@@ -108,7 +108,7 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
 
 /**
  * The broken objects plus every object that depends on one of them, each with the reason it is excluded.
- * Keys are `Kind/namespace/name`.
+ * Keys are object keys (`keyOf`, `Kind.group/namespace/name`).
  */
 export function exclusionClosure(
   snapshot: Snapshot,

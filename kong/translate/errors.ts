@@ -1,3 +1,4 @@
+import { shortObjectName } from '../../domain/object-ref.ts';
 import { type K8sObject, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
 
 /**
@@ -15,7 +16,7 @@ export interface ObjectError {
 export class ErrorCollector {
   private readonly seen = new Set<string>();
   readonly errors: ObjectError[] = [];
-  /** Objects that could not be translated at all (`Kind/namespace/name`): the fallback excludes their dependants. */
+  /** Objects that could not be translated at all, by key: the fallback excludes their dependants. */
   readonly rejected = new Map<string, ObjectRef>();
 
   /** The whole object is unusable (bad plugin config, invalid policy…); what depends on it must not ship either. */
@@ -43,11 +44,16 @@ export class ErrorCollector {
     this.errors.push({ object: ref, reason, dropped });
   }
 
-  /** Errors sorted by object then reason, so output does not depend on input order. */
+  /**
+   * Errors sorted by object (`Kind/namespace/name`, then the group) then reason, so output does not depend on
+   * input order.
+   */
   sorted(): ObjectError[] {
+    const sortKey = (e: ObjectError) =>
+      `${shortObjectName(e.object)}\u0000${e.reason}\u0000${e.object.group}`;
     return [...this.errors].sort((a, b) => {
-      const ka = `${keyOfRef(a.object)}\u0000${a.reason}`;
-      const kb = `${keyOfRef(b.object)}\u0000${b.reason}`;
+      const ka = sortKey(a);
+      const kb = sortKey(b);
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
   }

@@ -6,6 +6,7 @@ import type {
   ValidationVerdict,
 } from '@kong-fleet/kong-dbless';
 import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
+import { parseObjectKey, shortObjectName } from '../../domain/object-ref.ts';
 import type { KongDeclarativeConfig } from '../declarative.ts';
 import { describeEntityError, trimDescription } from '../kong-errors.ts';
 import { exclusionClosure } from './dependencies.ts';
@@ -19,7 +20,8 @@ export interface FallbackOptions {
   settings?: TranslateSettings | SettingsOverrides;
   /**
    * Objects to leave out from the start, with everything that depends on them: e.g. those a real proxy rejected
-   * with a 400 (mapped from `flattened_errors[].entity_tags`). `Kind/namespace/name` strings or ObjectRefs.
+   * with a 400 (mapped from `flattened_errors[].entity_tags`). Object keys (`Kind.group/namespace/name`, see
+   * domain/object-ref.ts) or ObjectRefs.
    */
   exclude?: Iterable<ObjectRef | string>;
   /**
@@ -213,22 +215,26 @@ function customEntityCulprit(
   return undefined;
 }
 
-/** `k8s-kind:`, `k8s-namespace:`, `k8s-name:` (… `k8s-group:`, `k8s-version:`, `k8s-uid:`) tags → ObjectRef. */
+/**
+ * `k8s-kind:`, `k8s-namespace:`, `k8s-name:` (… `k8s-group:`, `k8s-version:`, `k8s-uid:`) tags → ObjectRef. KIC
+ * omits `k8s-group` for the core group, or writes `k8s-group:core` (its placeholder Service): both read as ''.
+ */
 export function refFromTags(tags: readonly string[]): ObjectRef | undefined {
   const get = (prefix: string) => tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
   const kind = get('k8s-kind:');
   const name = get('k8s-name:');
   if (!kind || !name) return undefined;
-  const ref: ObjectRef = { kind, name };
-  const namespace = get('k8s-namespace:');
-  if (namespace) ref.namespace = namespace;
   const group = get('k8s-group:');
-  if (group) ref.group = group;
   const version = get('k8s-version:');
-  if (version) ref.version = version;
   const uid = get('k8s-uid:');
-  if (uid) ref.uid = uid;
-  return ref;
+  return {
+    kind,
+    group: group === undefined || group === 'core' ? '' : group,
+    namespace: get('k8s-namespace:') ?? '',
+    name,
+    ...(version ? { version } : {}),
+    ...(uid ? { uid } : {}),
+  };
 }
 
 function describeExclusions(
@@ -236,21 +242,30 @@ function describeExclusions(
   known: ReadonlyMap<string, K8sObject>,
   broken: ReadonlyMap<string, string>,
 ): ExcludedObject[] {
-  const out: ExcludedObject[] = [];
-  for (const [key, cause] of [...closure].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const out: { sortKey: string; excluded: ExcludedObject }[] = [];
+  for (const [key, cause] of closure) {
     const obj = known.get(key);
     const object = obj ? refOf(obj) : refFromKey(key);
     const reason =
-      cause === undefined ? (broken.get(key) ?? 'excluded') : `depends on ${cause}, which is excluded`;
-    out.push({ object, reason });
+      cause === undefined
+        ? (broken.get(key) ?? 'excluded')
+        : `depends on ${shortName(cause)}, which is excluded`;
+    out.push({ sortKey: `${shortObjectName(object)}\u0000${key}`, excluded: { object, reason } });
   }
-  return out;
+  // In `Kind/namespace/name` order, as people read the list.
+  return out
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+    .map((e) => e.excluded);
+}
+
+/** An excluded object's key as reasons name it (`KongPlugin/default/auth`); text that is no key stays as it is. */
+function shortName(key: string): string {
+  const ref = parseObjectKey(key);
+  return ref ? shortObjectName(ref) : key;
 }
 
 function refFromKey(key: string): ObjectRef {
-  const parts = key.split('/');
-  if (parts.length >= 3) return { kind: parts[0]!, namespace: parts[1]!, name: parts.slice(2).join('/') };
-  return { kind: parts[0] ?? '', name: parts[1] ?? '' };
+  return parseObjectKey(key) ?? { kind: '', group: '', namespace: '', name: key };
 }
 
 function mergeErrors(errors: readonly ObjectError[], excluded: readonly ExcludedObject[]): ObjectError[] {

@@ -1,3 +1,5 @@
+import { type ObjectRef, objectKey } from '../../domain/object-ref.ts';
+
 /**
  * Reading untrusted Kubernetes objects. Input comes from YAML or informers with unknown shapes, so every accessor
  * validates what it reads and returns `undefined` instead of throwing.
@@ -6,15 +8,8 @@
 /** A Kubernetes object as parsed from YAML/JSON: nothing is guaranteed beyond being a plain object. */
 export type K8sObject = Record<string, unknown>;
 
-/** Identity of a Kubernetes object, as reported in errors and encoded in entity tags. */
-export interface ObjectRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-  group?: string;
-  version?: string;
-  uid?: string;
-}
+/** Identity of a Kubernetes object, as reported in errors and encoded in entity tags: the domain's one ref. */
+export type { ObjectRef } from '../../domain/object-ref.ts';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,27 +110,29 @@ export function groupVersionOf(obj: K8sObject): { group: string; version: string
 
 export function refOf(obj: K8sObject): ObjectRef {
   const { group, version } = groupVersionOf(obj);
-  const ref: ObjectRef = { kind: kindOf(obj), name: nameOf(obj) };
-  const namespace = namespaceOf(obj);
-  if (namespace) ref.namespace = namespace;
-  if (group) ref.group = group;
-  if (version) ref.version = version;
   const uid = uidOf(obj);
-  if (uid) ref.uid = uid;
-  return ref;
+  return {
+    kind: kindOf(obj),
+    group,
+    namespace: namespaceOf(obj),
+    name: nameOf(obj),
+    ...(version ? { version } : {}),
+    ...(uid ? { uid } : {}),
+  };
 }
 
-/** `Kind/namespace/name` (or `Kind/name` for cluster-scoped objects): the key used everywhere for identity. */
-export function objectKey(kind: string, namespace: string, name: string): string {
-  return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
-}
-
+/** The object's key (`Kind.group/namespace/name`, see domain/object-ref.ts): the one used everywhere for identity. */
 export function keyOf(obj: K8sObject): string {
-  return objectKey(kindOf(obj), namespaceOf(obj), nameOf(obj));
+  return objectKey({
+    kind: kindOf(obj),
+    group: groupVersionOf(obj).group,
+    namespace: namespaceOf(obj),
+    name: nameOf(obj),
+  });
 }
 
 export function keyOfRef(ref: ObjectRef): string {
-  return objectKey(ref.kind, ref.namespace ?? '', ref.name);
+  return objectKey(ref);
 }
 
 /** Decodes a base64 Secret data value; undefined when it is not valid base64 text. */

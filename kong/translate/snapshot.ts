@@ -6,7 +6,6 @@ import {
   groupVersionOf,
   isRecord,
   type K8sObject,
-  keyOf,
   kindOf,
   labelsOf,
   nameOf,
@@ -81,7 +80,7 @@ export class Snapshot {
         errors.drop(raw, 'metadata.name is missing');
         continue;
       }
-      const key = keyOf(raw);
+      const key = lookupKey(kindOf(raw), namespaceOf(raw), nameOf(raw));
       if (this.byKey.has(key))
         errors.warn(raw, 'object appears more than once in the input; the last copy is used');
       this.byKey.set(key, raw);
@@ -108,7 +107,7 @@ export class Snapshot {
   }
 
   get(kind: string, namespace: string, name: string): K8sObject | undefined {
-    return this.byKey.get(namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`);
+    return this.byKey.get(lookupKey(kind, namespace, name));
   }
 
   endpointSlicesFor(namespace: string, service: string): readonly K8sObject[] {
@@ -146,4 +145,13 @@ export class Snapshot {
     if (annotation === undefined || annotation === '') return this.classIsDefault;
     return annotation === this.settings.ingressClass;
   }
+}
+
+/**
+ * The Snapshot's private lookup key, `Kind/namespace/name` (`Kind/name` when cluster-scoped): one object per kind
+ * and name whatever its group (only the known group of each kind is kept), and the sort order of `list()`,
+ * which the translated config's entity order follows.
+ */
+function lookupKey(kind: string, namespace: string, name: string): string {
+  return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
 }

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { objectKey } from '../../domain/object-ref.ts';
 import { buildWithFallback, parseSettings, parseYamlObjects } from '../../kong/translate/index.ts';
 import { type ConformanceVariant, read } from './cases.ts';
 import { compareConfigs, type Diff } from './compare.ts';
@@ -27,13 +28,20 @@ export function runVariant(v: ConformanceVariant): VariantOutcome {
     const objects = parseYamlObjects(read(v.input));
     const settings = parseSettings(v.settings ? read(v.settings) : '');
     const broken = objects.flatMap((o) => {
-      const { kind, metadata } = o as {
+      const { apiVersion, kind, metadata } = o as {
+        apiVersion?: string;
         kind?: string;
         metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
       };
       if (metadata?.annotations?.[BROKEN_ANNOTATION] !== 'true') return [];
+      const group = apiVersion?.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
       return [
-        metadata.namespace ? `${kind}/${metadata.namespace}/${metadata.name}` : `${kind}/${metadata.name}`,
+        objectKey({
+          kind: kind ?? '',
+          group,
+          namespace: metadata.namespace ?? '',
+          name: metadata.name ?? '',
+        }),
       ];
     });
     const edition = v.caseName.endsWith('-ee') ? 'enterprise' : 'community';

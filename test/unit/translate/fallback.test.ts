@@ -138,6 +138,47 @@ describe('fallback build', () => {
     });
     expect(refFromTags(['team'])).toBeUndefined();
   });
+
+  it('reads the core group from tags as the empty group, whether KIC omits it or writes k8s-group:core', () => {
+    const core = { kind: 'Service', group: '', namespace: 'ns', name: 's' };
+    expect(refFromTags(['k8s-name:s', 'k8s-namespace:ns', 'k8s-kind:Service'])).toEqual(core);
+    expect(
+      refFromTags(['k8s-name:s', 'k8s-namespace:ns', 'k8s-kind:Service', 'k8s-group:core', 'k8s-version:v1']),
+    ).toEqual({ ...core, version: 'v1' });
+    expect(
+      refFromTags(['k8s-name:c', 'k8s-kind:KongClusterPlugin', 'k8s-group:configuration.konghq.com']),
+    ).toEqual({
+      kind: 'KongClusterPlugin',
+      group: 'configuration.konghq.com',
+      namespace: '',
+      name: 'c',
+    });
+  });
+
+  it("takes the state store's keys (with the group) as exclusions, and names the cause the short way", () => {
+    const objects = [
+      ingress('guarded', { host: 'guarded.example.com', annotations: { 'konghq.com/plugins': 'auth' } }),
+      ingress('open', { host: 'open.example.com' }),
+      service('svc'),
+      kongPlugin('auth', 'key-auth'),
+    ];
+    const result = buildWithFallback(objects, {
+      exclude: ['KongPlugin.configuration.konghq.com/default/auth'],
+    });
+    expect(result.excluded.map((e) => [e.object.kind, e.object.group, e.object.name, e.reason])).toEqual([
+      ['Ingress', 'networking.k8s.io', 'guarded', 'depends on KongPlugin/default/auth, which is excluded'],
+      ['KongPlugin', 'configuration.konghq.com', 'auth', 'rejected by Kong'],
+    ]);
+    expect(result.config.services?.[0]?.routes?.map((r) => r.name)).toEqual([
+      'default.open.svc.open.example.com.80',
+    ]);
+    // A key of another group names another object: the KongPlugin and the Ingress using it still ship.
+    const other = buildWithFallback(objects, { exclude: ['KongPlugin.example.com/default/auth'] });
+    expect(other.excluded.map((e) => `${e.object.kind}.${e.object.group}`)).toEqual([
+      'KongPlugin.example.com',
+    ]);
+    expect(other.config.services?.[0]?.routes).toHaveLength(2);
+  });
 });
 
 describe('validator profiles (what the proxies report)', () => {
