@@ -4,11 +4,11 @@
  */
 import type { DriftReport, RepairMode } from '../domain/drift.ts';
 import type { EventReason } from '../domain/event-reasons.ts';
+import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
-import type { LooseObjectRef } from '../k8s/involved-object.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { KongAdminClient } from '../kong/admin/client.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
@@ -39,7 +39,7 @@ export interface FleetApi {
   /** From the ProxyFleet's spec (users edit it with kubectl). */
   repairMode(): Promise<RepairMode>;
   /** The ProxyInstance an Event about this proxy is attached to. */
-  instanceRef(proxyId: string): LooseObjectRef;
+  instanceRef(proxyId: string): ObjectRef;
   /** Returns the conditions written; `previous` (what was written last) spares reading the object first. */
   writeInstance(
     proxy: ProxyEndpoint,

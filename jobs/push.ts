@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { objectKey } from '../domain/object-ref.ts';
 import { PUSH_BACKOFF } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
-import { involvedObjectOf, storeKeyOf } from '../k8s/involved-object.ts';
+import { involvedObjectOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
 import { describeEntityError, trimDescription } from '../kong/kong-errors.ts';
@@ -242,7 +243,7 @@ async function handleRejection(
   for (const entity of rejection.errors) {
     const ref = refFromTags(entity.entity_tags ?? []);
     if (!ref) continue;
-    const key = storeKeyOf(ref);
+    const key = objectKey(ref);
     const entry = culprits.get(key) ?? { ref, reasons: [] };
     entry.reasons.push(describeEntityError(entity));
     culprits.set(key, entry);

@@ -7,9 +7,9 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { RepairMode } from '../domain/drift.ts';
+import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
 import { type Condition, type ConditionInput, mergeConditions } from './conditions.ts';
-import type { LooseObjectRef } from './involved-object.ts';
 
 const GROUP = 'kongfleet.io';
 const VERSION = 'v1alpha1';
@@ -75,7 +75,7 @@ export class ProxyInstances {
     return this.#options.fleetName ?? 'default';
   }
 
-  instanceRef(proxyId: string): LooseObjectRef {
+  instanceRef(proxyId: string): ObjectRef {
     return {
       kind: 'ProxyInstance',
       group: GROUP,
