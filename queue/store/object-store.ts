@@ -12,6 +12,9 @@ import { luaScript } from './lua.ts';
  * state:changes (stream, id `<revision>-1`, field `k`), state:synced (set when every informer listed),
  * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes),
  * state:pending-since (time of the first change no build has taken yet, for the convergence metric).
+ *
+ * A change to the key format (domain/object-ref.ts `objectKey`) needs a new key namespace here: a re-list only
+ * replaces keys under each kind's prefix, so keys of an old format would otherwise stay and be served.
  */
 
 export interface ObjectChange {
