@@ -113,13 +113,16 @@ describe('demo prerequisites', () => {
       const report = checkPrerequisites({ cacheRoot: emptyCache, env: { PATH: '/nonexistent' }, goDirs: [] });
       expect(report.uncached).toEqual([
         expect.stringMatching(/^kube-apiserver v1\./),
+        expect.stringMatching(/^kube-controller-manager v1\./),
+        expect.stringMatching(/^kube-scheduler v1\./),
+        expect.stringMatching(/^kwok v0\./),
         expect.stringMatching(/^etcd v3\./),
         expect.stringMatching(/^CRDs github.com\/kong\/kubernetes-configuration@/),
         expect.stringMatching(/^CRDs sigs.k8s.io\/gateway-api@/),
       ]);
       expect(report.missing.map((m) => m.what.split(' ')[0])).toEqual(['redis-server', 'openssl', 'Go']);
       expect(report.missing[0]?.install).toContain('apt-get install -y redis-server');
-      expect(report.missing[2]?.what).toMatch(/kube-apiserver v1\.\d+\.\d+, etcd v3\.\d+\.\d+/);
+      expect(report.missing[2]?.what).toMatch(/kube-apiserver v1\.\d+\.\d+, .*kwok v0\.\d+\.\d+, etcd v3\.\d+\.\d+/);
     } finally {
       await rm(emptyCache, { recursive: true, force: true });
     }
