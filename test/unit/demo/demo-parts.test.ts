@@ -122,7 +122,9 @@ describe('demo prerequisites', () => {
       ]);
       expect(report.missing.map((m) => m.what.split(' ')[0])).toEqual(['redis-server', 'openssl', 'Go']);
       expect(report.missing[0]?.install).toContain('apt-get install -y redis-server');
-      expect(report.missing[2]?.what).toMatch(/kube-apiserver v1\.\d+\.\d+, .*kwok v0\.\d+\.\d+, etcd v3\.\d+\.\d+/);
+      expect(report.missing[2]?.what).toMatch(
+        /kube-apiserver v1\.\d+\.\d+, .*kwok v0\.\d+\.\d+, etcd v3\.\d+\.\d+/,
+      );
     } finally {
       await rm(emptyCache, { recursive: true, force: true });
     }
