@@ -15,6 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
+import { KONG_POD_SELECTOR } from '../../testing/pods/proxy-pods.ts';
 import { type ControllerProcess, startController } from '../helpers/controller.ts';
 import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -97,6 +98,17 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   beforeAll(async () => {
     overlay = await deployOverlay('deploy-sa');
     await applyKustomization(overlay.dir);
+    // The test cluster runs the install's Kong Deployment as pods on KWOK nodes, and Kubernetes lists them
+    // in kong-admin's EndpointSlices; nothing serves them here. This test stands in simulated proxies with
+    // the Deployment's certificates instead, so the Deployment is scaled away before the controller starts.
+    await kubectl(['scale', 'deployment/kong', '-n', overlay.namespace, '--replicas=0']);
+    await eventually(
+      async () =>
+        (
+          await kubectl(['get', 'pods', '-n', overlay.namespace, '-l', KONG_POD_SELECTOR, '-o', 'name'])
+        ).trim() === '',
+      { timeoutMs: 60_000, description: 'the Kong Deployment to have no pods' },
+    );
     appNamespace = await freshNamespace('deploy-sa-app');
     prefix = uniquePrefix('deploy-sa');
 
