@@ -6,6 +6,7 @@ import type {
   ProxyPodFault,
   ProxyPodState,
   ProxyPodTls,
+  ProxyPodUrls,
 } from './pod-host-protocol.ts';
 
 const POD_HOST = fileURLToPath(new URL('pod-host.ts', import.meta.url));
@@ -14,10 +15,13 @@ type Request = PodHostRequest extends infer R ? (R extends unknown ? Omit<R, 'id
 
 /** The host's handle on pod-host.ts running inside the pod network namespace. */
 export interface PodHost {
-  startProxy(name: string, address: string, tls: ProxyPodTls): Promise<{ adminUrl: string }>;
+  startProxy(name: string, address: string, tls: ProxyPodTls): Promise<ProxyPodUrls>;
   stopProxy(name: string): Promise<void>;
   proxyState(name: string): Promise<ProxyPodState>;
   fault(name: string, fault: ProxyPodFault): Promise<void>;
+  /** An echo backend (`startEchoServer`) named after the pod, at its address. */
+  startEcho(name: string, address: string, port: number): Promise<{ url: string }>;
+  stopEcho(name: string): Promise<void>;
   /** Closes the channel: pod-host stops every proxy and exits. Idempotent. */
   stop(): Promise<void>;
 }
@@ -62,6 +66,8 @@ export async function startPodHost(netns: string): Promise<PodHost> {
     stopProxy: (name) => call({ op: 'stopProxy', name }),
     proxyState: (name) => call({ op: 'proxyState', name }),
     fault: (name, fault) => call({ op: 'fault', name, fault }),
+    startEcho: (name, address, port) => call({ op: 'startEcho', name, address, port }),
+    stopEcho: (name) => call({ op: 'stopEcho', name }),
     async stop() {
       if (child.connected) child.disconnect();
       await exited;

@@ -13,7 +13,17 @@ export type PodHostRequest = { id: number } & (
   | { op: 'stopProxy'; name: string }
   | { op: 'proxyState'; name: string }
   | { op: 'fault'; name: string; fault: ProxyPodFault }
+  | { op: 'startEcho'; name: string; address: string; port: number }
+  | { op: 'stopEcho'; name: string }
 );
+
+/** Where a proxy pod serves: Kong's admin (8444), proxy (8000), TLS proxy (8443) and status (8100) listeners. */
+export interface ProxyPodUrls {
+  adminUrl: string;
+  proxyUrl: string;
+  proxyTlsUrl: string;
+  statusUrl: string;
+}
 
 /** The simulator's faults a test can inject into a proxy pod from the host. */
 export type ProxyPodFault = 'down' | 'up' | 'restart';
@@ -26,6 +36,9 @@ export interface ProxyPodState {
 }
 
 export type PodHostReply = { id: number } & (
-  | { result: Record<string, never> | { adminUrl: string } | ProxyPodState; error?: undefined }
+  | {
+      result: Record<string, never> | ProxyPodUrls | { url: string } | ProxyPodState;
+      error?: undefined;
+    }
   | { error: string; result?: undefined }
 );

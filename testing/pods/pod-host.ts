@@ -4,21 +4,45 @@
  * can only bind an address of its own namespace. It starts and stops simulated Kong proxies on request
  * over the Node IPC channel; the host reaches them through the pod CIDR's route.
  */
-import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
+import {
+  type EchoServer,
+  type SimulatedProxy,
+  startEchoServer,
+  startSimulatedProxy,
+} from '@kong-fleet/kong-dbless/simulator';
 import type { PodHostReply, PodHostRequest, ProxyPodTls } from './pod-host-protocol.ts';
 
 /** Kong's admin listener in deploy/kong-proxy.yaml (`KONG_ADMIN_LISTEN=0.0.0.0:8444 ssl`). */
 export const ADMIN_PORT = 8444;
+/** Kong's proxy listeners in deploy/kong-proxy.yaml (`KONG_PROXY_LISTEN=0.0.0.0:8000, 0.0.0.0:8443 ssl`). */
+export const PROXY_PORT = 8000;
+export const PROXY_TLS_PORT = 8443;
+/** Kong's status listener (`KONG_STATUS_LISTEN=0.0.0.0:8100`): `/status`, `/status/ready`, `/metrics`. */
+export const STATUS_PORT = 8100;
 
 /**
- * A simulated Kong for one proxy pod, listening where the pod's Kong would. The one place to add the
- * data plane: `dataPlane: { httpPort: 8000, httpsPort: 8443, statusPort: 8100, tls }`.
+ * A simulated Kong for one proxy pod, listening where the pod's Kong would: the Admin API (mTLS), the
+ * proxy over http and https (the pod's certificate) and the Status API.
  */
 function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Promise<SimulatedProxy> {
-  return startSimulatedProxy({ id: name, host: address, port: ADMIN_PORT, tls, loadDurationMs: 5 });
+  return startSimulatedProxy({
+    id: name,
+    host: address,
+    port: ADMIN_PORT,
+    tls,
+    loadDurationMs: 5,
+    dataPlane: {
+      httpPort: PROXY_PORT,
+      httpsPort: PROXY_TLS_PORT,
+      statusPort: STATUS_PORT,
+      tls: { cert: tls.cert, key: tls.key },
+    },
+  });
 }
 
 const proxies = new Map<string, SimulatedProxy>();
+/** Echo backends, one per backend pod, keyed by pod name. */
+const echoes = new Map<string, EchoServer>();
 
 function proxyOf(name: string): SimulatedProxy {
   const proxy = proxies.get(name);
@@ -31,7 +55,9 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
     case 'startProxy': {
       const proxy = await startProxyForPod(request.name, request.address, request.tls);
       proxies.set(request.name, proxy);
-      return { adminUrl: proxy.adminUrl };
+      const { adminUrl, proxyUrl, proxyTlsUrl, statusUrl } = proxy;
+      if (!proxyUrl || !proxyTlsUrl || !statusUrl) throw new Error(`proxy ${request.name}: no data plane`);
+      return { adminUrl, proxyUrl, proxyTlsUrl, statusUrl };
     }
     case 'stopProxy': {
       await proxies.get(request.name)?.stop();
@@ -41,6 +67,17 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
     case 'proxyState': {
       const { configurationHash, up, configPushes } = proxyOf(request.name).state();
       return { configurationHash, up, configPushes };
+    }
+    case 'startEcho': {
+      const { name, address: host, port } = request;
+      const echo = await startEchoServer({ host, port, name });
+      echoes.set(name, echo);
+      return { url: echo.url };
+    }
+    case 'stopEcho': {
+      await echoes.get(request.name)?.stop();
+      echoes.delete(request.name);
+      return {};
     }
     case 'fault': {
       await proxyOf(request.name).faults[request.fault]();
@@ -58,6 +95,7 @@ process.on('message', (message) => {
 });
 // The host closing the channel (its end, or its crash) ends this process and every proxy with it.
 process.on('disconnect', () => {
-  void Promise.allSettled([...proxies.values()].map((proxy) => proxy.stop())).then(() => process.exit(0));
+  const servers = [...proxies.values(), ...echoes.values()];
+  void Promise.allSettled(servers.map((server) => server.stop())).then(() => process.exit(0));
 });
 process.send?.({ id: 0, result: {} } satisfies PodHostReply);

@@ -1,7 +1,7 @@
 /**
  * Proxies are pods: watches the Kong Deployment's pods and keeps one simulated Kong per running pod,
- * bound to the pod's IP (admin on 8444, mTLS) inside the pod network namespace, stopped when the pod
- * goes. Kubernetes' own controllers write the EndpointSlices the controller discovers them from.
+ * bound to the pod's IP (admin on 8444 with mTLS, proxy on 8000 and 8443, status on 8100, as Kong listens)
+ * inside the pod network namespace, stopped when the pod goes. Kubernetes' own controllers write the EndpointSlices the controller discovers them from.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,10 @@ export interface ProxyPod {
   readonly id: string;
   readonly address: string;
   readonly adminUrl: string;
+  /** The data plane: Kong's proxy (http 8000, https 8443 with the pod's certificate) and status (8100). */
+  readonly proxyUrl: string;
+  readonly proxyTlsUrl: string;
+  readonly statusUrl: string;
   /** What the proxy reports about itself. */
   state(): Promise<ProxyPodState>;
   /** Simulator faults, run inside the pod network namespace. */
@@ -110,12 +114,12 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
     for (const [name, address] of wanted) {
       if (running.has(name)) continue;
       await addPodAddress(podNetwork, address);
-      const { adminUrl } = await host.startProxy(name, address, tls);
+      const urls = await host.startProxy(name, address, tls);
       running.set(name, {
         name,
         id: name,
         address,
-        adminUrl,
+        ...urls,
         state: () => host.proxyState(name),
         faults: {
           down: () => host.fault(name, 'down'),
