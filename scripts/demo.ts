@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the whole system on this machine with one command — a local Redis, a local control
- * plane (etcd + kube-apiserver), 3 simulated Kong proxies with admin mTLS, the controller, the example
+ * plane (a cluster without kubelets), a Kong Deployment of 3 pods each served by a simulated Kong at its pod
+ * IP (admin mTLS, proxy, status), the controller, the example
  * manifests — then a summary of where to look, until Ctrl-C stops everything and deletes the state.
  *
  *   node scripts/demo.ts        (state in $KONG_FLEET_DEMO_DIR, else ${XDG_RUNTIME_DIR:-/tmp}/kong-fleet-demo)
@@ -67,6 +68,10 @@ async function summary(demo: RunningDemo, paths: ReturnType<typeof demoPaths>): 
     ...(demo.controlPlane.builtKubectlDir ? { kubectlDir: demo.controlPlane.builtKubectlDir } : {}),
     redisUrl: demo.redis.url,
     controlApiUrl: demo.controlApi.url,
+    proxies: demo.fleet
+      .running()
+      .map(({ name, adminUrl, proxyUrl, statusUrl }) => ({ name, adminUrl, proxyUrl, statusUrl }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     driftIntervalSeconds: DEMO.driftIntervalSeconds,
     cli: `node ${relative(process.cwd(), CLI_ENTRY) || CLI_ENTRY}`,
     controllerLog: paths.controllerLog,

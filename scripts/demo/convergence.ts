@@ -4,7 +4,6 @@
  * status` prints) calls each Synced, and each ProxyInstance says so too (what `kubectl get` prints).
  */
 
-import type { SimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { viewOfProxy } from '../../jobs/proxy-state.ts';
 import { waitFor } from '../../lib/wait-for.ts';
@@ -12,10 +11,16 @@ import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 
+/** A proxy that reports its own configuration hash (a simulated proxy, or one in a pod). */
+export interface ReportingProxy {
+  readonly id: string;
+  state(): { configurationHash: string } | Promise<{ configurationHash: string }>;
+}
+
 export interface ConvergenceOptions {
   readonly redisUrl: string;
   readonly prefix: string;
-  readonly proxies: readonly SimulatedProxy[];
+  readonly proxies: readonly ReportingProxy[];
   readonly kubeConfig: KubeConfig;
   /** Where the controller keeps its ProxyInstances. */
   readonly namespace: string;
@@ -46,7 +51,10 @@ export async function waitForConvergence(options: ConvergenceOptions): Promise<s
       async () => {
         const desired = (await builds.desired())?.hash;
         if (!desired) throw new Error('no configuration has been built yet');
-        const behind = proxies.filter((proxy) => proxy.state().configurationHash !== desired);
+        const hashes = await Promise.all(
+          proxies.map(async (proxy) => (await proxy.state()).configurationHash),
+        );
+        const behind = proxies.filter((_, i) => hashes[i] !== desired);
         if (behind.length > 0)
           throw new Error(`${behind.map((p) => p.id).join(', ')} not at the desired hash ${desired} yet`);
         const now = Date.now();

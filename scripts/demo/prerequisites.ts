@@ -5,7 +5,6 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { findHostAddress } from '../../testing/tls-fleet.ts';
 import { crdModules } from '../control-plane.d/crds.ts';
 import { CONTROL_PLANE_SOURCES } from '../control-plane.d/locations.ts';
 
@@ -103,11 +102,13 @@ export interface PrerequisiteOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where Go may be besides PATH. @defaultValue ['/usr/local/go/bin'] */
   readonly goDirs?: readonly string[];
+  /** Whether this process may create network namespaces. @defaultValue running as root */
+  readonly root?: boolean;
 }
 
 /** Checks Node, redis-server, openssl, a non-loopback IPv4 address, and Go when the control plane must be built. */
 export function checkPrerequisites(options: PrerequisiteOptions): PrerequisiteReport {
-  const { cacheRoot, env = process.env, goDirs = [EXTRA_GO_DIR] } = options;
+  const { cacheRoot, env = process.env, goDirs = [EXTRA_GO_DIR], root = process.getuid?.() === 0 } = options;
   const missing: Missing[] = [];
   const found: string[] = [];
 
@@ -127,12 +128,11 @@ export function checkPrerequisites(options: PrerequisiteOptions): PrerequisiteRe
     else missing.push({ what: `${tool} on PATH`, install });
   }
 
-  const host = findHostAddress();
-  if (host) found.push(`host address ${host}`);
+  if (root) found.push('root (for the pod network namespace)');
   else
     missing.push({
-      what: 'a non-loopback IPv4 address (the proxies listen on it: the API server refuses loopback endpoints)',
-      install: 'connect a network interface, e.g. a bridge or dummy interface with a private address',
+      what: 'root: the proxies are pods served at pod IPs inside a network namespace (ip netns add)',
+      install: 'run the demo as root, e.g. sudo -E npm run demo',
     });
 
   const { parts, minimumGo } = uncachedControlPlaneParts(cacheRoot);

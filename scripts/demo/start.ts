@@ -6,11 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ControlApi, startControlApi } from '@kong-fleet/kong-dbless/simulator';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { waitFor } from '../../lib/wait-for.ts';
+import { type ProxyPods, startProxyPods } from '../../testing/pods/proxy-pods.ts';
 import { type LocalRedis, startLocalRedis } from '../../testing/redis-server.ts';
-import { startTlsFleet, type TlsFleet } from '../../testing/tls-fleet.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
 import { kubectl } from '../control-plane.d/kubectl.ts';
 import { REPO_ROOT } from '../control-plane.d/locations.ts';
@@ -19,6 +20,7 @@ import { type ControlPlaneState, processesInStopOrder } from '../control-plane.d
 import { type BoardCredentials, writeBoardCredentials } from './board-credentials.ts';
 import { type DemoController, startDemoController } from './controller.ts';
 import { waitForConvergence } from './convergence.ts';
+import { type PodControlApi, startPodControlApi } from './pod-control-api.ts';
 import { type DemoPaths, writeRecord } from './state-dir.ts';
 import type { Teardown } from './teardown.ts';
 
@@ -48,8 +50,9 @@ export interface RunningDemo {
   readonly controlPlane: ControlPlaneState;
   readonly kubeConfig: KubeConfig;
   readonly redis: LocalRedis;
-  readonly fleet: TlsFleet;
-  readonly controlApi: ControlApi;
+  /** The Kong Deployment's pods, each a simulated Kong at its pod IP. */
+  readonly fleet: ProxyPods;
+  readonly controlApi: PodControlApi;
   readonly board: BoardCredentials;
   readonly controller: DemoController;
   readonly desiredHash: string;
@@ -138,26 +141,53 @@ export async function startDemo(context: StartContext): Promise<RunningDemo> {
     context,
     `${DEMO.proxies} simulated Kong proxies`,
     async () => {
+      const network = controlPlane.podNetwork;
+      if (!network)
+        throw new Error(
+          `the proxies are pods and need the pod network: ${controlPlane.podNetworkUnavailable ?? 'none'}`,
+        );
       await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: DEMO.namespace } } });
-      const started = await startTlsFleet({
+      // deploy/kong-proxy.yaml's Deployment and Services; KWOK schedules the pods and gives them IPs.
+      const manifest = (await readFile(join(REPO_ROOT, 'deploy/kong-proxy.yaml'), 'utf8'))
+        .replaceAll('namespace: kong-fleet', `namespace: ${DEMO.namespace}`)
+        .replace(/^ {2}replicas: \d+$/m, `  replicas: ${DEMO.proxies}`);
+      await kubectl(['apply', '-f', '-'], {
+        kubectl: controlPlane.kubectl,
+        kubeconfig: controlPlane.kubeconfig,
+        input: manifest,
+      });
+      const started = await startProxyPods({
         kubeConfig: kc,
         namespace: DEMO.namespace,
-        count: DEMO.proxies,
+        podNetwork: network,
         serviceName: DEMO.adminService,
         pkiDir: paths.pki,
-        managedBy: 'demo.kong-fleet.io',
       });
       teardown.add({ name: 'simulated proxies', stop: () => started.stop() });
+      await waitFor(
+        async () => {
+          await started.settled();
+          const serving = started.running().length;
+          if (serving !== DEMO.proxies) throw new Error(`${serving} of ${DEMO.proxies} proxy pods serving`);
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, description: 'the Kong pods to serve', signal },
+      );
       return started;
     },
     (f) =>
-      `admin mTLS on ${f.fleet.proxies.map((p) => `${f.host}:${p.port}`).join(', ')}, EndpointSlices of Service ${DEMO.namespace}/${f.serviceName}`,
+      `pods of Deployment ${DEMO.namespace}/kong at ${f
+        .running()
+        .map((p) => p.address)
+        .join(
+          ', ',
+        )} (admin mTLS :8444, proxy :8000/:8443, status :8100), EndpointSlices of Service ${DEMO.namespace}/${f.serviceName}`,
   );
   const controlApi = await step(
     context,
     'fault control API',
     async () => {
-      const api = await startControlApi(fleet.fleet);
+      const api = await startPodControlApi(fleet);
       teardown.add({ name: 'fault control API', stop: () => api.stop() });
       return api;
     },
@@ -239,7 +269,7 @@ export async function startDemo(context: StartContext): Promise<RunningDemo> {
       waitForConvergence({
         redisUrl: redis.url,
         prefix: DEMO.queuePrefix,
-        proxies: fleet.fleet.proxies,
+        proxies: fleet.running(),
         kubeConfig: kc,
         namespace: DEMO.namespace,
         driftIntervalMs: DEMO.driftIntervalSeconds * 1000,

@@ -20,8 +20,15 @@ export interface SummaryInput {
   /** Folder to put first in PATH when the demo uses a kubectl it built. */
   readonly kubectlDir?: string;
   readonly redisUrl: string;
-  /** The kong-sim control API, e.g. http://127.0.0.1:40124. */
+  /** The fault control API, e.g. http://127.0.0.1:40124. */
   readonly controlApiUrl: string;
+  /** The proxy pods: their admin, proxy and status URLs are pod IPs, routed from this machine. */
+  readonly proxies: readonly {
+    readonly name: string;
+    readonly adminUrl: string;
+    readonly proxyUrl: string;
+    readonly statusUrl: string;
+  }[];
   readonly driftIntervalSeconds: number;
   /** How to run the kong-fleet CLI from the user's shell, e.g. `node workers/main.ts`. */
   readonly cli: string;
@@ -50,13 +57,25 @@ export function renderSummary(s: SummaryInput): string {
     ...(s.kubectlDir ? [`export PATH=${shellQuote(s.kubectlDir)}:"$PATH"`] : []),
     `export KONG_FLEET_REDIS_URL=${shellQuote(s.redisUrl)}`,
   ];
-  const proxy0 = `${s.controlApiUrl}/proxies/proxy-0`;
+  const first = s.proxies[0];
+  const name = first?.name ?? 'proxy-0';
+  const proxy0 = `${s.controlApiUrl}/proxies/${name}`;
+  const proxyRows = s.proxies.map((p) => [p.name, p.adminUrl, p.proxyUrl, p.statusUrl]);
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...[['POD', 'ADMIN', 'PROXY'], ...proxyRows].map((r) => r[i]!.length)),
+  );
+  const proxyTable = [['POD', 'ADMIN', 'PROXY', 'STATUS'], ...proxyRows].map((row) =>
+    row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '),
+  );
   return [
     `Fleet (${s.cli} status):`,
     indent(s.fleetTable),
     '',
     `ProxyInstances (kubectl get proxyinstances -n ${s.namespace}):`,
     indent(s.proxyInstances),
+    '',
+    'Proxy pods (pod IPs, routed from this machine into the pod network):',
+    indent(proxyTable.join('\n')),
     '',
     `Bull Board:  ${s.controllerUrl}/queues/`,
     `  basic auth: user ${s.board.user}, password ${s.board.password}   (${s.board.basicAuthFile})`,
@@ -73,10 +92,18 @@ export function renderSummary(s: SummaryInput): string {
     `Break a proxy and watch drift repair it (checked every ${s.driftIntervalSeconds} s):`,
     ...commented([
       [`curl -s -X POST ${proxy0}/faults/restart`, 'config lost, as a restarted pod'],
-      [`${s.cli} drift-report --since 1m`, 'proxy-0 drifted (empty), re-pushed, then in sync'],
+      [`${s.cli} drift-report --since 1m`, `${name} drifted (empty), re-pushed, then in sync`],
       [`${s.cli} status`, 'back to Synced'],
       [`curl -s -X POST ${proxy0}/faults/down`, 'unreachable until /faults/up'],
-      [`curl -s -X POST ${proxy0}/faults/latency -d '{"ms":200}'`, 'more: packages/kong-dbless/README.md'],
+      [`curl -s ${proxy0}`, 'what the pod reports: up, configurationHash, URLs'],
+      ...(first
+        ? ([
+            [
+              `curl -s -H 'Host: shop.example' ${first.proxyUrl}/`,
+              "through the pod's data plane: key-auth's 401",
+            ],
+          ] as const)
+        : []),
     ]),
     '',
     `State: ${s.demoDir} (removed on stop)`,

@@ -13,6 +13,8 @@ import { runCli } from '../helpers/cli.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 const DEMO_ENTRY = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url));
+/** The proxies are the Kong Deployment's pods: kong-<ReplicaSet hash>-<suffix>. */
+const POD_ROW = /^\s+kong-[a-z0-9]+-[a-z0-9]{5}\s/;
 
 /** The printed lines between the line holding `from` and the next line holding `to`. */
 function between(output: string, from: string, to: string): string[] {
@@ -121,13 +123,11 @@ describe('npm run demo', () => {
 
     // The fleet table (kong-fleet status) and the ProxyInstances both say: 3 proxies Synced on one hash.
     const hash = capture(stdout, /3\/3 proxies at hash ([0-9a-f]{32})/);
-    const fleetRows = between(stdout, 'Fleet (', 'ProxyInstances (').filter((line) =>
-      /^\s+proxy-\d/.test(line),
-    );
+    const fleetRows = between(stdout, 'Fleet (', 'ProxyInstances (').filter((line) => POD_ROW.test(line));
     expect(fleetRows).toHaveLength(3);
     for (const row of fleetRows) expect(row).toMatch(new RegExp(`\\sSynced\\s+${hash.slice(0, 12)}\\s`));
-    const instanceRows = between(stdout, 'ProxyInstances (', 'Bull Board:').filter((line) =>
-      /^\s+proxy-\d/.test(line),
+    const instanceRows = between(stdout, 'ProxyInstances (', 'Proxy pods (').filter((line) =>
+      POD_ROW.test(line),
     );
     expect(instanceRows).toHaveLength(3);
     for (const row of instanceRows) expect(row).toMatch(new RegExp(`\\sSynced\\s+${hash}\\s`));
@@ -152,9 +152,16 @@ describe('npm run demo', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('kong_fleet_builds_total');
 
-    // The printed fault command breaks proxy-0; drift repairs it, and the printed drift-report shows it.
-    const restart = capture(stdout, /curl -s -X POST (\S+\/proxies\/proxy-0\/faults\/restart)/);
+    // The printed URLs are pod IPs, reached through the pod network's route.
+    const podRows = between(stdout, 'Proxy pods (', 'Bull Board:').filter((line) => POD_ROW.test(line));
+    expect(podRows).toHaveLength(3);
+    const statusUrl = capture(podRows[0]!, /(http:\/\/10\.\d+\.\d+\.\d+:8100)/);
+    expect((await fetch(`${statusUrl}/status/ready`)).status).toBe(200);
+
+    // The printed fault command breaks the first pod; drift repairs it, and the printed drift-report shows it.
+    const restart = capture(stdout, /curl -s -X POST (\S+\/proxies\/kong-\S+\/faults\/restart)/);
     const proxy0 = restart.replace(/\/faults\/restart$/, '');
+    const name = proxy0.slice(proxy0.lastIndexOf('/') + 1);
     expect((await fetch(restart, { method: 'POST' })).status).toBe(200);
     await eventually(
       async () =>
@@ -164,7 +171,7 @@ describe('npm run demo', () => {
     const redisUrl = capture(stdout, /export KONG_FLEET_REDIS_URL=(\S+)/);
     const report = await runCli(['drift-report', '--since', '1m'], { KONG_FLEET_REDIS_URL: redisUrl });
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/proxy-0\s+drifted\s+empty\s+re-pushed/);
+    expect(report.stdout).toMatch(new RegExp(`${name}\\s+drifted\\s+empty\\s+re-pushed`));
 
     // Ctrl-C: everything stops, in order, the state folder goes, exit 0.
     const pids = readPids(root);

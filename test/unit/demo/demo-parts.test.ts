@@ -62,6 +62,14 @@ describe('demo summary', () => {
     kubectlDir: '/cache/bin',
     redisUrl: 'redis://127.0.0.1:6400',
     controlApiUrl: 'http://127.0.0.1:5000',
+    proxies: [
+      {
+        name: 'proxy-0',
+        adminUrl: 'https://10.244.0.5:8444',
+        proxyUrl: 'http://10.244.0.5:8000',
+        statusUrl: 'http://10.244.0.5:8100',
+      },
+    ],
     driftIntervalSeconds: 5,
     cli: 'node workers/main.ts',
     controllerLog: '/d/controller.log',
@@ -79,6 +87,7 @@ describe('demo summary', () => {
     expect(text).toContain('export PATH=/cache/bin:"$PATH"');
     expect(text).toContain('export KONG_FLEET_REDIS_URL=redis://127.0.0.1:6400');
     expect(text).toContain('curl -s -X POST http://127.0.0.1:5000/proxies/proxy-0/faults/restart');
+    expect(text).toMatch(/\n {2}proxy-0 +https:\/\/10\.244\.0\.5:8444 +http:\/\/10\.244\.0\.5:8000 +http:/);
     expect(text.endsWith('Ctrl-C to stop.')).toBe(true);
     // The fault commands' comments line up.
     const commentColumns = text
@@ -110,7 +119,12 @@ describe('demo prerequisites', () => {
   it('names each missing tool with how to install it, and asks for Go only for a cold control-plane cache', async () => {
     const emptyCache = await mkdtemp(join(tmpdir(), 'kf-demo-cache-'));
     try {
-      const report = checkPrerequisites({ cacheRoot: emptyCache, env: { PATH: '/nonexistent' }, goDirs: [] });
+      const report = checkPrerequisites({
+        cacheRoot: emptyCache,
+        env: { PATH: '/nonexistent' },
+        goDirs: [],
+        root: false,
+      });
       expect(report.uncached).toEqual([
         expect.stringMatching(/^kube-apiserver v1\./),
         expect.stringMatching(/^kube-controller-manager v1\./),
@@ -120,9 +134,14 @@ describe('demo prerequisites', () => {
         expect.stringMatching(/^CRDs github.com\/kong\/kubernetes-configuration@/),
         expect.stringMatching(/^CRDs sigs.k8s.io\/gateway-api@/),
       ]);
-      expect(report.missing.map((m) => m.what.split(' ')[0])).toEqual(['redis-server', 'openssl', 'Go']);
+      expect(report.missing.map((m) => m.what.split(' ')[0])).toEqual([
+        'redis-server',
+        'openssl',
+        'root:',
+        'Go',
+      ]);
       expect(report.missing[0]?.install).toContain('apt-get install -y redis-server');
-      expect(report.missing[2]?.what).toMatch(
+      expect(report.missing[3]?.what).toMatch(
         /kube-apiserver v1\.\d+\.\d+, .*kwok v0\.\d+\.\d+, etcd v3\.\d+\.\d+/,
       );
     } finally {
