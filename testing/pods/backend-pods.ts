@@ -4,9 +4,10 @@
  * its first container port, inside the pod network namespace; stopped when the pod goes. The Services
  * selecting these pods get their EndpointSlices from Kubernetes, so Kong targets are these pod IPs.
  */
-import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
-import { addPodAddress, type PodNetwork, removePodAddress } from './pod-network.ts';
+import type { PodNetwork } from './pod-network.ts';
+import { reconcilePods } from './pod-reconciler.ts';
 
 export const BACKEND_POD_SELECTOR = 'app.kubernetes.io/component=backend';
 
@@ -46,69 +47,32 @@ function serving(pod: V1Pod): { address: string; port: number } | undefined {
 }
 
 export async function startBackendPods(options: BackendPodsOptions): Promise<BackendPods> {
-  const { kubeConfig: kc, namespace, podNetwork } = options;
-  const labelSelector = options.labelSelector ?? BACKEND_POD_SELECTOR;
+  const { kubeConfig, namespace, podNetwork } = options;
   const host: PodHost = await startPodHost(podNetwork.namespace);
-  const running = new Map<string, BackendPod>();
-  const core = kc.makeApiClient(CoreV1Api);
-  const informer = makeInformer(
-    kc,
-    `/api/v1/namespaces/${namespace}/pods`,
-    () => core.listNamespacedPod({ namespace, labelSelector }),
-    labelSelector,
-  );
-
-  // Level-triggered and serial, as in proxy-pods.ts: a reused pod IP is bound again only once let go.
-  let chain = Promise.resolve();
-  let lastError: Error | undefined;
-  const reconcile = async () => {
-    const wanted = new Map<string, { address: string; port: number }>();
-    for (const pod of informer.list()) {
-      const where = serving(pod);
-      if (where && pod.metadata?.name) wanted.set(pod.metadata.name, where);
-    }
-    for (const [name, backend] of running) {
-      const want = wanted.get(name);
-      if (want?.address === backend.address && want.port === backend.port) continue;
-      await host.stopEcho(name);
-      await removePodAddress(podNetwork, backend.address);
-      running.delete(name);
-    }
-    for (const [name, { address, port }] of wanted) {
-      if (running.has(name)) continue;
-      await addPodAddress(podNetwork, address);
+  const pods = await reconcilePods<{ address: string; port: number }, BackendPod>({
+    kubeConfig,
+    namespace,
+    podNetwork,
+    labelSelector: options.labelSelector ?? BACKEND_POD_SELECTOR,
+    want: serving,
+    matches: (backend, want) => backend.address === want.address && backend.port === want.port,
+    start: async (name, { address, port }) => {
       const { url } = await host.startEcho(name, address, port);
-      running.set(name, { name, address, port, url });
-    }
-  };
-  const schedule = () => {
-    chain = chain.then(reconcile).catch((err: Error) => {
-      lastError = err;
-    });
-  };
-  for (const event of ['add', 'update', 'delete'] as const) informer.on(event, schedule);
-  informer.on('error', () => {
-    setTimeout(() => void informer.start().catch(() => {}), 1000);
+      return { name, address, port, url };
+    },
+    stop: (name) => host.stopEcho(name),
   });
-  await informer.start();
-  schedule();
-  await chain;
 
   let stopped = false;
   return {
-    running: () => [...running.values()],
-    async settled() {
-      await chain;
-      if (lastError) throw lastError;
-    },
+    running: pods.running,
+    settled: pods.settled,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await informer.stop();
-      await chain;
+      await pods.stop();
       await host.stop();
-      for (const backend of running.values()) await removePodAddress(podNetwork, backend.address);
-      running.clear();
+      await pods.release();
     },
   };
 }

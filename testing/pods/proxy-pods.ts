@@ -11,10 +11,11 @@ import {
   createClientCertificate,
   createServerCertificate,
 } from '@kong-fleet/kong-dbless/simulator';
-import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
 import type { ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
-import { addPodAddress, type PodNetwork, removePodAddress } from './pod-network.ts';
+import type { PodNetwork } from './pod-network.ts';
+import { reconcilePods } from './pod-reconciler.ts';
 
 export interface ProxyPodsOptions {
   kubeConfig: KubeConfig;
@@ -71,7 +72,6 @@ function servingAddress(pod: V1Pod): string | undefined {
 
 export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPods> {
   const { kubeConfig: kc, namespace, podNetwork, serviceName = 'kong-admin' } = options;
-  const labelSelector = options.labelSelector ?? KONG_POD_SELECTOR;
   const ownDir = options.pkiDir === undefined;
   const dir = options.pkiDir ?? (await mkdtemp(join(tmpdir(), 'kf-proxy-pods-pki-')));
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -86,62 +86,30 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
   };
 
   const host: PodHost = await startPodHost(podNetwork.namespace);
-  const running = new Map<string, ProxyPod>();
-  const core = kc.makeApiClient(CoreV1Api);
-  const informer = makeInformer(
-    kc,
-    `/api/v1/namespaces/${namespace}/pods`,
-    () => core.listNamespacedPod({ namespace, labelSelector }),
-    labelSelector,
-  );
-
-  // Level-triggered and serial: each pass compares every pod with every proxy, so a pod IP reused by a
-  // new pod is only bound again after the old pod's proxy has let it go.
-  let chain = Promise.resolve();
-  let lastError: Error | undefined;
-  const reconcile = async () => {
-    const wanted = new Map<string, string>();
-    for (const pod of informer.list()) {
+  const pods = await reconcilePods<{ address: string }, ProxyPod>({
+    kubeConfig: kc,
+    namespace,
+    podNetwork,
+    labelSelector: options.labelSelector ?? KONG_POD_SELECTOR,
+    want: (pod) => {
       const address = servingAddress(pod);
-      if (address && pod.metadata?.name) wanted.set(pod.metadata.name, address);
-    }
-    for (const [name, proxy] of running) {
-      if (wanted.get(name) === proxy.address) continue;
-      await host.stopProxy(name);
-      await removePodAddress(podNetwork, proxy.address);
-      running.delete(name);
-    }
-    for (const [name, address] of wanted) {
-      if (running.has(name)) continue;
-      await addPodAddress(podNetwork, address);
-      const urls = await host.startProxy(name, address, tls);
-      running.set(name, {
-        name,
-        id: name,
-        address,
-        ...urls,
-        state: () => host.proxyState(name),
-        faults: {
-          down: () => host.fault(name, 'down'),
-          up: () => host.fault(name, 'up'),
-          restart: () => host.fault(name, 'restart'),
-        },
-      });
-    }
-  };
-  const schedule = () => {
-    chain = chain.then(reconcile).catch((err: Error) => {
-      lastError = err;
-    });
-  };
-  for (const event of ['add', 'update', 'delete'] as const) informer.on(event, schedule);
-  informer.on('error', () => {
-    // The informer relists by itself after a broken watch; a pass then catches up.
-    setTimeout(() => void informer.start().catch(() => {}), 1000);
+      return address ? { address } : undefined;
+    },
+    matches: (proxy, want) => proxy.address === want.address,
+    start: async (name, { address }) => ({
+      name,
+      id: name,
+      address,
+      ...(await host.startProxy(name, address, tls)),
+      state: () => host.proxyState(name),
+      faults: {
+        down: () => host.fault(name, 'down'),
+        up: () => host.fault(name, 'up'),
+        restart: () => host.fault(name, 'restart'),
+      },
+    }),
+    stop: (name) => host.stopProxy(name),
   });
-  await informer.start();
-  schedule();
-  await chain;
 
   let stopped = false;
   return {
@@ -149,19 +117,14 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
     serviceName,
     serverName,
     clientFiles: { cert: client.cert, key: client.key, ca: ca.cert },
-    running: () => [...running.values()],
-    async settled() {
-      await chain;
-      if (lastError) throw lastError;
-    },
+    running: pods.running,
+    settled: pods.settled,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await informer.stop();
-      await chain;
+      await pods.stop();
       await host.stop();
-      for (const proxy of running.values()) await removePodAddress(podNetwork, proxy.address);
-      running.clear();
+      await pods.release();
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
