@@ -193,13 +193,17 @@ describe('drift checks, reports and ProxyInstance status', () => {
   it('exports metrics and the fleet over HTTP', async () => {
     const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
     const base = h.controller!.baseUrl;
-    const metrics = await eventually(async () => {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      // The app's change (applied after the controller listed) must have converged everywhere: the
-      // histogram of change → every proxy synced has observed it. Waiting on Synced alone raced it.
-      const converged = /^kong_fleet_event_to_synced_seconds_count [1-9]/m.test(text);
-      return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) && converged ? text : undefined;
-    });
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        // The app's change (applied after the controller listed) must have converged everywhere: the
+        // histogram of change → every proxy synced has observed it. Waiting on Synced alone raced it.
+        const converged = /^kong_fleet_event_to_synced_seconds_count [1-9]/m.test(text);
+        return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) && converged ? text : undefined;
+        // The gauges follow the drift checks of the repair above; on a loaded machine that takes > 10 s.
+      },
+      { timeoutMs: 45_000, description: 'metrics showing 3 Synced proxies and a converged change' },
+    );
     const value = (name: string) =>
       Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
     expect(value('kong_fleet_event_to_synced_seconds_count')).toBeGreaterThanOrEqual(1);

@@ -49,7 +49,7 @@ export async function livePods(namespace: string, selector: string): Promise<Pod
 export async function endpointSliceAddresses(
   namespace: string,
   service: string,
-): Promise<{ managedBy: string[]; addresses: string[] }> {
+): Promise<{ managedBy: string[]; addresses: string[]; readyAddresses: string[] }> {
   const list = JSON.parse(
     await kubectl([
       'get',
@@ -61,13 +61,21 @@ export async function endpointSliceAddresses(
       '-o',
       'json',
     ]),
-  ) as { items: { metadata: { labels?: Record<string, string> }; endpoints?: { addresses: string[] }[] }[] };
+  ) as {
+    items: {
+      metadata: { labels?: Record<string, string> };
+      endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+    }[];
+  };
+  const endpoints = list.items.flatMap((slice) => slice.endpoints ?? []);
   return {
     managedBy: list.items.map(
       (slice) => slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] ?? '',
     ),
-    addresses: list.items.flatMap((slice) =>
-      (slice.endpoints ?? []).flatMap((endpoint) => endpoint.addresses),
-    ),
+    addresses: endpoints.flatMap((endpoint) => endpoint.addresses),
+    // A terminating pod stays in its slice (ready=false) until it is gone; `ready` unset means ready.
+    readyAddresses: endpoints
+      .filter((endpoint) => endpoint.conditions?.ready !== false)
+      .flatMap((endpoint) => endpoint.addresses),
   };
 }
