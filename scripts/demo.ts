@@ -65,7 +65,9 @@ async function summary(demo: RunningDemo, paths: ReturnType<typeof demoPaths>): 
     controllerUrl: demo.controller.baseUrl,
     board: demo.board,
     kubeconfig: demo.controlPlane.kubeconfig,
-    ...(demo.controlPlane.builtKubectlDir ? { kubectlDir: demo.controlPlane.builtKubectlDir } : {}),
+    pathDirs: [demo.controlPlane.builtKubectlDir, process.env.KONG_FLEET_TOOLCHAIN_NODE_DIR].filter(
+      (dir): dir is string => Boolean(dir),
+    ),
     redisUrl: demo.redis.url,
     controlApiUrl: demo.controlApi.url,
     proxies: demo.fleet

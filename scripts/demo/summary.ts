@@ -17,8 +17,11 @@ export interface SummaryInput {
     readonly basicAuthFile: string;
   };
   readonly kubeconfig: string;
-  /** Folder to put first in PATH when the demo uses a kubectl it built. */
-  readonly kubectlDir?: string;
+  /**
+   * Folders to put first in PATH for the user's shell: the kubectl the demo built, and the Node.js 24
+   * that scripts/toolchain installed when the system's node is older (the CLI needs type stripping).
+   */
+  readonly pathDirs: readonly string[];
   readonly redisUrl: string;
   /** The fault control API, e.g. http://127.0.0.1:40124. */
   readonly controlApiUrl: string;
@@ -54,7 +57,7 @@ function commented(lines: readonly (readonly [string, string])[]): string[] {
 export function renderSummary(s: SummaryInput): string {
   const exports = [
     `export KUBECONFIG=${shellQuote(s.kubeconfig)}`,
-    ...(s.kubectlDir ? [`export PATH=${shellQuote(s.kubectlDir)}:"$PATH"`] : []),
+    ...(s.pathDirs.length > 0 ? [`export PATH=${s.pathDirs.map(shellQuote).join(':')}:"$PATH"`] : []),
     `export KONG_FLEET_REDIS_URL=${shellQuote(s.redisUrl)}`,
   ];
   const first = s.proxies[0];

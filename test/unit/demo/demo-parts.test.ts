@@ -59,7 +59,7 @@ describe('demo summary', () => {
     controllerUrl: 'http://127.0.0.1:4000',
     board: { user: 'demo', password: 'pw', token: 'tok', tokenFile: '/d/t', basicAuthFile: '/d/b' },
     kubeconfig: '/tmp/my demo/admin.kubeconfig',
-    kubectlDir: '/cache/bin',
+    pathDirs: ['/cache/bin', '/cache/node-24/bin'],
     redisUrl: 'redis://127.0.0.1:6400',
     controlApiUrl: 'http://127.0.0.1:5000',
     proxies: [
@@ -84,7 +84,7 @@ describe('demo summary', () => {
     expect(text).toContain('user demo, password pw');
     expect(text).toContain('Authorization: Bearer tok');
     expect(text).toContain("export KUBECONFIG='/tmp/my demo/admin.kubeconfig'");
-    expect(text).toContain('export PATH=/cache/bin:"$PATH"');
+    expect(text).toContain('export PATH=/cache/bin:/cache/node-24/bin:"$PATH"');
     expect(text).toContain('export KONG_FLEET_REDIS_URL=redis://127.0.0.1:6400');
     expect(text).toContain('curl -s -X POST http://127.0.0.1:5000/proxies/proxy-0/faults/restart');
     expect(text).toMatch(/\n {2}proxy-0 +https:\/\/10\.244\.0\.5:8444 +http:\/\/10\.244\.0\.5:8000 +http:/);
@@ -97,9 +97,8 @@ describe('demo summary', () => {
     expect(new Set(commentColumns).size).toBe(1);
   });
 
-  it('leaves out the PATH line when the system kubectl is used', () => {
-    const { kubectlDir: _, ...withoutDir } = input;
-    expect(renderSummary(withoutDir)).not.toContain('export PATH=');
+  it('leaves out the PATH line when the system kubectl and node are used', () => {
+    expect(renderSummary({ ...input, pathDirs: [] })).not.toContain('export PATH=');
   });
 
   it('quotes for a POSIX shell only when needed', () => {
