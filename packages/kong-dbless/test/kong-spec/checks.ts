@@ -107,8 +107,15 @@ export function evaluate(check: Check, body: unknown): string | undefined {
   }
 }
 
+/** A JSON text of a value with its object keys sorted: Lua tables have no key order, so neither may the key. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isRec(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 const sortErrors = (errors: unknown) =>
-  Array.isArray(errors) ? errors.map((e) => JSON.stringify(luaNormalize(e))).sort() : errors;
+  Array.isArray(errors) ? errors.map((e) => canonicalJson(luaNormalize(e))).sort() : errors;
 
 /**
  * `15-off_spec`'s `validate()`: entries correlated by `entity.tags[0]`; ids and foreign keys compared only
