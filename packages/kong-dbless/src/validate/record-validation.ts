@@ -45,7 +45,9 @@ export type FieldErrors = Record<string, unknown>;
  */
 export function validateField(field: Field, value: unknown, out: { value: unknown }): unknown {
   if (value === undefined || value === null) {
-    if (field.default !== undefined) {
+    // Kong fills defaults only for absent fields (`handle_missing_field` on nil): an explicit null stays null,
+    // so a required field given null fails even when it has a default.
+    if (field.default !== undefined && (value === undefined || field.type === 'record')) {
       out.value = copyOfDefault(field);
       return undefined;
     }

@@ -30,8 +30,9 @@ const ipPortSet: Field = { type: 'set', elements: { type: 'record', record: ipPo
 
 const METHOD_RE = /^[A-Z]+$/;
 
+/** typedefs.no_* (`eq = null`): any value but null is refused with the subschema's message, even `[]`. */
 function emptySet(err: string): Field {
-  return { type: 'set', lenEq: 0, mustBeNull: false, err, elements: { type: 'any' } };
+  return { type: 'set', mustBeNull: true, err, elements: { type: 'any' } };
 }
 
 function conditionalAtLeastOneOf(
@@ -175,7 +176,7 @@ function buildRoutes(flavor: RouterFlavor, minor: number): RecordSchema {
       ['methods', emptySet(streamMsg('methods'))],
       ['hosts', emptySet(streamMsg('hosts'))],
       ['paths', emptySet(streamMsg('paths'))],
-      ['headers', { type: 'map', lenEq: 0, err: streamMsg('headers') }],
+      ['headers', { type: 'map', mustBeNull: true, err: streamMsg('headers') }],
     ],
     [
       conditionalAtLeastOneOf([
