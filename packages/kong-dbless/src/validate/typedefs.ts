@@ -145,26 +145,36 @@ function countStars(value: string): number {
   return count;
 }
 
-/** typedefs.host: hostname or IP, no port. */
+/**
+ * typedefs.host: hostname or IP, no port. A port out of range is normalize_ip's `invalid port number`,
+ * which validate_host reports as a port (05-services_spec.lua:391).
+ */
 export const host: Field = {
   type: 'string',
   custom: (v: string) => {
     const hp = splitHostPort(v);
-    if (hp.portError) return `invalid value: ${v}`;
     if (hp.port !== undefined) return 'must not have a port';
+    if (hp.portError) return `invalid value: ${v}`;
     return isIp(hp.host) || isHostname(hp.host) ? undefined : `invalid value: ${v}`;
   },
 };
 
-/** typedefs.host_with_optional_port. */
-export const hostWithOptionalPort: Field = {
-  type: 'string',
-  custom: (v: string) => {
-    const hp = splitHostPort(v);
-    if (hp.portError) return `invalid value: ${v}`;
-    return isIp(hp.host) || isHostname(hp.host) ? undefined : `invalid value: ${v}`;
-  },
-};
+/**
+ * typedefs.host_with_optional_port: passes normalize_ip's own error on, which Kong 3.10 reworded
+ * (`invalid hostname: …`, `invalid port number`; 09-upstreams_spec.lua:341).
+ */
+export function hostWithOptionalPortField(minor: number): Field {
+  const v310 = minor >= 10;
+  const invalid = (v: string) => (v310 ? `invalid hostname: ${v}` : `invalid value: ${v}`);
+  return {
+    type: 'string',
+    custom: (v: string) => {
+      const hp = splitHostPort(v);
+      if (hp.portError) return v310 && hp.port !== undefined ? 'invalid port number' : invalid(v);
+      return isIp(hp.host) || isHostname(hp.host) ? undefined : invalid(v);
+    },
+  };
+}
 
 /**
  * typedefs.wildcard_host: a hostname with an optional leading or trailing `*` label, optional port. Kong

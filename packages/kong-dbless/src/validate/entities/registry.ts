@@ -19,7 +19,7 @@ import {
 import { oauth2Credentials, oauth2Tokens, vaults } from './oauth2-vaults.ts';
 import { routesSchema } from './routes.ts';
 import { expandServiceUrl, services } from './services.ts';
-import { rewriteUpstreamAlgorithm, targets, upstreams } from './upstreams.ts';
+import { rewriteUpstreamAlgorithm, targets, upstreamsSchema } from './upstreams.ts';
 
 /** The result of a shorthand rewrite: a rewritten copy of the input entity, and the rewrite's own error. */
 export interface Shorthand {
@@ -293,7 +293,12 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
       : []),
     { name: 'services', schema: services, endpointKey: 'name', preprocess: expandServiceUrl },
     { name: 'routes', schema: routesSchema(flavor, minor), endpointKey: 'name' },
-    { name: 'upstreams', schema: upstreams, endpointKey: 'name', preprocess: rewriteUpstreamAlgorithm },
+    {
+      name: 'upstreams',
+      schema: upstreamsSchema(minor),
+      endpointKey: 'name',
+      preprocess: rewriteUpstreamAlgorithm,
+    },
     { name: 'targets', schema: targets, endpointKey: 'target', cacheKey: ['upstream', 'target'] },
     { name: 'snis', schema: snis, endpointKey: 'name' },
     {

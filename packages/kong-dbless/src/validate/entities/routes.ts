@@ -188,9 +188,8 @@ function buildRoutes(flavor: RouterFlavor, minor: number): RecordSchema {
         {
           when: allIn(['tls_passthrough']),
           fields: withExpression(['snis']),
-          err: expressions
-            ? "must set one of %s when 'protocols' is 'tls_passthrough'"
-            : "must set snis when 'protocols' is 'tls_passthrough'",
+          // A fixed text: the expressions flavor adds `expression` to the fields, not to the message.
+          err: "must set snis when 'protocols' is 'tls_passthrough'",
         },
       ]),
     ],

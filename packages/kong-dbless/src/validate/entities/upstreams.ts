@@ -1,5 +1,13 @@
 /** kong/db/schema/entities/upstreams.lua and targets.lua */
-import { conditional, distinct, type Field, type Rec, record, thenMatch } from '../schema.ts';
+import {
+  conditional,
+  distinct,
+  type Field,
+  type Rec,
+  type RecordSchema,
+  record,
+  thenMatch,
+} from '../schema.ts';
 import * as t from '../typedefs.ts';
 import type { Shorthand } from './registry.ts';
 
@@ -103,71 +111,85 @@ const oneOf = (allowed: string[]) => (v: unknown) =>
     ? undefined
     : `expected one of: ${allowed.join(', ')}`;
 
-export const upstreams = record(
-  [
-    ['id', t.uuidField],
-    ['created_at', t.timestamp],
-    ['updated_at', t.timestamp],
-    ['name', upstreamName],
+function buildUpstreams(minor: number): RecordSchema {
+  return record(
     [
-      'algorithm',
-      {
-        type: 'string',
-        default: 'round-robin',
-        oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'],
-      },
+      ['id', t.uuidField],
+      ['created_at', t.timestamp],
+      ['updated_at', t.timestamp],
+      ['name', upstreamName],
+      [
+        'algorithm',
+        {
+          type: 'string',
+          default: 'round-robin',
+          oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'],
+        },
+      ],
+      ['hash_on', { type: 'string', default: 'none', oneOf: HASH_ON }],
+      ['hash_fallback', { type: 'string', default: 'none', oneOf: HASH_ON }],
+      ['hash_on_header', t.headerName],
+      ['hash_fallback_header', t.headerName],
+      ['hash_on_cookie', { type: 'string', match: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/ }],
+      ['hash_on_cookie_path', { ...t.path, default: '/' }],
+      ['hash_on_query_arg', { type: 'string' }],
+      ['hash_fallback_query_arg', { type: 'string' }],
+      ['hash_on_uri_capture', { type: 'string' }],
+      ['hash_fallback_uri_capture', { type: 'string' }],
+      ['slots', { type: 'integer', default: 10000, between: [10, 2 ** 16] }],
+      ['healthchecks', { type: 'record', record: healthchecks }],
+      ['tags', t.tags],
+      ['host_header', t.hostWithOptionalPortField(minor)],
+      ['client_certificate', { type: 'foreign', reference: 'certificates' }],
+      ['use_srv_name', { type: 'boolean', default: false }],
     ],
-    ['hash_on', { type: 'string', default: 'none', oneOf: HASH_ON }],
-    ['hash_fallback', { type: 'string', default: 'none', oneOf: HASH_ON }],
-    ['hash_on_header', t.headerName],
-    ['hash_fallback_header', t.headerName],
-    ['hash_on_cookie', { type: 'string', match: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/ }],
-    ['hash_on_cookie_path', { ...t.path, default: '/' }],
-    ['hash_on_query_arg', { type: 'string' }],
-    ['hash_fallback_query_arg', { type: 'string' }],
-    ['hash_on_uri_capture', { type: 'string' }],
-    ['hash_fallback_uri_capture', { type: 'string' }],
-    ['slots', { type: 'integer', default: 10000, between: [10, 2 ** 16] }],
-    ['healthchecks', { type: 'record', record: healthchecks }],
-    ['tags', t.tags],
-    ['host_header', t.hostWithOptionalPort],
-    ['client_certificate', { type: 'foreign', reference: 'certificates' }],
-    ['use_srv_name', { type: 'boolean', default: false }],
-  ],
-  [
-    conditional('hash_on', is('header'), 'hash_on_header', thenMatch.required),
-    conditional('hash_fallback', is('header'), 'hash_fallback_header', thenMatch.required),
-    conditional('hash_on', is('cookie'), 'hash_on_cookie', thenMatch.required),
-    conditional('hash_fallback', is('cookie'), 'hash_on_cookie', thenMatch.required),
-    conditional('hash_on', is('none'), 'hash_fallback', oneOf(['none'])),
-    conditional('hash_on', is('cookie'), 'hash_fallback', oneOf(['none'])),
-    conditional(
-      'hash_on',
-      is('consumer'),
-      'hash_fallback',
-      oneOf(['none', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
-    ),
-    conditional(
-      'hash_on',
-      is('ip'),
-      'hash_fallback',
-      oneOf(['none', 'consumer', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
-    ),
-    conditional(
-      'hash_on',
-      is('path'),
-      'hash_fallback',
-      oneOf(['none', 'consumer', 'ip', 'header', 'cookie', 'query_arg', 'uri_capture']),
-    ),
-    conditional('hash_on', is('query_arg'), 'hash_on_query_arg', thenMatch.required),
-    conditional('hash_fallback', is('query_arg'), 'hash_fallback_query_arg', thenMatch.required),
-    conditional('hash_on', is('uri_capture'), 'hash_on_uri_capture', thenMatch.required),
-    conditional('hash_fallback', is('uri_capture'), 'hash_fallback_uri_capture', thenMatch.required),
-    distinct(['hash_on_header', 'hash_fallback_header']),
-    distinct(['hash_on_query_arg', 'hash_fallback_query_arg']),
-    distinct(['hash_on_uri_capture', 'hash_fallback_uri_capture']),
-  ],
-);
+    [
+      conditional('hash_on', is('header'), 'hash_on_header', thenMatch.required),
+      conditional('hash_fallback', is('header'), 'hash_fallback_header', thenMatch.required),
+      conditional('hash_on', is('cookie'), 'hash_on_cookie', thenMatch.required),
+      conditional('hash_fallback', is('cookie'), 'hash_on_cookie', thenMatch.required),
+      conditional('hash_on', is('none'), 'hash_fallback', oneOf(['none'])),
+      conditional('hash_on', is('cookie'), 'hash_fallback', oneOf(['none'])),
+      conditional(
+        'hash_on',
+        is('consumer'),
+        'hash_fallback',
+        oneOf(['none', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+      ),
+      conditional(
+        'hash_on',
+        is('ip'),
+        'hash_fallback',
+        oneOf(['none', 'consumer', 'header', 'cookie', 'path', 'query_arg', 'uri_capture']),
+      ),
+      conditional(
+        'hash_on',
+        is('path'),
+        'hash_fallback',
+        oneOf(['none', 'consumer', 'ip', 'header', 'cookie', 'query_arg', 'uri_capture']),
+      ),
+      conditional('hash_on', is('query_arg'), 'hash_on_query_arg', thenMatch.required),
+      conditional('hash_fallback', is('query_arg'), 'hash_fallback_query_arg', thenMatch.required),
+      conditional('hash_on', is('uri_capture'), 'hash_on_uri_capture', thenMatch.required),
+      conditional('hash_fallback', is('uri_capture'), 'hash_fallback_uri_capture', thenMatch.required),
+      distinct(['hash_on_header', 'hash_fallback_header']),
+      distinct(['hash_on_query_arg', 'hash_fallback_query_arg']),
+      distinct(['hash_on_uri_capture', 'hash_fallback_uri_capture']),
+    ],
+  );
+}
+
+const cache = new Map<number, RecordSchema>();
+
+/** The upstreams schema of a Kong minor (3.10 reworded `host_header`'s errors); memoized. */
+export function upstreamsSchema(minor: number): RecordSchema {
+  let schema = cache.get(minor);
+  if (!schema) {
+    schema = buildUpstreams(minor);
+    cache.set(minor, schema);
+  }
+  return schema;
+}
 
 /**
  * Kong's upstream shorthands, applied before validation (on a copy): least-connections/latency clear
