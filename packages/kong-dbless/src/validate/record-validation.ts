@@ -25,7 +25,7 @@ const TYPE_MESSAGES: Record<FieldType, string> = {
   set: 'expected a set',
   map: 'expected a map',
   record: 'expected a record',
-  foreign: 'expected a record',
+  foreign: 'expected a string',
   any: '',
 };
 
@@ -269,13 +269,17 @@ function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown
   return undefined;
 }
 
-/** A foreign key given as an object (`{ "id": "<uuid>" }`), as Kong's second validation pass accepts it. */
+/**
+ * A foreign key: a string (the declarative schema's `reference_foreign_by_name` makes top-level foreign
+ * fields strings, hence `expected a string` for a number, 01-validate_spec.lua:677) or an object
+ * (`{ "id": "<uuid>" }`), as Kong's second validation pass accepts it.
+ */
 function validateForeign(value: unknown, out: { value: unknown }): unknown {
   if (typeof value === 'string') {
     out.value = value;
     return undefined;
   }
-  if (!isPlainObject(value)) return TYPE_MESSAGES.foreign;
+  if (!isPlainObject(value)) return TYPE_MESSAGES.string;
   const errors: Record<string, unknown> = {};
   for (const key in value) if (key !== 'id') errors[key] = MSG.unknown;
   if (value.id === undefined || value.id === null) errors.id = MSG.required;

@@ -75,6 +75,16 @@ const LOST_QUERIES: Record<string, string> = {
   '15-off_spec.lua:142#6': 'offset=%7Cpotato%7C',
 };
 
+/**
+ * Edits the spec makes to an answer before asserting on it, lost by the extraction: 15-off_spec.lua:146
+ * sets `json.message = nil` (the `|potato|` offset message is not part of the assertion).
+ */
+const LOST_BODY_EDITS: Record<string, (body: Record<string, unknown>) => void> = {
+  '15-off_spec.lua:142#6': (body) => {
+    delete body.message;
+  },
+};
+
 /** `a.b` for nested keys and `a[1]` for 1-based list items, as Kong's spec helpers encode forms. */
 function formFields(value: unknown, prefix: string, out: URLSearchParams): void {
   if (Array.isArray(value)) {
@@ -132,6 +142,8 @@ export async function replay(baseUrl: string, c: SpecCase): Promise<Answer> {
     } catch {
       body = text;
     }
+    const edit = LOST_BODY_EDITS[c.id];
+    if (edit && body !== null && typeof body === 'object') edit(body as Record<string, unknown>);
     return { status: res.status, body };
   }
 }
