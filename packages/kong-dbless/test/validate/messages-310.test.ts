@@ -64,4 +64,53 @@ describe('Kong 3.10 route messages (3.9 kept)', () => {
       upstreams: [{ healthchecks: { active: { https_sni: message } } }],
     });
   });
+
+  it("words an upstream's host_header as normalize_ip does in each version", () => {
+    const errors = (kongVersion: string, host_header: string) => {
+      const r = validateDeclarativeConfig(
+        { _format_version: '3.0', upstreams: [{ name: 'up', host_header }] },
+        { kongVersion, flattenErrors: false },
+      );
+      return r.ok ? undefined : r.error.fields;
+    };
+    expect(errors('3.10.0', 'a hostname')).toEqual({
+      upstreams: [{ host_header: 'invalid hostname: a hostname' }],
+    });
+    expect(errors('3.9.1', 'a hostname')).toEqual({
+      upstreams: [{ host_header: 'invalid value: a hostname' }],
+    });
+    expect(errors('3.10.0', 'example.com:8080')).toBeUndefined();
+  });
+});
+
+describe('messages shared by every version', () => {
+  it('refuses any methods on a gRPC route, an empty list included', () => {
+    for (const methods of ['GET', [], ['GET']])
+      expect(routeErrors('3.10.0', { protocols: ['grpc'], paths: ['/p'], methods })).toEqual({
+        methods: "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'",
+      });
+  });
+
+  it('fills no default for an explicit null', () => {
+    expect(routeErrors('3.10.0', { protocols: null, paths: ['/p'] })).toEqual({
+      protocols: 'required field missing',
+    });
+    expect(routeErrors('3.10.0', { paths: ['/p'] })).toBeUndefined();
+  });
+
+  it("reports a regex path's compile error in PCRE2's words", () => {
+    expect(routeErrors('3.10.0', { paths: ['~/users/(foo'] })).toEqual({
+      paths: [
+        `invalid regex: '/users/(foo' (PCRE returned: pcre2_compile() failed: missing closing parenthesis in "/users/(foo")`,
+      ],
+    });
+  });
+
+  it('gives a service host port out of range as a port error', () => {
+    const r = validateDeclarativeConfig(
+      { _format_version: '3.0', services: [{ name: 's', host: 'example.com:1000000' }] },
+      { kongVersion: '3.10.0', flattenErrors: false },
+    );
+    expect(r.ok ? undefined : r.error.fields).toEqual({ services: [{ host: 'must not have a port' }] });
+  });
 });

@@ -59,6 +59,26 @@ function pathRegexError(_scope: string, path: string | undefined): string | null
 
 const BAD_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})(.{0,2})/;
 
+/**
+ * JavaScript's compile errors → PCRE2's (pcre2_compile.c's message table) for the syntax errors both engines
+ * find; others keep JavaScript's wording.
+ */
+const PCRE2_MESSAGES: readonly [RegExp, string][] = [
+  [/^Unterminated group$/, 'missing closing parenthesis'],
+  [/^Unmatched '\)'$/, 'unmatched closing parenthesis'],
+  [/^Unterminated character class$/, 'missing terminating ] for character class'],
+  [/^Nothing to repeat$/, 'quantifier does not follow a repeatable item'],
+  [/^numbers out of order in \{\} quantifier$/, 'numbers out of order in {} quantifier'],
+  [/^Range out of order in character class$/, 'range out of order in character class'],
+  [/^\\ at end of pattern$/, '\\ at end of pattern'],
+];
+
+/** What OpenResty's `ngx.re` (PCRE2) says when a regex does not compile. */
+function pcreCompileError(regex: string, jsMessage: string): string {
+  const message = PCRE2_MESSAGES.find(([js]) => js.test(jsMessage))?.[1] ?? jsMessage;
+  return `pcre2_compile() failed: ${message} in "${regex}"`;
+}
+
 function validateRoutePath(value: string): string | undefined {
   const badEscape = value.includes('%') ? BAD_ESCAPE_RE.exec(value) : null;
   if (badEscape) return `invalid url-encoded value: '${badEscape[0]}'`;
@@ -67,7 +87,9 @@ function validateRoutePath(value: string): string | undefined {
     return normalized === value ? undefined : `non-normalized path, consider use '${normalized}' instead`;
   }
   const err = regexVerdicts.get('pcre', value, undefined, pathRegexError);
-  return err === null ? undefined : `invalid regex: '${value.slice(1)}' (PCRE returned: ${err})`;
+  if (err === null) return undefined;
+  const regex = value.slice(1);
+  return `invalid regex: '${regex}' (PCRE returned: ${pcreCompileError(regex, err)})`;
 }
 
 export const routePath: Field = {
