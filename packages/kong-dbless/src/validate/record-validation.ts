@@ -290,13 +290,37 @@ function validateForeign(value: unknown, out: { value: unknown }): unknown {
   return undefined;
 }
 
-/** Chooses the subschema the way Kong does: by the (first) value of the subschema key. */
+/** The subschema key's value, its default when absent (process_auto_fields runs first). */
+function subschemaKeyValue(schema: RecordSchema, input: Rec): unknown {
+  const key = input[schema.subschemaKey!];
+  return key === undefined ? schema.byName.get(schema.subschemaKey!)?.default : key;
+}
+
+/** Kong's get_subschema: the key's value, or for a list the first item that names a subschema. */
+function findSubschema(schema: RecordSchema, key: unknown): RecordSchema | undefined {
+  if (typeof key === 'string') return schema.subschemas!.get(key);
+  if (Array.isArray(key)) {
+    for (const item of key) {
+      const sub = typeof item === 'string' ? schema.subschemas!.get(item) : undefined;
+      if (sub) return sub;
+    }
+  }
+  return undefined;
+}
+
 function selectSchema(schema: RecordSchema, input: Rec): RecordSchema {
   if (!schema.subschemaKey || !schema.subschemas) return schema;
-  let key = input[schema.subschemaKey];
-  if (key === undefined || key === null) key = schema.byName.get(schema.subschemaKey)?.default;
-  if (Array.isArray(key)) key = key[0];
-  return (typeof key === 'string' && schema.subschemas.get(key)) || schema;
+  return findSubschema(schema, subschemaKeyValue(schema, input)) ?? schema;
+}
+
+/** Schema:validate's early exit for a schema with a `subschema_error`: the key's error alone. */
+function subschemaKeyError(schema: RecordSchema, input: Rec): FieldErrors | undefined {
+  if (schema.subschemaError === undefined || !schema.subschemaKey || !schema.subschemas) return undefined;
+  const key = subschemaKeyValue(schema, input);
+  if (key === undefined || key === null) return { [schema.subschemaKey]: MSG.required };
+  if (findSubschema(schema, key)) return undefined;
+  const shown = Array.isArray(key) ? key[0] : key;
+  return { [schema.subschemaKey]: schema.subschemaError.replace('%s', luaString(shown)) };
 }
 
 /**
@@ -314,6 +338,10 @@ export function validateRecord(
   omit?: string,
   skip?: ReadonlySet<string>,
 ): unknown {
+  if (!defaultsOnly) {
+    const keyError = subschemaKeyError(schema, input);
+    if (keyError) return keyError;
+  }
   const active = selectSchema(schema, input);
   const names = active.names;
   const defs = active.defs;

@@ -80,6 +80,11 @@ export interface RecordSchema {
   /** Field whose (first) value selects a subschema (`protocols` for routes, `name` for plugins). */
   subschemaKey?: string | undefined;
   subschemas?: ReadonlyMap<string, RecordSchema> | undefined;
+  /**
+   * Kong's `subschema_error` (`%s` = the key's value): a record whose key names no subschema gets this error
+   * alone, and one without a key `required field missing` alone (Schema:validate stops there).
+   */
+  subschemaError?: string | undefined;
   /** The field names, in order (parallel to `defs`): the validation loop walks them by index. */
   names: readonly string[];
   defs: readonly Field[];
@@ -93,7 +98,11 @@ export interface RecordSchema {
 export function record(
   fields: readonly (readonly [string, Field])[],
   checks: readonly EntityCheck[] = [],
-  extra: { subschemaKey?: string; subschemas?: ReadonlyMap<string, RecordSchema> } = {},
+  extra: {
+    subschemaKey?: string;
+    subschemas?: ReadonlyMap<string, RecordSchema>;
+    subschemaError?: string;
+  } = {},
 ): RecordSchema {
   const names = fields.map(([name]) => name);
   for (const name of names) {
@@ -106,6 +115,7 @@ export function record(
     checks: checks.map(uniformCheck),
     subschemaKey: extra.subschemaKey,
     subschemas: extra.subschemas,
+    subschemaError: extra.subschemaError,
     names,
     defs: fields.map(([, field]) => uniformField(field)),
     positions: new Map(names.map((name, i) => [name, i])),

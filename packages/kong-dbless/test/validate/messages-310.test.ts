@@ -113,4 +113,25 @@ describe('messages shared by every version', () => {
     );
     expect(r.ok ? undefined : r.error.fields).toEqual({ services: [{ host: 'must not have a port' }] });
   });
+
+  it('stops at a subschema key that names no subschema, as Schema:validate does', () => {
+    expect(routeErrors('3.10.0', { protocols: ['nope'], paths: ['/p'], strip_path: 'x' })).toEqual({
+      protocols: 'unknown type: nope',
+    });
+    const fields = (config: Record<string, unknown>) => {
+      const r = validateDeclarativeConfig({ _format_version: '3.0', ...config }, { flattenErrors: false });
+      return r.ok ? undefined : r.error.fields;
+    };
+    expect(fields({ vaults: [{ name: 'nope', prefix: 'env' }] })).toEqual({
+      vaults: [{ name: "vault 'nope' is not installed" }],
+    });
+    expect(fields({ vaults: [{ name: 'env', prefix: 'env' }] })).toEqual({
+      vaults: [{ prefix: 'must not be one of: env' }],
+    });
+    expect(fields({ upstreams: [{ name: 'u', targets: [{ target: 'hostname:1.0' }] }] })).toEqual({
+      upstreams: [
+        { targets: [{ target: "Invalid target ('hostname:1.0'); not a valid hostname or ip address" }] },
+      ],
+    });
+  });
 });

@@ -11,16 +11,9 @@ const BUNDLED_VAULTS = ['env'];
 
 const ttl: Field = { type: 'number', between: [0, 100_000_000] };
 
-export const vaults = record([
+const vaultFields: [string, Field][] = [
   ['id', t.uuidField],
-  [
-    'name',
-    {
-      type: 'string',
-      required: true,
-      custom: (v: string) => (BUNDLED_VAULTS.includes(v) ? undefined : `vault '${v}' is not installed`),
-    },
-  ],
+  ['name', { type: 'string', required: true }],
   [
     'prefix',
     {
@@ -48,7 +41,14 @@ export const vaults = record([
   ['created_at', t.timestamp],
   ['updated_at', t.timestamp],
   ['tags', t.tags],
-]);
+];
+
+/** Each installed vault is a subschema keyed by `name` (vault_loader); another name is the error alone. */
+export const vaults = record(vaultFields, [], {
+  subschemaKey: 'name',
+  subschemas: new Map(BUNDLED_VAULTS.map((name) => [name, record(vaultFields)])),
+  subschemaError: "vault '%s' is not installed",
+});
 
 /** The oauth2 plugin's `validate_uri`: socket.url must find a scheme and a host, and no fragment. */
 function redirectUriError(uri: string): string | undefined {

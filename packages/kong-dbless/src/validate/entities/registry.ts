@@ -184,17 +184,8 @@ function pluginsSchema(minor: number, edition: KongEdition): RecordSchema {
   const catalogue = pluginCatalogue(minor, edition);
   const base: [string, Field][] = [
     ['id', t.uuidField],
-    [
-      'name',
-      {
-        type: 'string',
-        required: true,
-        custom: (v: string) =>
-          catalogue.has(v)
-            ? undefined
-            : `plugin '${v}' not enabled; add it to the 'plugins' configuration property`,
-      },
-    ],
+    // An unknown name is the subschema error below.
+    ['name', { type: 'string', required: true }],
     ['instance_name', t.utf8Name],
     ['created_at', t.timestamp],
     ['updated_at', t.timestamp],
@@ -224,7 +215,11 @@ function pluginsSchema(minor: number, edition: KongEdition): RecordSchema {
       ),
     );
   }
-  return record(base, [], { subschemaKey: 'name', subschemas });
+  return record(base, [], {
+    subschemaKey: 'name',
+    subschemas,
+    subschemaError: "plugin '%s' not enabled; add it to the 'plugins' configuration property",
+  });
 }
 
 function pluginShorthands(minor: number, edition: KongEdition): (entity: Rec) => Shorthand | undefined {

@@ -240,7 +240,11 @@ function buildRoutes(flavor: RouterFlavor, minor: number): RecordSchema {
     ['grpc', grpc],
     ['grpcs', grpc],
   ]);
-  return record(routes.fields, routes.checks, { subschemaKey: 'protocols', subschemas });
+  return record(routes.fields, routes.checks, {
+    subschemaKey: 'protocols',
+    subschemas,
+    subschemaError: 'unknown type: %s',
+  });
 }
 
 function subschema(base: RecordSchema, overrides: [string, Field][], checks: EntityCheck[]): RecordSchema {

@@ -209,10 +209,10 @@ export function rewriteUpstreamAlgorithm(input: Rec): Shorthand | undefined {
   return undefined;
 }
 
+/** targets.lua's validate_target: whatever normalize_ip refuses, a bad port included, is one message. */
 function targetError(v: string): string | undefined {
   const hp = t.splitHostPort(v);
-  if (hp.portError) return 'Invalid target; not a valid port';
-  return t.isIp(hp.host) || t.isHostname(hp.host)
+  return !hp.portError && (t.isIp(hp.host) || t.isHostname(hp.host))
     ? undefined
     : `Invalid target ('${v}'); not a valid hostname or ip address`;
 }
