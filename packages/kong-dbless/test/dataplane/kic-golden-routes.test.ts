@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { compileConfig } from '../../src/simulator/dataplane/compiled-config.ts';
-import { parseExpression } from '../../src/simulator/dataplane/router/expression-language.ts';
 import { pathRegex, type RequestFacts } from '../../src/simulator/dataplane/router/index.ts';
+import { parseAtcExpression } from '../../src/validate/entities/atc-expression.ts';
 import { validateDeclarativeConfig } from '../../src/validate/index.ts';
 import { KIC_GOLDENS_PRESENT, readKicGoldens } from '../kic-goldens.ts';
 
@@ -44,7 +44,10 @@ describe.skipIf(!KIC_GOLDENS_PRESENT)('KIC golden routes', () => {
     const config = compileConfig(result.entities, golden.routerFlavor);
     for (const route of routes) {
       if (typeof route.expression === 'string') {
-        expect(() => parseExpression(route.expression as string), route.expression as string).not.toThrow();
+        expect(
+          () => parseAtcExpression(route.expression as string, route.protocols),
+          route.expression as string,
+        ).not.toThrow();
         checked++;
         continue;
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atcExpressionError } from '../../src/validate/entities/atc-expression.ts';
+import { atcExpressionError, parseAtcExpression } from '../../src/validate/entities/atc-expression.ts';
 
 const HTTP = ['http', 'https'];
 const TCP = ['tcp'];
@@ -37,5 +37,32 @@ describe('ATC expressions (expressions flavor)', () => {
     ['', HTTP],
   ])('rejects %s', (expression, protocols) => {
     expect(atcExpressionError(expression, protocols)).toMatch(/^Router Expression failed validation: /);
+  });
+
+  it('returns the tree the expressions router evaluates, && binding tighter than ||', () => {
+    const p = (field: string, op: string, value: unknown, lower = false) => ({
+      kind: 'predicate',
+      field,
+      lower,
+      any: false,
+      op,
+      value,
+    });
+    expect(
+      parseAtcExpression('lower(http.host) == "a" || http.path ^= "/b" && !(net.dst.port >= 0x50)', HTTP),
+    ).toEqual({
+      kind: 'or',
+      items: [
+        p('http.host', '==', 'a', true),
+        {
+          kind: 'and',
+          items: [p('http.path', '^=', '/b'), { kind: 'not', item: p('net.dst.port', '>=', 80) }],
+        },
+      ],
+    });
+    expect(parseAtcExpression('net.src.ip in 10.0.0.0/8 && net.dst.ip == ::1', TCP)).toEqual({
+      kind: 'and',
+      items: [p('net.src.ip', 'in', { cidr: '10.0.0.0/8' }), p('net.dst.ip', '==', '::1')],
+    });
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Kong's ATC router expressions (the `expressions` flavor's `expression` field): the atc-router grammar
- * (predicates `lhs op rhs` joined by `&&`/`||`, `!(…)`, parentheses, `lower()`/`any()` transforms) and its
- * type check against the schema Kong builds per subsystem (HTTP or stream fields). The messages keep Kong's
- * `Router Expression failed validation:` prefix; the detail after it is ours (the specs assert only that
- * the route is rejected).
+ * Kong's ATC router expressions (the `expressions` flavor's `expression` field), the one parser of the
+ * package: the atc-router grammar (predicates `lhs op rhs` joined by `&&`/`||` with `&&` binding tighter,
+ * `!(…)`, parentheses, `lower()`/`any()` transforms), type-checked against the schema Kong builds per
+ * subsystem (HTTP or stream fields). The validator reports its errors; the simulator's expressions router
+ * evaluates the tree it returns. The messages keep Kong's `Router Expression failed validation:` prefix;
+ * the detail after it is ours (the specs assert only that the route is rejected).
  */
 
 import { isIPv6 } from 'node:net';
@@ -58,7 +59,22 @@ const OPERATORS: Record<AtcType, Record<string, Literal>> = {
   IpAddr: { '==': 'IpAddr', '!=': 'IpAddr', in: 'IpCidr', 'not in': 'IpCidr' },
 };
 
-class AtcError extends Error {}
+/** A literal operand: a string, an integer, an IP address (text) or a CIDR range. */
+export type AtcValue = string | number | { cidr: string };
+
+export type AtcExpr =
+  | { kind: 'or' | 'and'; items: AtcExpr[] }
+  | { kind: 'not'; item: AtcExpr }
+  | { kind: 'predicate'; field: string; lower: boolean; any: boolean; op: string; value: AtcValue };
+
+export class AtcError extends Error {}
+
+interface Lhs {
+  field: string;
+  type: AtcType;
+  lower: boolean;
+  any: boolean;
+}
 
 class Parser {
   private pos = 0;
@@ -69,10 +85,11 @@ class Parser {
     this.http = http;
   }
 
-  parse(): void {
-    this.expression();
+  parse(): AtcExpr {
+    const expr = this.expression();
     this.ws();
     if (this.pos < this.src.length) this.fail(`unexpected '${this.src.slice(this.pos, this.pos + 10)}'`);
+    return expr;
   }
 
   private fail(message: string): never {
@@ -92,22 +109,33 @@ class Parser {
     return false;
   }
 
-  private expression(): void {
-    this.term();
-    while (this.eat('&&') || this.eat('||')) this.term();
+  /** `term (op term)*`, grouped as atc-router's Pratt parser does: `&&` before `||`. */
+  private expression(): AtcExpr {
+    const alternatives: AtcExpr[][] = [[this.term()]];
+    for (;;) {
+      if (this.eat('&&')) alternatives[alternatives.length - 1]!.push(this.term());
+      else if (this.eat('||')) alternatives.push([this.term()]);
+      else break;
+    }
+    const ands = alternatives.map(
+      (items): AtcExpr => (items.length === 1 ? items[0]! : { kind: 'and', items }),
+    );
+    return ands.length === 1 ? ands[0]! : { kind: 'or', items: ands };
   }
 
-  private term(): void {
+  private term(): AtcExpr {
     if (this.eat('!')) {
       if (!this.eat('(')) this.fail("expected '(' after '!'");
-      this.group();
-    } else if (this.eat('(')) this.group();
-    else this.predicate();
+      return { kind: 'not', item: this.group() };
+    }
+    if (this.eat('(')) return this.group();
+    return this.predicate();
   }
 
-  private group(): void {
-    this.expression();
+  private group(): AtcExpr {
+    const expr = this.expression();
     if (!this.eat(')')) this.fail("expected ')'");
+    return expr;
   }
 
   private ident(): string {
@@ -118,19 +146,19 @@ class Parser {
     return m[0];
   }
 
-  /** `field` or `lower(…)`/`any(…)`: the field's type. */
-  private lhs(): AtcType {
+  /** `field` or `lower(…)`/`any(…)` around one: the field, its type and the transforms. */
+  private lhs(): Lhs {
     const name = this.ident();
     if (this.eat('(')) {
       if (name !== 'lower' && name !== 'any') throw new AtcError(`unknown function '${name}'`);
       const inner = this.lhs();
       if (!this.eat(')')) this.fail("expected ')'");
-      if (inner !== 'String') throw new AtcError(`'${name}' takes a String field`);
-      return inner;
+      if (inner.type !== 'String') throw new AtcError(`'${name}' takes a String field`);
+      return { ...inner, [name]: true };
     }
     const type = fieldType(name, this.http);
     if (!type) throw new AtcError(`unknown field '${name}'`);
-    return type;
+    return { field: name, type, lower: false, any: false };
   }
 
   private operator(): string {
@@ -142,8 +170,8 @@ class Parser {
     return word[1]!.startsWith('not') ? 'not in' : word[1]!;
   }
 
-  private predicate(): void {
-    const type = this.lhs();
+  private predicate(): AtcExpr {
+    const { field, type, lower, any } = this.lhs();
     const op = this.operator();
     const [kind, text] = this.rhs();
     const expected = OPERATORS[type][op];
@@ -154,6 +182,8 @@ class Parser {
       const err = regexError(text) ?? rustOnlyError(text);
       if (err) throw new AtcError(`regex parse error: ${text}: ${err}`);
     }
+    const value: AtcValue = kind === 'Int' ? intValue(text) : kind === 'IpCidr' ? { cidr: text } : text;
+    return { kind: 'predicate', field, lower, any, op, value };
   }
 
   private rhs(): [Literal, string] {
@@ -190,6 +220,13 @@ class Parser {
     }
     this.fail('unterminated string');
   }
+}
+
+/** An Int literal's value: decimal or `0x` hexadecimal, optionally negative. */
+function intValue(text: string): number {
+  const negative = text.startsWith('-');
+  const magnitude = Number(negative ? text.slice(1) : text);
+  return negative ? -magnitude : magnitude;
 }
 
 function literalKind(text: string): Literal {
@@ -250,13 +287,22 @@ function rustOnlyError(source: string): string | undefined {
   return RUST_ONLY.find(([pattern]) => pattern.test(source))?.[1];
 }
 
-/** The validation error of a route's `expression` under its protocols, undefined when the router takes it. */
-export function atcExpressionError(expression: string, protocols: unknown): string | undefined {
+/**
+ * Parses and type-checks a route's `expression` against the schema of its protocols' subsystem (stream
+ * fields when the first protocol is a stream one, else HTTP); throws an `AtcError` when the router would not
+ * take it.
+ */
+export function parseAtcExpression(expression: string, protocols: unknown): AtcExpr {
   const first = Array.isArray(protocols) ? protocols[0] : undefined;
   const http = !(typeof first === 'string' && STREAM_PROTOCOLS.has(first));
+  if (expression.trim() === '') throw new AtcError('syntax error: empty expression');
+  return new Parser(expression, http).parse();
+}
+
+/** The validation error of a route's `expression` under its protocols, undefined when the router takes it. */
+export function atcExpressionError(expression: string, protocols: unknown): string | undefined {
   try {
-    if (expression.trim() === '') throw new AtcError('syntax error: empty expression');
-    new Parser(expression, http).parse();
+    parseAtcExpression(expression, protocols);
     return undefined;
   } catch (err) {
     if (!(err instanceof AtcError)) throw err;

@@ -1,12 +1,25 @@
 /** The `expressions` router: each route's `expression`, tried in `priority` order (highest first). */
 import { isIP } from 'node:net';
+import { type AtcExpr, parseAtcExpression } from '../../../validate/entities/atc-expression.ts';
 import type { KongEntity } from '../../../validate/index.ts';
-import { type Expr, parseExpression } from './expression-language.ts';
 import { byAgeThenId, headerValues, type RequestFacts, type RouteMatch, type Router } from './index.ts';
+
+type Expr = AtcExpr;
+type Predicate = Extract<AtcExpr, { kind: 'predicate' }>;
 
 interface Compiled {
   route: KongEntity;
   expr: Expr;
+}
+
+/** The JavaScript regex of each `~` predicate, compiled once per loaded config. */
+const regexes = new WeakMap<Predicate, RegExp>();
+
+function compileRegexes(expr: Expr): void {
+  if (expr.kind === 'predicate') {
+    if (expr.op === '~') regexes.set(expr, new RegExp(String(expr.value)));
+  } else if (expr.kind === 'not') compileRegexes(expr.item);
+  else for (const item of expr.items) compileRegexes(item);
 }
 
 export function compileExpressionsRouter(routes: KongEntity[]): Router {
@@ -14,7 +27,10 @@ export function compileExpressionsRouter(routes: KongEntity[]): Router {
   for (const route of routes) {
     if (typeof route.expression !== 'string') continue;
     try {
-      compiled.push({ route, expr: parseExpression(route.expression) });
+      // The validator's parser: the tree of the expression it accepted.
+      const expr = parseAtcExpression(route.expression, route.protocols);
+      compileRegexes(expr);
+      compiled.push({ route, expr });
     } catch {
       // An expression this simulator cannot read never matches (documented in the README).
     }
@@ -108,7 +124,7 @@ function evaluate(expr: Expr, facts: RequestFacts, seen: { matchedPath?: string 
       case 'contains':
         return String(v).includes(String(want));
       case '~':
-        return expr.re!.test(String(v));
+        return regexes.get(expr)!.test(String(v));
       case 'in':
         return typeof want === 'object' && inCidr(String(v), want.cidr);
       case 'not in':
@@ -131,7 +147,7 @@ function evaluate(expr: Expr, facts: RequestFacts, seen: { matchedPath?: string 
     if (expr.op === '^=') seen.matchedPath = String(expr.value);
     else if (expr.op === '==') seen.matchedPath = path;
     else if (expr.op === '~') {
-      const m = expr.re!.exec(path);
+      const m = regexes.get(expr)!.exec(path);
       if (m && m.index === 0) seen.matchedPath = m[0];
     }
   }
