@@ -13,6 +13,7 @@ import { normalizePath } from './entities/route-paths.ts';
 import { luaPretty, toKongJson } from './error-format.ts';
 import { finalPass } from './final-pass.ts';
 import { flattenErrors } from './flatten-errors.ts';
+import { withReferencedSchemas } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 import type {
   DeclarativeMeta,
@@ -108,18 +109,23 @@ export function validateDeclarativeConfig(
 
   const pass = newPass(options.randomUuid ?? (() => crypto.randomUUID()));
   const roots: Group[] = [];
-  for (const type of registry.types) {
-    const items = input[type.name];
-    if (items === undefined || items === null) continue;
-    if (!isSequence(items)) {
-      errors[type.name] = 'expected an array';
-      continue;
-    }
-    const group: Group = { type, nodes: [] };
-    roots.push(group);
-    const collectionErrors = validateCollection(pass, type, Array.isArray(items) ? items : [], group);
-    if (collectionErrors) errors[type.name] = collectionErrors;
-  }
+  withReferencedSchemas(
+    (collection) => registry.byName.get(collection)?.schema,
+    () => {
+      for (const type of registry.types) {
+        const items = input[type.name];
+        if (items === undefined || items === null) continue;
+        if (!isSequence(items)) {
+          errors[type.name] = 'expected an array';
+          continue;
+        }
+        const group: Group = { type, nodes: [] };
+        roots.push(group);
+        const collectionErrors = validateCollection(pass, type, Array.isArray(items) ? items : [], group);
+        if (collectionErrors) errors[type.name] = collectionErrors;
+      }
+    },
+  );
   if (Object.keys(errors).length > 0) return fail(errors, config, flatten, registry);
 
   const referenceErrors = checkReferences(pass);

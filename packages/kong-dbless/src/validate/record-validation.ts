@@ -106,7 +106,7 @@ export function validateField(field: Field, value: unknown, out: { value: unknow
         return (field.custom as (v: unknown) => string | undefined)(out.value);
       }
     case 'foreign':
-      return validateForeign(value, out);
+      return validateForeign(field, value, out);
     case 'any':
       out.value = value;
       return undefined;
@@ -269,25 +269,60 @@ function validateMap(field: Field, value: Rec, out: { value: unknown }): unknown
   return undefined;
 }
 
+/** The schemas of the collections foreign keys name, while a config is being validated. */
+let referencedSchemas: ((collection: string) => RecordSchema | undefined) | undefined;
+
+/** Runs `validate` with foreign keys checked against the referenced collections' schemas (one node's). */
+export function withReferencedSchemas<T>(
+  lookup: (collection: string) => RecordSchema | undefined,
+  validate: () => T,
+): T {
+  const previous = referencedSchemas;
+  referencedSchemas = lookup;
+  try {
+    return validate();
+  } finally {
+    referencedSchemas = previous;
+  }
+}
+
 /**
  * A foreign key: a string (the declarative schema's `reference_foreign_by_name` makes top-level foreign
- * fields strings, hence `expected a string` for a number, 01-validate_spec.lua:677) or an object
- * (`{ "id": "<uuid>" }`), as Kong's second validation pass accepts it.
+ * fields strings, hence `expected a string` for a number, 01-validate_spec.lua:677) or a table, validated as
+ * Kong's validate_field does: its primary key (`id`; other keys ignored), and when that fails, the table as a
+ * partial entity of the referenced schema, whose errors win (a nested `client_certificate` with an empty
+ * `cert` gets the certificate's own messages, 05-error-flattening_spec.lua:5).
  */
-function validateForeign(value: unknown, out: { value: unknown }): unknown {
+function validateForeign(field: Field, value: unknown, out: { value: unknown }): unknown {
   if (typeof value === 'string') {
     out.value = value;
     return undefined;
   }
   if (!isPlainObject(value)) return TYPE_MESSAGES.string;
-  const errors: Record<string, unknown> = {};
-  for (const key in value) if (key !== 'id') errors[key] = MSG.unknown;
-  if (value.id === undefined || value.id === null) errors.id = MSG.required;
-  else if (typeof value.id !== 'string') errors.id = TYPE_MESSAGES.string;
-  else if (!UUID_RE.test(value.id)) errors.id = MSG.uuid;
-  if (Object.keys(errors).length > 0) return errors;
-  out.value = { id: value.id };
-  return undefined;
+  const id = value.id;
+  let pkError: string | undefined;
+  if (id === undefined || id === false) pkError = MSG.missingPk;
+  else if (id === null) pkError = MSG.required;
+  else if (typeof id !== 'string') pkError = TYPE_MESSAGES.string;
+  else if (!UUID_RE.test(id)) pkError = MSG.uuid;
+  if (pkError === undefined) {
+    out.value = { id };
+    return undefined;
+  }
+  const schema = field.reference ? referencedSchemas?.(field.reference) : undefined;
+  if (schema) {
+    const entityErrors = validateRecord(
+      schema,
+      value,
+      { value: undefined },
+      false,
+      undefined,
+      undefined,
+      true,
+    );
+    if (entityErrors !== undefined) return entityErrors;
+  }
+  return { id: pkError };
 }
 
 /** The subschema key's value, its default when absent (process_auto_fields runs first). */
@@ -337,6 +372,7 @@ export function validateRecord(
   defaultsOnly = false,
   omit?: string,
   skip?: ReadonlySet<string>,
+  partial = false,
 ): unknown {
   if (!defaultsOnly) {
     const keyError = subschemaKeyError(schema, input);
@@ -361,7 +397,8 @@ export function validateRecord(
   // `out` doubles as the field slot: the caller reads it only after this function returns.
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (name === omit) {
+    // A partial entity (Kong's validate with full_check false) checks only the fields it has.
+    if (name === omit || (partial && values[i] === undefined)) {
       values[i] = undefined;
       continue;
     }
@@ -374,7 +411,8 @@ export function validateRecord(
     } else values[i] = out.value;
   }
   const processed = active.make(values);
-  const checks = active.checks;
+  // The entity checks of a partial entity are not modelled; it is only ever an error message's source.
+  const checks = partial ? [] : active.checks;
   for (let c = 0; c < checks.length; c++) {
     const check = checks[c]!;
     if (errors !== undefined && anyKeyDefined(errors, check.fields)) continue;

@@ -188,6 +188,7 @@ export const MSG = {
   unknown: 'unknown field',
   mustBeNull: 'value must be null',
   uuid: 'expected a valid UUID',
+  missingPk: 'missing primary key',
 } as const;
 
 /** Kong's "is a sequence" (a Lua table decoded from `[]` or `{}`): JS arrays and empty objects. */

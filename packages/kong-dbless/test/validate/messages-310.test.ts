@@ -134,4 +134,25 @@ describe('messages shared by every version', () => {
       ],
     });
   });
+
+  it("validates a foreign table without an id as the referenced entity, else 'missing primary key'", () => {
+    const fields = (client_certificate: unknown) => {
+      const r = validateDeclarativeConfig(
+        { _format_version: '3.0', services: [{ name: 's', host: 'example.com', client_certificate }] },
+        { flattenErrors: false },
+      );
+      return r.ok ? undefined : r.error.fields;
+    };
+    expect(fields({ cert: '', key: '' })).toEqual({
+      services: [
+        { client_certificate: { cert: 'length must be at least 1', key: 'length must be at least 1' } },
+      ],
+    });
+    expect(fields({ tags: ['a'] })).toEqual({
+      services: [{ client_certificate: { id: 'missing primary key' } }],
+    });
+    expect(fields({ id: 'nope' })).toEqual({
+      services: [{ client_certificate: { id: 'expected a valid UUID' } }],
+    });
+  });
 });
