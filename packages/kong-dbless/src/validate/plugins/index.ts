@@ -14,6 +14,7 @@ import {
   requestTransformer,
   responseTransformer,
 } from './http.ts';
+import { fileLog, httpLog, tcpLog, udpLog } from './logging.ts';
 import { ipRestriction, proxyCache, rateLimiting, requestTermination } from './traffic.ts';
 
 export type { PluginDefinition } from './common.ts';
@@ -21,10 +22,6 @@ export type { PluginDefinition } from './common.ts';
 /** Bundled OSS plugins (kong/constants.lua) whose config is not modelled. */
 const OPAQUE_BUNDLED = [
   'oauth2',
-  'tcp-log',
-  'udp-log',
-  'file-log',
-  'http-log',
   'hmac-auth',
   'request-size-limiting',
   'response-ratelimiting',
@@ -75,6 +72,10 @@ export function pluginCatalogue(minor: number, edition: KongEdition): Map<string
     ['proxy-cache', proxyCache],
     ['prometheus', prometheus(minor)],
     ['request-termination', requestTermination],
+    ['http-log', httpLog(minor)],
+    ['tcp-log', tcpLog],
+    ['udp-log', udpLog],
+    ['file-log', fileLog],
   ]);
   for (const name of OPAQUE_BUNDLED) catalogue.set(name, opaque);
   if (edition === 'enterprise') catalogue.set('degraphql', degraphql);
