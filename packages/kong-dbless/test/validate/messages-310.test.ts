@@ -155,4 +155,21 @@ describe('messages shared by every version', () => {
       services: [{ client_certificate: { id: 'expected a valid UUID' } }],
     });
   });
+
+  it("gives OpenSSL's DER error for PEM armour around a broken body", () => {
+    const r = validateDeclarativeConfig(
+      {
+        _format_version: '3.0',
+        ca_certificates: [{ cert: '-----BEGIN CERTIFICATE-----\nohnoooo\n-----END CERTIFICATE-----' }],
+      },
+      { flattenErrors: false },
+    );
+    expect(r.ok ? undefined : r.error.fields).toEqual({
+      ca_certificates: [
+        {
+          cert: 'invalid certificate: x509.new: error:688010A:asn1 encoding routines:asn1_item_embed_d2i:nested asn1 error:asn1/tasn_dec.c:349:',
+        },
+      ],
+    });
+  });
 });

@@ -9,11 +9,20 @@ import * as t from '../typedefs.ts';
 const VAULT_REF_RE = /^\{vault:\/\/.+\}$/;
 const CERT_BLOCK_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/**
+ * What lua-resty-openssl's `x509.new` (PEM, then DER) leaves in OpenSSL's error queue when neither reads the
+ * text: DER decoding of anything that does not open with a SEQUENCE byte fails in the same place, so PEM
+ * armour with a broken body always ends with this (Kong 3.10's OpenSSL, 15-off_spec.lua:2151).
+ */
+const NOT_DER =
+  'x509.new: error:688010A:asn1 encoding routines:asn1_item_embed_d2i:nested asn1 error:asn1/tasn_dec.c:349:';
+const DER_SEQUENCE = 0x30;
+
 function parseCertificate(pem: string): X509Certificate | string {
   try {
     return new X509Certificate(pem);
   } catch (err) {
-    return (err as Error).message;
+    return pem.charCodeAt(0) === DER_SEQUENCE ? (err as Error).message : NOT_DER;
   }
 }
 
