@@ -260,16 +260,15 @@ function enterIntoIndex(pass: Pass, type: EntityType, node: Node, parent: Node |
   const key = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
   // One hash operation per map: a repeat is noticed by the map not growing. The repeat then replaces the
   // earlier entry, which changes nothing, as the config fails and only existence is looked up.
+  // A violation is reported where the entity is: under its parent's entry when nested (15-off_spec.lua:2479).
+  const i = String(node.index + 1);
+  const at = parent ? [parent.type.name, String(parent.index + 1), type.name, i] : [type.name, i];
   let duplicate = false;
   if (typeof key === 'string') {
     const size = keys.size;
     keys.set(key, node);
     if (keys.size === size) {
-      setPath(
-        errs,
-        [type.name, String(node.index + 1)],
-        uniquenessMessage(type.name, type.endpointKey!, key),
-      );
+      setPath(errs, at, uniquenessMessage(type.name, type.endpointKey!, key));
       duplicate = true;
       pass.referenceFailed = true;
     }
@@ -279,10 +278,7 @@ function enterIntoIndex(pass: Pass, type: EntityType, node: Node, parent: Node |
     ids.set(itemId, node);
     if (ids.size > size) index.order.push(node);
     else {
-      const message = uniquenessMessage(type.name, 'primary key', itemId);
-      const i = String(node.index + 1);
-      if (parent) setPath(errs, [parent.type.name, String(parent.index + 1), type.name, i], message);
-      else setPath(errs, [type.name, i], message);
+      setPath(errs, at, uniquenessMessage(type.name, 'primary key', itemId));
       pass.referenceFailed = true;
     }
   }

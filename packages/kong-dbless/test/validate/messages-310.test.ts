@@ -172,4 +172,29 @@ describe('messages shared by every version', () => {
       ],
     });
   });
+
+  it("reports a nested credential's uniqueness violation under its consumer", () => {
+    const cred = (username: string) => ({ username, password: 'pwd' });
+    const r = validateDeclarativeConfig(
+      {
+        _format_version: '3.0',
+        consumers: [
+          { username: 'c1', basicauth_credentials: [cred('u1'), cred('u2')] },
+          { username: 'c2', basicauth_credentials: [cred('u3'), cred('u1')] },
+        ],
+      },
+      { flattenErrors: false },
+    );
+    expect(r.ok ? undefined : r.error.fields).toEqual({
+      consumers: [
+        null,
+        {
+          basicauth_credentials: [
+            null,
+            "uniqueness violation: 'basicauth_credentials' entity with username set to 'u1' already declared",
+          ],
+        },
+      ],
+    });
+  });
 });
