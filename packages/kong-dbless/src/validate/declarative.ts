@@ -73,6 +73,11 @@ export interface Pass {
   /** Errors of the reference phase so far (repeated endpoint keys and primary keys). */
   referenceErrors: ErrTable;
   referenceFailed: boolean;
+  /**
+   * Errors of Kong's second schema pass (plugins shadowed by a later one with the same id): when present
+   * they are the whole answer, reported against the config as given (no derived ids yet).
+   */
+  schemaPassErrors: ErrTable | undefined;
 }
 
 export function newPass(randomUuid: () => string): Pass {
@@ -82,6 +87,7 @@ export function newPass(randomUuid: () => string): Pass {
     expected: [],
     referenceErrors: {},
     referenceFailed: false,
+    schemaPassErrors: undefined,
   };
 }
 
@@ -274,11 +280,20 @@ function enterIntoIndex(pass: Pass, type: EntityType, node: Node, parent: Node |
     }
   }
   if (!duplicate) {
-    const size = ids.size;
+    const shadowed = ids.get(itemId);
     ids.set(itemId, node);
-    if (ids.size > size) index.order.push(node);
+    if (shadowed === undefined) index.order.push(node);
     else {
-      setPath(errs, at, uniquenessMessage(type.name, 'primary key', itemId));
+      const unresolved = parent === undefined && type.name === 'plugins' ? stringReferences(shadowed) : [];
+      if (unresolved.length > 0) {
+        // Kong 3.10 (15-off_spec.lua:2908, #10767): a top-level plugin naming an entity by string fails the
+        // first schema pass (its subschema keeps the foreign type), so flatten re-validates with the
+        // references resolved through `by_id` — where a later plugin with the same derived id replaced this
+        // one. Its strings stay unresolved and fail validate_primary_key; that is the only error reported.
+        pass.schemaPassErrors ??= {};
+        for (const field of unresolved)
+          setPath(pass.schemaPassErrors, [type.name, String(shadowed.index + 1), field, 'id'], MSG.missingPk);
+      } else setPath(errs, at, uniquenessMessage(type.name, 'primary key', itemId));
       pass.referenceFailed = true;
     }
   }
@@ -294,6 +309,11 @@ function enterIntoIndex(pass: Pass, type: EntityType, node: Node, parent: Node |
     });
   }
   if (parent && node.linkField) node.processed[node.linkField] = { id: parent.processed.id };
+}
+
+/** The foreign fields a node names by string (an endpoint key or an id), in schema order. */
+function stringReferences(node: Node): string[] {
+  return node.type.foreignList.filter(({ field }) => typeof node.raw[field] === 'string').map((f) => f.field);
 }
 
 function mapFor(maps: Map<string, Map<string, Node>>, name: string): Map<string, Node> {

@@ -128,6 +128,7 @@ export function validateDeclarativeConfig(
   );
   if (Object.keys(errors).length > 0) return fail(errors, config, flatten, registry);
 
+  if (pass.schemaPassErrors) return fail(pass.schemaPassErrors, config, flatten, registry);
   const referenceErrors = checkReferences(pass);
   if (referenceErrors) return fail(referenceErrors, withDerivedIds(config, roots), flatten, registry);
 

@@ -197,4 +197,34 @@ describe('messages shared by every version', () => {
       ],
     });
   });
+
+  it('reports a top-level plugin shadowed by one with the same id as Kong 3.10 does (#10767)', () => {
+    const limit = (tag: string) => ({
+      name: 'rate-limiting',
+      consumer: 'alice',
+      config: { second: 5 },
+      tags: [tag],
+    });
+    const config = {
+      _format_version: '3.0',
+      consumers: [{ username: 'alice' }],
+      plugins: [limit('a'), limit('b')],
+    };
+    const nested = validateDeclarativeConfig(config, { flattenErrors: false });
+    expect(nested.ok ? undefined : nested.error.fields).toEqual({
+      plugins: [{ consumer: { id: 'missing primary key' } }],
+    });
+    const r = validateDeclarativeConfig(config, { flattenErrors: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    // Reported against the config as given: Kong has not derived the ids yet.
+    expect(r.error.flattened_errors).toEqual([
+      expect.objectContaining({
+        entity_type: 'plugin',
+        entity_tags: ['a'],
+        errors: [{ type: 'field', field: 'consumer.id', message: 'missing primary key' }],
+      }),
+    ]);
+    expect(r.error.flattened_errors?.[0]).not.toHaveProperty('entity_id');
+  });
 });
