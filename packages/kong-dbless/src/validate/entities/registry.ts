@@ -292,7 +292,7 @@ export function registryFor(minor: number, flavor: RouterFlavor, edition: KongEd
       name: 'upstreams',
       schema: upstreamsSchema(minor),
       endpointKey: 'name',
-      preprocess: rewriteUpstreamAlgorithm,
+      preprocess: (input: Rec) => rewriteUpstreamAlgorithm(input, minor),
     },
     { name: 'targets', schema: targets, endpointKey: 'target', cacheKey: ['upstream', 'target'] },
     { name: 'snis', schema: snis, endpointKey: 'name' },

@@ -111,6 +111,18 @@ const oneOf = (allowed: string[]) => (v: unknown) =>
     ? undefined
     : `expected one of: ${allowed.join(', ')}`;
 
+/** The balancer algorithms of a Kong minor: `sticky-sessions` came with 3.11. */
+export function upstreamAlgorithms(minor: number): string[] {
+  const algorithms = ['consistent-hashing', 'least-connections', 'round-robin', 'latency'];
+  return minor >= 11 ? [...algorithms, 'sticky-sessions'] : algorithms;
+}
+
+/** Kong 3.11's sticky-sessions balancer: the cookie it sets and that cookie's path. */
+const STICKY_SESSION_FIELDS: [string, Field][] = [
+  ['sticky_sessions_cookie', { type: 'string', match: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/ }],
+  ['sticky_sessions_cookie_path', { ...t.path, default: '/' }],
+];
+
 function buildUpstreams(minor: number): RecordSchema {
   return record(
     [
@@ -118,14 +130,7 @@ function buildUpstreams(minor: number): RecordSchema {
       ['created_at', t.timestamp],
       ['updated_at', t.timestamp],
       ['name', upstreamName],
-      [
-        'algorithm',
-        {
-          type: 'string',
-          default: 'round-robin',
-          oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'],
-        },
-      ],
+      ['algorithm', { type: 'string', default: 'round-robin', oneOf: upstreamAlgorithms(minor) }],
       ['hash_on', { type: 'string', default: 'none', oneOf: HASH_ON }],
       ['hash_fallback', { type: 'string', default: 'none', oneOf: HASH_ON }],
       ['hash_on_header', t.headerName],
@@ -142,8 +147,12 @@ function buildUpstreams(minor: number): RecordSchema {
       ['host_header', t.hostWithOptionalPortField(minor)],
       ['client_certificate', { type: 'foreign', reference: 'certificates' }],
       ['use_srv_name', { type: 'boolean', default: false }],
+      ...(minor >= 11 ? STICKY_SESSION_FIELDS : []),
     ],
     [
+      ...(minor >= 11
+        ? [conditional('algorithm', is('sticky-sessions'), 'sticky_sessions_cookie', thenMatch.required)]
+        : []),
       conditional('hash_on', is('header'), 'hash_on_header', thenMatch.required),
       conditional('hash_fallback', is('header'), 'hash_fallback_header', thenMatch.required),
       conditional('hash_on', is('cookie'), 'hash_on_cookie', thenMatch.required),
@@ -196,8 +205,12 @@ export function upstreamsSchema(minor: number): RecordSchema {
  * `hash_on`; otherwise an explicit `hash_on` rewrites `algorithm` (non-none → consistent-hashing, none →
  * round-robin).
  */
-export function rewriteUpstreamAlgorithm(input: Rec): Shorthand | undefined {
+export function rewriteUpstreamAlgorithm(input: Rec, minor: number): Shorthand | undefined {
   const algorithm = input.algorithm;
+  // An algorithm the version does not know is left for validation to refuse (Kong's `expected one of`), and
+  // sticky sessions keep theirs: a hash_on must not turn them into another balancer.
+  if (typeof algorithm === 'string' && !upstreamAlgorithms(minor).includes(algorithm)) return undefined;
+  if (algorithm === 'sticky-sessions') return undefined;
   if (algorithm === 'least-connections' || algorithm === 'latency') {
     return input.hash_on === undefined ? undefined : { entity: { ...input, hash_on: 'none' } };
   }
