@@ -16,13 +16,17 @@ import { configHash, EMPTY_CONFIG_HASH } from '../config-hash.ts';
 import {
   type FlattenedEntities,
   type KongEdition,
+  kongMinor,
   type RouterFlavor,
   validateDeclarativeConfig,
 } from '../validate/index.ts';
+import { nestedCollection, topLevelCollection } from './admin-collections.ts';
 import { contentTypeFilter, decodeConfigRequest } from './config-request.ts';
 import { type DataPlaneOptions, startDataPlane } from './dataplane/index.ts';
 import { exportConfig } from './export.ts';
 import { nginxErrorPage, readBody, sendJson } from './http-util.ts';
+import { availableOnServer, proxyListeners } from './node-info.ts';
+import { availablePlugins, pluginSchemaJson } from './plugin-schema-json.ts';
 
 export interface TlsOptions {
   /** PEM server certificate (chain). */
@@ -233,23 +237,23 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       }
       if (path === '/config' && method === 'POST') return postConfig(req, res, url, body, headers);
       const [, collectionName, entityId] = path.split('/');
+      const collection = topLevelCollection(collectionName ?? '', kongMinor(version));
       // Kong 3.10 (15-off_spec.lua:159, :190): POST on a collection and PUT/PATCH on an entity are the
       // "operation unsupported" refusals; the other verbs have no route and answer "Method not allowed".
       const unsupported = entityId === undefined ? method === 'POST' : method !== 'POST';
-      if (ENTITY_ROUTES.has(collectionName ?? '') && unsupported) {
+      if (collection && unsupported) {
         return sendJson(
           res,
           405,
           {
             code: 12,
             name: 'operation unsupported',
-            message: `cannot create${method === 'POST' ? '' : ' or update'} '${collectionName}' entities when not using a database`,
+            message: `cannot create${method === 'POST' ? '' : ' or update'} '${collection}' entities when not using a database`,
           },
           headers,
         );
       }
-      if (ENTITY_ROUTES.has(collectionName ?? ''))
-        return sendJson(res, 405, { message: 'Method not allowed' }, headers);
+      if (collection) return sendJson(res, 405, { message: 'Method not allowed' }, headers);
       return sendJson(
         res,
         path === '/config' ? 405 : 404,
@@ -285,8 +289,17 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       case '/config':
         return sendJson(res, 200, { config: exportConfig(entities) }, headers);
     }
-    const [, collection, id, nested] = path.split('/');
-    if (collection && ENTITY_ROUTES.has(collection)) {
+    const [, segment, id, nested] = path.split('/');
+    if (segment === 'schemas' && id === 'plugins' && nested !== undefined) {
+      const name = decodeURIComponent(nested);
+      const schema = pluginSchemaJson(name, { kongVersion: version, routerFlavor: flavor, edition });
+      return schema
+        ? sendJson(res, 200, schema, headers)
+        : sendJson(res, 404, { message: `No plugin named '${name}'` }, headers);
+    }
+    const minor = kongMinor(version);
+    const collection = segment ? topLevelCollection(segment, minor) : undefined;
+    if (segment && collection) {
       const byId = entities[collection] ?? {};
       if (id === undefined) {
         const offset = url.searchParams.get('offset');
@@ -298,8 +311,10 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       if (!found) return sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
       if (nested === undefined) return sendJson(res, 200, found, headers);
       // `/upstreams/{upstream}/targets` and the like: the children whose foreign key names this entity.
+      const child = nestedCollection(segment, nested, minor);
+      if (!child) return sendJson(res, 404, JSON_HEADERS_NOT_FOUND, headers);
       const parentKey = collection.replace(/s$/, '');
-      const children = Object.values(entities[nested] ?? {}).filter(
+      const children = Object.values(entities[child] ?? {}).filter(
         (e) => (e[parentKey] as { id?: unknown } | null)?.id === found.id,
       );
       return sendJson(res, 200, { data: children, next: null }, headers);
@@ -396,13 +411,25 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       hostname: `kong-sim-${port}`,
       node_id: nodeId,
       timers: { running: 0, pending: 5 },
-      plugins: { available_on_server: {}, enabled_in_cluster: [...enabled] },
+      plugins: {
+        available_on_server: availableOnServer(
+          availablePlugins({ kongVersion: version, routerFlavor: flavor, edition }),
+          version,
+        ),
+        enabled_in_cluster: [...enabled],
+      },
       lua_version: 'LuaJIT 2.1.0-20231117',
       configuration: {
         database: 'off',
         router_flavor: flavor,
         plugins: ['bundled'],
         admin_listen: [`${host}:${port}${tls ? ' ssl' : ''}`],
+        proxy_listeners: proxyListeners(host, {
+          http: dataPlanePort(dataPlane?.proxyUrl),
+          https: dataPlanePort(dataPlane?.proxyTlsUrl),
+        }),
+        // `stream_listen = off` (Kong's default): the simulator serves no stream routes.
+        stream_listeners: [],
       },
       pids: { master: process.pid, workers: [process.pid] },
     };
@@ -539,19 +566,7 @@ function invalidOffset(offset: string) {
   return { code: 7, name: 'invalid offset', message: `'${offset}' is not a valid offset: ${reason}` };
 }
 
-const ENTITY_ROUTES = new Set([
-  'services',
-  'routes',
-  'plugins',
-  'consumers',
-  'upstreams',
-  'targets',
-  'certificates',
-  'snis',
-  'ca_certificates',
-  'keyauth_credentials',
-  'basicauth_credentials',
-  'acls',
-  'jwt_secrets',
-  'hmacauth_credentials',
-]);
+/** The port of a data-plane URL, undefined when there is no such listener. */
+function dataPlanePort(url: string | undefined): number | undefined {
+  return url === undefined ? undefined : Number(new URL(url).port);
+}
