@@ -15,6 +15,13 @@ import {
   responseTransformer,
 } from './http.ts';
 import { fileLog, httpLog, tcpLog, udpLog } from './logging.ts';
+import {
+  botDetection,
+  grpcGateway,
+  grpcWeb,
+  requestSizeLimiting,
+  serverlessFunction,
+} from './serverless-grpc.ts';
 import { ipRestriction, proxyCache, rateLimiting, requestTermination } from './traffic.ts';
 
 export type { PluginDefinition } from './common.ts';
@@ -23,21 +30,15 @@ export type { PluginDefinition } from './common.ts';
 const OPAQUE_BUNDLED = [
   'oauth2',
   'hmac-auth',
-  'request-size-limiting',
   'response-ratelimiting',
   'syslog',
   'loggly',
   'datadog',
   'ldap-auth',
   'statsd',
-  'bot-detection',
   'aws-lambda',
   'session',
   'acme',
-  'grpc-gateway',
-  'grpc-web',
-  'pre-function',
-  'post-function',
   'azure-functions',
   'zipkin',
   'opentelemetry',
@@ -76,6 +77,12 @@ export function pluginCatalogue(minor: number, edition: KongEdition): Map<string
     ['tcp-log', tcpLog],
     ['udp-log', udpLog],
     ['file-log', fileLog],
+    ['pre-function', serverlessFunction],
+    ['post-function', serverlessFunction],
+    ['grpc-gateway', grpcGateway],
+    ['grpc-web', grpcWeb],
+    ['request-size-limiting', requestSizeLimiting],
+    ['bot-detection', botDetection],
   ]);
   for (const name of OPAQUE_BUNDLED) catalogue.set(name, opaque);
   if (edition === 'enterprise') catalogue.set('degraphql', degraphql);

@@ -62,3 +62,45 @@ describe('log plugin schemas (Kong 3.10)', () => {
     expect(plugin('file-log', { path: '/tmp/file.log' }).config).toMatchObject({ reopen: false });
   });
 });
+
+describe('serverless, gRPC and traffic plugin schemas (Kong 3.10)', () => {
+  it('pre-function/post-function need code in at least one phase; every phase defaults to []', () => {
+    const phases =
+      "'config.certificate', 'config.rewrite', 'config.access', 'config.header_filter', 'config.body_filter', 'config.log'";
+    expect(plugin('pre-function', {}).errors).toEqual({
+      '@entity': [`at least one of these fields must be non-empty: ${phases}`],
+    });
+    expect(plugin('post-function', { access: ['kong.log.err(1)'] }).config).toEqual({
+      certificate: [],
+      rewrite: [],
+      access: ['kong.log.err(1)'],
+      header_filter: [],
+      body_filter: [],
+      log: [],
+    });
+    expect(plugin('pre-function', { functions: ['x'] }).errors).toMatchObject({
+      config: { functions: 'unknown field' },
+    });
+  });
+
+  it('grpc-gateway, grpc-web', () => {
+    expect(plugin('grpc-gateway', { proto: '/p/a.proto' }).config).toEqual({ proto: '/p/a.proto' });
+    expect(plugin('grpc-web', {}).config).toEqual({
+      proto: null,
+      pass_stripped_path: null,
+      allow_origin_header: '*',
+    });
+  });
+
+  it('request-size-limiting, bot-detection', () => {
+    expect(plugin('request-size-limiting', { size_unit: 'gigabytes' }).errors).toEqual({
+      config: { size_unit: 'expected one of: megabytes, kilobytes, bytes' },
+    });
+    expect(plugin('bot-detection', { deny: ['curl/(', 'wget'] }).errors).toEqual({
+      config: { deny: ['not a valid regex: curl/('] },
+    });
+    expect(plugin('bot-detection', { whitelist: [] }).errors).toMatchObject({
+      config: { whitelist: 'unknown field' },
+    });
+  });
+});
