@@ -1,5 +1,6 @@
 import type { KongPluginEntity } from '../declarative.ts';
 import type { ErrorCollector } from './errors.ts';
+import { referenceGranted } from './gateway-api/reference-grants.ts';
 import {
   groupVersionOf,
   int,
@@ -71,7 +72,8 @@ export function resolveBackendRefs(
       errors.warn(route, `${what}: Service not found; skipped`);
       continue;
     }
-    if (namespace !== routeNs && !referenceGranted(snapshot, route, namespace, ref.name)) {
+    const from = { group: groupVersionOf(route).group, kind: kindOf(route), namespace: routeNs };
+    if (!referenceGranted(snapshot, from, { group: '', kind: 'Service', namespace, name: ref.name })) {
       errors.warn(route, `${what}: no ReferenceGrant in ${namespace} allows it; skipped`);
       continue;
     }
@@ -85,31 +87,6 @@ export function resolveBackendRefs(
     backends.push(backend);
   }
   return backends;
-}
-
-/** Whether a ReferenceGrant in `toNamespace` lets this route reference Service `toName`. */
-function referenceGranted(
-  snapshot: Snapshot,
-  route: K8sObject,
-  toNamespace: string,
-  toName: string,
-): boolean {
-  const { group } = groupVersionOf(route);
-  const kind = kindOf(route);
-  for (const grant of snapshot.list('ReferenceGrant')) {
-    if (namespaceOf(grant) !== toNamespace) continue;
-    const spec = specOf(grant);
-    const fromOk = records(spec.from).some(
-      (f) => str(f.group) === group && str(f.kind) === kind && str(f.namespace) === namespaceOf(route),
-    );
-    if (!fromOk) continue;
-    const toOk = records(spec.to).some(
-      (t) =>
-        (str(t.group) ?? '') === '' && str(t.kind) === 'Service' && (nonEmpty(t.name) ?? toName) === toName,
-    );
-    if (toOk) return true;
-  }
-  return false;
 }
 
 /** A Kong service for Gateway API rule(s): host = name, no path, port set later from the resolved backends. */

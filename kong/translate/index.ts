@@ -10,11 +10,29 @@ export type { ObjectError } from './errors.ts';
 export { formatObjectError } from './errors.ts';
 export type { ExcludedObject, FallbackOptions, FallbackResult, ValidatorProfile } from './fallback.ts';
 export { buildWithFallback, refFromTags } from './fallback.ts';
+export type {
+  ConditionVerdict,
+  GatewayAPIVerdicts,
+  GatewayClassVerdict,
+  GatewayVerdict,
+  ListenerVerdict,
+  ParentRefVerdict,
+  RouteGroupKind,
+  RouteParentVerdict,
+  RouteVerdict,
+} from './gateway-api/verdicts.ts';
 export type { ObjectRef } from './k8s-object.ts';
-export type { FeatureFlags, SettingsOverrides, TranslateSettings } from './settings.ts';
+export type {
+  FeatureFlags,
+  GatewayAttachmentMode,
+  SettingsOverrides,
+  TranslateSettings,
+} from './settings.ts';
 export {
   DEFAULT_FEATURE_FLAGS,
   DEFAULT_SETTINGS,
+  KIC_GATEWAY_CONTROLLER,
+  KONG_FLEET_GATEWAY_CONTROLLER,
   parseSettings,
   resolveSettings,
   SettingsError,

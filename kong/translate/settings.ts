@@ -32,7 +32,23 @@ export interface TranslateSettings {
   featureFlags: FeatureFlags;
   /** Kong Gateway version the config is built for. @defaultValue '3.9.1' */
   kongVersion: string;
+  /**
+   * GatewayClass `controllerName`s this controller owns: their Gateways and the routes attached to them are
+   * translated, everything else is left alone. @defaultValue KIC's name, then kong-fleet's own
+   */
+  gatewayControllerNames: readonly string[];
+  /**
+   * `spec`: only routes attached to our Gateways (Gateway API attachment rules) are translated. `unfiltered`:
+   * every route is, as KIC's translator sees its store (KIC's golden tests). @defaultValue 'spec'
+   */
+  gatewayAttachment: GatewayAttachmentMode;
 }
+
+export type GatewayAttachmentMode = 'spec' | 'unfiltered';
+
+/** KIC's default GatewayClass controllerName (so migrated clusters keep working) and kong-fleet's own. */
+export const KIC_GATEWAY_CONTROLLER = 'konghq.com/kic-gateway-controller';
+export const KONG_FLEET_GATEWAY_CONTROLLER = 'kongfleet.io/gateway-controller';
 
 /** Defaults of KIC's feature gates as used by its golden tests (conformance README §1.2). */
 export const DEFAULT_FEATURE_FLAGS: Readonly<FeatureFlags> = Object.freeze({
@@ -51,6 +67,8 @@ export const DEFAULT_SETTINGS: Readonly<TranslateSettings> = Object.freeze({
   ingressClass: 'kong',
   featureFlags: DEFAULT_FEATURE_FLAGS,
   kongVersion: '3.9.1',
+  gatewayControllerNames: Object.freeze([KIC_GATEWAY_CONTROLLER, KONG_FLEET_GATEWAY_CONTROLLER]),
+  gatewayAttachment: 'spec',
 });
 
 /** A settings file that cannot be used: the message names the setting and what is allowed. */
@@ -62,6 +80,8 @@ export interface SettingsOverrides {
   ingressClass?: string;
   featureFlags?: Partial<FeatureFlags>;
   kongVersion?: string;
+  gatewayControllerNames?: readonly string[];
+  gatewayAttachment?: GatewayAttachmentMode;
 }
 
 /** Defaults overlaid with the given values. */
@@ -70,6 +90,8 @@ export function resolveSettings(overrides: SettingsOverrides | TranslateSettings
     ingressClass: overrides.ingressClass ?? DEFAULT_SETTINGS.ingressClass,
     featureFlags: { ...DEFAULT_FEATURE_FLAGS, ...overrides.featureFlags },
     kongVersion: overrides.kongVersion ?? DEFAULT_SETTINGS.kongVersion,
+    gatewayControllerNames: overrides.gatewayControllerNames ?? DEFAULT_SETTINGS.gatewayControllerNames,
+    gatewayAttachment: overrides.gatewayAttachment ?? DEFAULT_SETTINGS.gatewayAttachment,
   };
 }
 

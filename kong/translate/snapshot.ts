@@ -30,6 +30,7 @@ export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['EndpointSlice', ['discovery.k8s.io']],
   ['Secret', ['']],
   ['ConfigMap', ['']],
+  ['Namespace', ['']],
   ['KongPlugin', [KONG]],
   ['KongClusterPlugin', [KONG]],
   ['KongConsumer', [KONG]],
@@ -108,6 +109,16 @@ export class Snapshot {
 
   get(kind: string, namespace: string, name: string): K8sObject | undefined {
     return this.byKey.get(lookupKey(kind, namespace, name));
+  }
+
+  /**
+   * Replaces the objects of one kind: the Gateway API attachment keeps only the routes our Gateways accept,
+   * each as it is served through its listeners.
+   */
+  replaceKind(kind: string, objects: readonly K8sObject[]): void {
+    for (const old of this.list(kind)) this.byKey.delete(lookupKey(kind, namespaceOf(old), nameOf(old)));
+    for (const obj of objects) this.byKey.set(lookupKey(kind, namespaceOf(obj), nameOf(obj)), obj);
+    this.byKind.set(kind, [...objects]);
   }
 
   endpointSlicesFor(namespace: string, service: string): readonly K8sObject[] {

@@ -10,6 +10,9 @@ import { translateConsumers } from './consumers.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
 import { translateCustomEntities, translateVaults } from './extras.ts';
 import { fillDefaults, fillIds, isEmptyConfig, sortEntities, stubConfig } from './finalize.ts';
+import { attachGatewayRoutes } from './gateway-api/attachment.ts';
+import { applyListenerProtocols, claimListenerCertificates } from './gateway-api/listener-output.ts';
+import type { GatewayAPIVerdicts } from './gateway-api/verdicts.ts';
 import { translateGRPCRoutes } from './grpcroute.ts';
 import { translateHTTPRoutes } from './httproute.ts';
 import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
@@ -32,6 +35,8 @@ export interface TranslateResult {
   errors: ObjectError[];
   /** Objects that could not be translated at all; `buildWithFallback` also excludes what depends on them. */
   rejected: ObjectRef[];
+  /** Gateway API attachment verdicts for the objects we own (their status conditions). */
+  gatewayAPI: GatewayAPIVerdicts;
 }
 
 /**
@@ -47,6 +52,9 @@ export function translate(
   const errors = new ErrorCollector();
   const snapshot = new Snapshot(objects, resolved, errors);
   const flags = resolved.featureFlags;
+  // 0. Gateway API: only routes our Gateways accept, as served through their listeners.
+  const gatewayAPI = attachGatewayRoutes(snapshot, errors);
+  for (const [kind, routes] of gatewayAPI.routes) snapshot.replaceKind(kind, routes);
 
   // 1. Routing objects → Kong services with their routes.
   const services: ServiceMap = new Map();
@@ -62,6 +70,8 @@ export function translate(
   translateHTTPRoutes(snapshot, services, errors);
   translateL4Routes(snapshot, services, errors);
   translateGRPCRoutes(snapshot, services, errors);
+  applyListenerProtocols(services, gatewayAPI.protocols);
+  claimListenerCertificates(gatewayAPI.certificates, tls);
 
   // 2. Backends, service/route/upstream overrides, targets.
   const skip = resolveServiceBackends(snapshot, services, errors);
@@ -125,6 +135,7 @@ export function translate(
   return {
     config: isEmptyConfig(config) ? stubConfig() : config,
     errors: errors.sorted(),
+    gatewayAPI: gatewayAPI.verdicts,
     rejected: [...errors.rejected.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, ref]) => ref),

@@ -137,8 +137,12 @@ export function consumer(name: string, extra: Obj = {}, annotations: Record<stri
   };
 }
 
+/**
+ * Translates as KIC's translator sees its store: routes unfiltered by Gateway attachment, so these suites test
+ * the route translation itself (attachment has its own suite, `gateway-attachment.test.ts`).
+ */
 export function run(objects: unknown[], settings: SettingsOverrides = {}): TranslateResult {
-  return translate(objects, settings);
+  return translate(objects, { gatewayAttachment: 'unfiltered', ...settings });
 }
 
 export function services(config: KongDeclarativeConfig): KongServiceEntity[] {
