@@ -33,6 +33,8 @@ function kind(
 export const watchedKinds: readonly WatchedKind[] = [
   kind('', 'v1', 'Service', 'services'),
   kind('', 'v1', 'Secret', 'secrets'),
+  // Labels of route namespaces, for Gateway listeners with `allowedRoutes.namespaces.from: Selector`.
+  kind('', 'v1', 'Namespace', 'namespaces', { namespaced: false }),
   kind('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),
   kind('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
   kind('networking.k8s.io', 'v1', 'IngressClass', 'ingressclasses', { namespaced: false }),

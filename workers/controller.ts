@@ -90,6 +90,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,
+        gatewayControllerNames: settings.gatewayControllerNames,
       }),
       minimumKongVersion: settings.minKongVersion,
     });

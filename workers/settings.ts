@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DRIFT_INTERVAL_MS, PUSH_BACKOFF } from '../domain/policies.ts';
-import { DEFAULT_FEATURE_FLAGS, type FeatureFlags } from '../kong/translate/index.ts';
+import {
+  DEFAULT_FEATURE_FLAGS,
+  type FeatureFlags,
+  KIC_GATEWAY_CONTROLLER,
+  KONG_FLEET_GATEWAY_CONTROLLER,
+} from '../kong/translate/index.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { roles } from '../queue/define-job.ts';
 
@@ -208,6 +213,16 @@ export const settingSpecs = {
     schema: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a class name (DNS subdomain)' }),
+  }),
+  gatewayControllerNames: setting({
+    env: 'KONG_FLEET_GATEWAY_CONTROLLER_NAMES',
+    flag: 'gateway-controller-names',
+    default: `${KIC_GATEWAY_CONTROLLER},${KONG_FLEET_GATEWAY_CONTROLLER}`,
+    help: "GatewayClass controllerNames this controller serves (KIC's first, so migrated clusters keep working)",
+    schema: list(
+      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/,
+      'a controller name (domain/path)',
+    ),
   }),
   featureGates: setting({
     env: 'KONG_FLEET_FEATURE_GATES',

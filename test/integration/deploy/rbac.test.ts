@@ -188,7 +188,9 @@ describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
       { verb: 'create', resource: 'pods', subresource: 'exec', namespace: own },
       { verb: 'list', resource: 'configmaps', namespace: app },
       { verb: 'get', resource: 'nodes' },
-      { verb: 'list', resource: 'namespaces' },
+      // Namespaces are listed and watched (their labels select Gateway routes), never read one by one or changed.
+      { verb: 'get', resource: 'namespaces' },
+      { verb: 'patch', resource: 'namespaces' },
       { verb: 'list', resource: 'events', namespace: app },
       { verb: 'delete', resource: 'events', namespace: app },
       { verb: 'patch', resource: 'events', namespace: app },
