@@ -4,6 +4,7 @@ import { canonicalConfig } from '../kong/canonical.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
 import { fleetProfiles } from './fleet-profiles.ts';
+import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { pushEveryProxy } from './push.ts';
@@ -102,6 +103,8 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       pushes = await pushEveryProxy(deps);
       if (deps.ingressStatus) await deps.producer.enqueue(ingressStatus, {});
     }
+    // Verdicts can change without the config changing (a refused route ships nothing either way).
+    if (deps.gatewayStatus) await deps.producer.enqueue(gatewayStatus, {});
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
     deps.metrics?.buildFinished({
       outcome,

@@ -1,6 +1,7 @@
 import type { AnyJobDefinition } from '../queue/define-job.ts';
 import { buildConfig } from './build.ts';
 import { driftCheck } from './drift-check.ts';
+import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
@@ -17,4 +18,5 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   proxyStatus,
   fleetStatus,
   ingressStatus,
+  gatewayStatus,
 ];

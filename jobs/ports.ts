@@ -8,6 +8,7 @@ import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
+import type { GatewayStatusPatch, LiveGatewayObject } from '../k8s/gateway-status-patches.ts';
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { KongAdminClient } from '../kong/admin/client.ts';
@@ -32,6 +33,12 @@ export interface IngressStatusApi {
   publishAddresses(): Promise<LoadBalancerAddress[]>;
   list(): Promise<IngressState[]>;
   write(ref: IngressRef, addresses: readonly LoadBalancerAddress[]): Promise<void>;
+}
+
+/** Lists Gateway API objects with their status and patches it (k8s/gateway-status.ts). */
+export interface GatewayStatusApi {
+  list(): Promise<LiveGatewayObject[]>;
+  write(patch: GatewayStatusPatch): Promise<void>;
 }
 
 /** The fleet's Kubernetes face: ProxyInstance objects, the ProxyFleet summary, and its settings. */
@@ -80,6 +87,8 @@ export interface PipelineDeps {
   readonly fleet: FleetApi;
   /** Present when a publish Service or addresses are configured. */
   readonly ingressStatus?: IngressStatusApi;
+  /** Writes Gateway API status; absent in tests that do not need it. */
+  readonly gatewayStatus?: GatewayStatusApi;
   /** Adds a (coalesced) build job; see jobs/build.ts. */
   readonly requestBuild: (reason: string) => Promise<void>;
   readonly translateSettings: TranslateSettings;

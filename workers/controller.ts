@@ -8,6 +8,7 @@ import type { PipelineDeps } from '../jobs/ports.ts';
 import { requestStatusUpdate } from '../jobs/proxy-status.ts';
 import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
 import { EventRecorder } from '../k8s/event-recorder.ts';
+import { GatewayStatusWriter } from '../k8s/gateway-status.ts';
 import { IngressStatusWriter } from '../k8s/ingress-status.ts';
 import { loadKubeConfig } from '../k8s/kube-config.ts';
 import { LeaderElector } from '../k8s/leader-election.ts';
@@ -76,6 +77,7 @@ export function createController(settings: Settings, logger: Logger): Controller
           namespaces: settings.watchNamespaces,
         })
       : undefined;
+  const gatewayStatus = new GatewayStatusWriter({ kubeConfig, namespaces: settings.watchNamespaces });
   let current: PipelineDeps | undefined;
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
@@ -87,6 +89,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       fleet,
       metrics: metrics.pipeline,
       ...(publishing ? { ingressStatus: publishing } : {}),
+      gatewayStatus,
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,

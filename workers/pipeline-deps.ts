@@ -3,6 +3,7 @@ import type {
   AdminApi,
   EventSink,
   FleetApi,
+  GatewayStatusApi,
   IngressStatusApi,
   PipelineDeps,
   PipelineMetrics,
@@ -23,6 +24,7 @@ export interface PipelineParts {
   readonly events: EventSink;
   readonly fleet: FleetApi;
   readonly ingressStatus?: IngressStatusApi;
+  readonly gatewayStatus?: GatewayStatusApi;
   readonly translateSettings: TranslateSettings;
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
@@ -43,6 +45,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     events: parts.events,
     fleet: parts.fleet,
     ...(parts.ingressStatus ? { ingressStatus: parts.ingressStatus } : {}),
+    ...(parts.gatewayStatus ? { gatewayStatus: parts.gatewayStatus } : {}),
     requestBuild: async (reason) => {
       await io.producer.enqueue(buildConfig, { reason: reason.slice(0, 300) });
     },

@@ -21,12 +21,16 @@ const expand = (verbs: readonly string[], group: string, resource: string, name?
 
 /**
  * What the controller needs everywhere: list + watch of every kind the translator reads (derived from
- * k8s/watched-kinds.ts, so a new kind fails here until rbac.yaml grants it), Events, and Ingress status.
+ * k8s/watched-kinds.ts, so a new kind fails here until rbac.yaml grants it), Events, Ingress status and
+ * Gateway API status.
  */
 const CLUSTER_WIDE = [
   ...watchedKinds.flatMap((kind) => expand(['list', 'watch'], kind.group, kind.plural)),
   permission('create', '', 'events'),
   permission('patch', 'networking.k8s.io', 'ingresses/status'),
+  ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tcproutes', 'udproutes', 'tlsroutes'].map(
+    (plural) => permission('patch', 'gateway.networking.k8s.io', `${plural}/status`),
+  ),
 ].sort();
 
 /**

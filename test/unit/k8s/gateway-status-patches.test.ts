@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayStatusPatches, type LiveGatewayObject } from '../../../k8s/gateway-status-patches.ts';
+import { judgeGatewayAPI } from '../../../kong/translate/index.ts';
+
+const GW = 'gateway.networking.k8s.io/v1';
+const KIC = 'konghq.com/kic-gateway-controller';
+const OURS = [KIC, 'kongfleet.io/gateway-controller'];
+const objects = [
+  {
+    apiVersion: GW,
+    kind: 'GatewayClass',
+    metadata: { name: 'kong', generation: 1 },
+    spec: { controllerName: KIC },
+  },
+  {
+    apiVersion: GW,
+    kind: 'Gateway',
+    metadata: { name: 'kong', namespace: 'demo', generation: 2 },
+    spec: { gatewayClassName: 'kong', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  },
+  {
+    apiVersion: GW,
+    kind: 'HTTPRoute',
+    metadata: { name: 'r', namespace: 'demo', generation: 4 },
+    spec: {
+      parentRefs: [{ name: 'kong' }],
+      rules: [{ backendRefs: [{ kind: 'Service', name: 'svc', port: 80 }] }],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'svc', namespace: 'demo' },
+    spec: { ports: [{ port: 80 }] },
+  },
+];
+const live = (status: Record<string, Record<string, unknown> | undefined> = {}): LiveGatewayObject[] => [
+  { kind: 'GatewayClass', namespace: '', name: 'kong', resourceVersion: '1', status: status.GatewayClass },
+  { kind: 'Gateway', namespace: 'demo', name: 'kong', resourceVersion: '2', status: status.Gateway },
+  { kind: 'HTTPRoute', namespace: 'demo', name: 'r', resourceVersion: '3', status: status.HTTPRoute },
+];
+const addresses = [{ type: 'IPAddress' as const, value: '10.96.0.10' }];
+const verdicts = judgeGatewayAPI(objects);
+const t0 = new Date('2026-12-01T10:00:00Z');
+
+describe('gatewayStatusPatches', () => {
+  it('writes every owned object once, then nothing while nothing changes (times kept)', () => {
+    const first = gatewayStatusPatches(verdicts, live(), addresses, OURS, t0);
+    expect(first.map((p) => `${p.kind}:${p.resourceVersion}`)).toEqual([
+      'GatewayClass:1',
+      'Gateway:2',
+      'HTTPRoute:3',
+    ]);
+    const gateway = first[1]!.status as {
+      addresses: unknown;
+      conditions: { type: string; status: string }[];
+    };
+    expect(gateway.addresses).toEqual(addresses);
+    expect(gateway.conditions.map((c) => [c.type, c.status])).toEqual([
+      ['Accepted', 'True'],
+      ['Programmed', 'True'],
+    ]);
+    const applied = Object.fromEntries(first.map((p) => [p.kind, JSON.parse(JSON.stringify(p.status))]));
+    const later = new Date('2026-12-01T11:00:00Z');
+    expect(gatewayStatusPatches(verdicts, live(applied), addresses, OURS, later)).toEqual([]);
+  });
+
+  it('Programmed is False (AddressNotAssigned) without a published address', () => {
+    const [, gateway] = gatewayStatusPatches(verdicts, live(), [], OURS, t0);
+    expect(
+      (gateway!.status.conditions as { type: string }[]).find((c) => c.type === 'Programmed'),
+    ).toMatchObject({
+      status: 'False',
+      reason: 'AddressNotAssigned',
+      observedGeneration: 2,
+    });
+  });
+
+  it("keeps other controllers' route parents and drops ours where no verdict applies any more", () => {
+    const theirs = {
+      parentRef: { name: 'mesh', kind: 'Service', group: '' },
+      controllerName: 'example.com/mesh',
+      conditions: [],
+    };
+    const stale = { parentRef: { name: 'old', namespace: 'demo' }, controllerName: KIC, conditions: [] };
+    const patches = gatewayStatusPatches(
+      verdicts,
+      live({ HTTPRoute: { parents: [theirs, stale] } }),
+      addresses,
+      OURS,
+      t0,
+    );
+    const parents = patches.find((p) => p.kind === 'HTTPRoute')!.status.parents as {
+      controllerName: string;
+    }[];
+    expect(parents.map((p) => p.controllerName)).toEqual(['example.com/mesh', KIC]);
+    expect(parents[1]).toMatchObject({ parentRef: { name: 'kong', namespace: 'demo', kind: 'Gateway' } });
+
+    const orphan: LiveGatewayObject = {
+      kind: 'HTTPRoute',
+      namespace: 'demo',
+      name: 'gone',
+      resourceVersion: '9',
+      status: { parents: [theirs, stale] },
+    };
+    const cleaned = gatewayStatusPatches(verdicts, [...live(), orphan], addresses, OURS, t0);
+    expect(cleaned.find((p) => p.name === 'gone')?.status).toEqual({ parents: [theirs] });
+  });
+
+  it('a condition keeps its lastTransitionTime while its status holds and gets a new one when it flips', () => {
+    const [, gateway] = gatewayStatusPatches(verdicts, live(), [], OURS, t0);
+    const noAddress = JSON.parse(JSON.stringify(gateway!.status));
+    const later = new Date('2026-12-01T12:00:00Z');
+    const [next] = gatewayStatusPatches(
+      verdicts,
+      live({ Gateway: noAddress }),
+      addresses,
+      OURS,
+      later,
+    ).filter((p) => p.kind === 'Gateway');
+    const times = Object.fromEntries(
+      (next!.status.conditions as { type: string; lastTransitionTime: string }[]).map((c) => [
+        c.type,
+        c.lastTransitionTime,
+      ]),
+    );
+    expect(times).toEqual({ Accepted: t0.toISOString(), Programmed: later.toISOString() });
+  });
+});
