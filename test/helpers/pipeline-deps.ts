@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { PipelineDeps } from '../../jobs/ports.ts';
+import type { GatewayStatusApi, IngressStatusApi, PipelineDeps } from '../../jobs/ports.ts';
 import { EventRecorder } from '../../k8s/event-recorder.ts';
 import { ProxyInstances } from '../../k8s/proxy-instances.ts';
 import { KongAdminClient } from '../../kong/admin/client.ts';
@@ -32,6 +32,10 @@ export interface TestPipelineOptions {
   readonly admin?: KongAdminClient;
   /** @defaultValue 30000 */
   readonly staleAfterMs?: number;
+  /** Ingress status (and the publish addresses Gateways get); none by default. */
+  readonly ingressStatus?: IngressStatusApi;
+  /** Gateway API status; none by default. */
+  readonly gatewayStatus?: GatewayStatusApi;
 }
 
 /** The controller's real pipeline dependencies for one test prefix and namespace (Redis, Admin API, the API server). */
@@ -53,6 +57,8 @@ export function testPipeline(prefix: string, options: TestPipelineOptions): Test
         admin,
         events: new EventRecorder({ kubeConfig: kubeConfig(), logger }),
         fleet: fleetApi(instances, options.staleAfterMs ?? 30_000),
+        ...(options.ingressStatus ? { ingressStatus: options.ingressStatus } : {}),
+        ...(options.gatewayStatus ? { gatewayStatus: options.gatewayStatus } : {}),
         translateSettings: resolveSettings(),
         minimumKongVersion: '3.4.1',
       }),
