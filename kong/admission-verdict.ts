@@ -1,4 +1,4 @@
-import { buildWithFallback, type FallbackOptions } from './translate/index.ts';
+import { buildWithFallback, type FallbackOptions, resolveSettings } from './translate/index.ts';
 import {
   isRecord,
   type K8sObject,
@@ -48,7 +48,10 @@ export function admissionVerdict(
   }
   const standIns = standInsFor(object, options);
   if (standIns === undefined) return { allowed: true };
-  const result = buildWithFallback([object, ...standIns], options);
+  // A lone route attaches to no Gateway (those are not in the request); judge its own translation, as the
+  // build would once it is attached.
+  const settings = { ...resolveSettings(options.settings), gatewayAttachment: 'unfiltered' as const };
+  const result = buildWithFallback([object, ...standIns], { ...options, settings });
   // Stand-ins are valid by construction: a fault they show comes from the object.
   const concerned = new Set([keyOf(object), ...standIns.map(keyOf)]);
   const own = result.excluded.find(

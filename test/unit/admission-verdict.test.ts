@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admissionVerdict } from '../../kong/admission-verdict.ts';
-import { ingress, kongPlugin } from './translate/helpers.ts';
+import { httpRoute, ingress, kongPlugin } from './translate/helpers.ts';
 
 const CLASS = { 'kubernetes.io/ingress.class': 'kong' };
 const consumer = (extra: Record<string, unknown>) => ({
@@ -29,6 +29,16 @@ describe('admission verdict: refused exactly when the build would drop the objec
       allowed: false,
       message: expect.stringContaining("plugin 'no-such-plugin' not enabled"),
     });
+  });
+
+  it('judges an HTTPRoute by its own translation, though no Gateway it names comes with it', () => {
+    const backendRefs = [{ kind: 'Service', name: 'svc', port: 80 }];
+    const mirror = httpRoute('m', [{ filters: [{ type: 'RequestMirror', requestMirror: {} }], backendRefs }]);
+    expect(admissionVerdict(mirror)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('RequestMirror unsupported'),
+    });
+    expect(admissionVerdict(httpRoute('ok', [{ backendRefs }]))).toEqual({ allowed: true });
   });
 
   it('judges a KongClusterPlugin of our class the same way', () => {
