@@ -103,8 +103,10 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       pushes = await pushEveryProxy(deps);
       if (deps.ingressStatus) await deps.producer.enqueue(ingressStatus, {});
     }
-    // Verdicts can change without the config changing (a refused route ships nothing either way).
-    if (deps.gatewayStatus) await deps.producer.enqueue(gatewayStatus, {});
+    // Verdicts can change without the config changing (a refused route ships nothing either way). A cluster
+    // without a GatewayClass of ours costs no lists per build; the job's schedule still clears leftovers.
+    if (deps.gatewayStatus && result.gatewayAPI.gatewayClasses.length > 0)
+      await deps.producer.enqueue(gatewayStatus, {});
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
     deps.metrics?.buildFinished({
       outcome,
