@@ -122,15 +122,10 @@ export function attachGatewayRoutes(snapshot: Snapshot, errors: ErrorCollector):
   const certificates: ListenerCertificate[] = [];
   for (const { gateway, listeners } of gateways.values()) {
     const generation = generationOf(gateway);
-    const anyUsable = listeners.some((l) => l.usable);
     gatewayVerdicts.push({
       ref: refOf(gateway),
       generation,
-      conditions: [
-        anyUsable || listeners.length === 0
-          ? condition('Accepted', true, 'Accepted', 'accepted by kong-fleet', generation)
-          : condition('Accepted', false, 'ListenersNotValid', 'no listener is valid', generation),
-      ],
+      conditions: [gatewayAccepted(listeners, generation)],
       listeners: listeners.map((l) => ({
         name: l.name,
         supportedKinds: l.supportedKinds,
@@ -225,6 +220,18 @@ function attachRoute(
     });
   }
   return out;
+}
+
+/**
+ * The spec's Gateway `Accepted`: True while at least one listener is accepted, with reason ListenersNotValid
+ * when some are not; False (ListenersNotValid) when none is.
+ */
+function gatewayAccepted(listeners: readonly Listener[], generation: number) {
+  const invalid = listeners.filter((l) => !l.accepted).map((l) => l.name);
+  if (invalid.length === 0)
+    return condition('Accepted', true, 'Accepted', 'accepted by kong-fleet', generation);
+  const message = `listeners not valid: ${invalid.join(', ')}`;
+  return condition('Accepted', invalid.length < listeners.length, 'ListenersNotValid', message, generation);
 }
 
 function parentRefOf(ref: Record<string, unknown>, routeNamespace: string): ParentRefVerdict {

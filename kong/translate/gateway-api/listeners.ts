@@ -23,6 +23,8 @@ export interface Listener {
   readonly hostname: string | undefined;
   readonly allowedRoutes: Record<string, unknown> | undefined;
   readonly supportedKinds: readonly RouteGroupKind[];
+  /** The protocol is one we serve (the listener's `Accepted`). */
+  readonly accepted: boolean;
   /** Accepted, not conflicted: routes may attach (a listener with unresolved refs still accepts routes). */
   readonly usable: boolean;
   /** `namespace/name` of the TLS Secret that serves this listener, when it resolved. */
@@ -53,6 +55,7 @@ export function evaluateListeners(snapshot: Snapshot, gateway: K8sObject, genera
       hostname: nonEmpty(spec.hostname),
       allowedRoutes,
       supportedKinds: kinds.supported,
+      accepted,
       usable: accepted && conflict === undefined,
       certificateSecret: tls.secret,
       conditions: () => [

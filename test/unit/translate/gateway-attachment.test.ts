@@ -372,6 +372,27 @@ describe('Gateway API attachment (spec mode)', () => {
     ]);
   });
 
+  it.each<[string, Obj[], string, string]>([
+    ['every listener valid', [http()], 'True', 'Accepted'],
+    [
+      'one of two listeners of an unsupported protocol',
+      [http(), { name: 'x', port: 1111, protocol: 'INVALID' }],
+      'True',
+      'ListenersNotValid',
+    ],
+    [
+      'no listener of a supported protocol',
+      [{ name: 'x', port: 1111, protocol: 'INVALID' }],
+      'False',
+      'ListenersNotValid',
+    ],
+  ])('Gateway Accepted with %s → %s %s', (_name, listeners, status, reason) => {
+    const result = build(base(listeners));
+    expect(result.gatewayAPI.gateways[0]?.conditions).toEqual([
+      expect.objectContaining({ type: 'Accepted', status, reason, observedGeneration: 3 }),
+    ]);
+  });
+
   it('owns GatewayClasses by the configured controllerNames; kong-fleet’s own name is accepted by default', () => {
     const own = [
       gatewayClass('fleet', 'kongfleet.io/gateway-controller'),
