@@ -57,7 +57,8 @@ export function translateCertificates(
       entry.cert.id = uid;
     }
     for (const host of tls.hostsBySecret.get(key)!) {
-      if (!VALID_HOST.test(host)) {
+      // `*` is the SNI of a default certificate (KIC gives it to Gateway listeners without a hostname).
+      if (host !== '*' && !VALID_HOST.test(host)) {
         // SNIs carry no tags: an invalid one would fail the whole config without naming an object.
         for (const parent of parents) errors.warn(parent, `TLS host "${host}" is not a valid SNI; ignored`);
         continue;

@@ -24,17 +24,18 @@ export function applyListenerProtocols(
 
 /**
  * HTTPS listener certificates join the Ingress TLS claims, so they become Kong certificates exactly as KIC's
- * `getGatewayCerts` makes them: id = the Secret's uid, the Secret's tags, SNI = the listener hostname. KIC
- * gives a listener without hostname the SNI `*`, which Kong's SNI schema refuses; such a certificate ships
- * without an SNI instead.
+ * `getGatewayCerts` makes them: id = the Secret's uid, the Secret's tags, SNI = the listener hostname, or `*`
+ * for a listener without one (Kong accepts `*` as the SNI of a default certificate, 11-snis_spec.lua).
  */
+const ANY_HOST_SNI = '*';
+
 export function claimListenerCertificates(
   certificates: readonly ListenerCertificate[],
   tls: TlsClaims,
 ): void {
-  for (const { secret, gateway, hostname } of certificates) {
+  for (const { secret, gateway, hostname = ANY_HOST_SNI } of certificates) {
     const hosts = getOrInsert(tls.hostsBySecret, secret, () => []);
-    if (hostname !== undefined && !tls.seenHosts.has(hostname)) {
+    if (!tls.seenHosts.has(hostname)) {
       tls.seenHosts.add(hostname);
       hosts.push(hostname);
     }

@@ -1,3 +1,4 @@
+import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
 import type { KongDeclarativeConfig } from '../../../kong/declarative.ts';
 import { type SettingsOverrides, translate } from '../../../kong/translate/index.ts';
@@ -304,6 +305,26 @@ describe('Gateway API attachment (spec mode)', () => {
     ]);
     const listener = result.gatewayAPI.gateways[0]?.listeners[0];
     expect(listener?.conditions.find((c) => c.type === 'ResolvedRefs')).toMatchObject({ status: 'True' });
+  });
+
+  it('an HTTPS listener without hostname serves its certificate for SNI `*`, as KIC does and Kong accepts', () => {
+    const result = build([
+      ...base([
+        { name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } },
+      ]),
+      secret(
+        'cert',
+        { 'tls.crt': TEST_CERT, 'tls.key': TEST_KEY },
+        { ns: 'demo', uid: 'b0c4a1de-0000-4000-8000-000000000002' },
+      ),
+      route('r', 'demo', [{ name: 'kong' }]),
+    ]);
+    expect(result.config.certificates?.[0]?.snis).toEqual([
+      { name: '*', certificate: { id: 'b0c4a1de-0000-4000-8000-000000000002' } },
+    ]);
+    expect(validateDeclarativeConfig(result.config, { kongVersion: '3.9.1', output: 'errors-only' }).ok).toBe(
+      true,
+    );
   });
 
   it('a cross-namespace certificateRef needs a ReferenceGrant (RefNotPermitted, no certificate without one)', () => {
