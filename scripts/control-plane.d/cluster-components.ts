@@ -3,7 +3,7 @@
  * ReplicaSets → Pods, EndpointSlices, ServiceAccounts, node IPAM, garbage collection, namespace
  * deletion), kube-scheduler (places Pods on nodes, honouring affinity and PDBs on eviction) and KWOK
  * (plays the kubelet of every fake node: Nodes stay Ready, Pods get an IP from their node's podCIDR and
- * become Ready).
+ * become Ready, per their readiness gates).
  */
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../lib/wait-for.ts';
@@ -104,8 +104,9 @@ export interface KwokOptions {
 
 /**
  * Starts KWOK with its default stages (node initialise, heartbeat with leases; pod ready, complete,
- * delete). Its pod-ready stage sets readiness-gate conditions True itself, as a kubelet would not. It opens no listener (no --server-address). Returns the pid; {@link createKwokNodes}
- * waits for the effect.
+ * delete), pod-ready changed to honour readiness gates as a kubelet does: a pod with gates turns Ready
+ * only while every gate's condition, set by its owner, is True (kwok-stages.yaml). It opens no listener
+ * (no --server-address). Returns the pid; {@link createKwokNodes} waits for the effect.
  */
 export function startKwok({ binary, kubeconfig, nodeIp, podCidr, logFile }: KwokOptions): number {
   const pid = startDetached({

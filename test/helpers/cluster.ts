@@ -23,6 +23,8 @@ export interface PodSummary {
   name: string;
   ip?: string;
   node?: string;
+  /** Pending (not scheduled or not started yet), Running, … */
+  phase?: string;
   ready: boolean;
 }
 
@@ -32,7 +34,7 @@ export async function livePods(namespace: string, selector: string): Promise<Pod
     items: {
       metadata: { name: string; deletionTimestamp?: string };
       spec: { nodeName?: string };
-      status: { podIP?: string; conditions?: { type: string; status: string }[] };
+      status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
     }[];
   };
   return list.items
@@ -41,11 +43,15 @@ export async function livePods(namespace: string, selector: string): Promise<Pod
       name: pod.metadata.name,
       ...(pod.status.podIP ? { ip: pod.status.podIP } : {}),
       ...(pod.spec.nodeName ? { node: pod.spec.nodeName } : {}),
+      ...(pod.status.phase ? { phase: pod.status.phase } : {}),
       ready: pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     }));
 }
 
-/** Every IPv4 address in the EndpointSlices Kubernetes wrote for `service`. */
+/**
+ * Every IPv4 address in the EndpointSlices Kubernetes wrote for `service`, and those of them whose
+ * endpoint is ready (the pod is Ready: its containers and every readiness gate).
+ */
 export async function endpointSliceAddresses(
   namespace: string,
   service: string,
