@@ -2,6 +2,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../testing/free-port.ts';
 import { createPodNetwork, removePodNetwork } from '../../testing/pods/pod-network.ts';
+import { choosePodNetwork, fleetModeLine, podNetworkSetting } from '../../testing/pods/pod-network-mode.ts';
 import { KUBERNETES_SERVICE_IP, startApiserver } from './apiserver.ts';
 import { ensureBinaries } from './binaries.ts';
 import { createKwokNodes, startControllerManager, startKwok, startScheduler } from './cluster-components.ts';
@@ -177,14 +178,12 @@ async function startCluster(
     state = next;
     await writeState(state);
   };
-  const network = await createPodNetwork();
+  const network = await choosePodNetwork(podNetworkSetting(), createPodNetwork);
+  log(`control-plane: ${fleetModeLine(network)}`);
   if ('unavailable' in network) {
-    log(
-      `control-plane: no network namespace for pod IPs (${network.unavailable}); falling back to loopback: pods get IPs from ${FALLBACK_POD_CIDR} that nothing serves`,
-    );
+    // Pods still get IPs (from a CIDR nothing serves): the fallback fleet does not use them.
     await record({ ...state, podCidr: FALLBACK_POD_CIDR, podNetworkUnavailable: network.unavailable });
   } else {
-    log(`control-plane: pod network ${network.podCidr} in network namespace ${network.namespace}`);
     await record({ ...state, podCidr: network.podCidr, podNetwork: network });
   }
   const podCidr = state.podCidr!;

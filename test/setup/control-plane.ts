@@ -12,7 +12,7 @@ declare module 'vitest' {
     kubeconfig: string;
     /** The kubectl to use with it (built to match the server when the installed one is too old). */
     kubectl: string;
-    /** The network namespace holding the pod IPs; null without root (pods get IPs nothing serves). */
+    /** The network namespace holding the pod IPs; null without one (no root, or KONG_FLEET_POD_NETWORK=off): harnesses then fall back to static proxies. */
     podNetwork: PodNetwork | null;
   }
 }
@@ -39,7 +39,9 @@ export default async function setup(project: TestProject) {
         `control-plane: test control plane ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
       if (state.podNetworkUnavailable)
-        console.log(`control-plane: proxies-as-pods tests will skip: ${state.podNetworkUnavailable}`);
+        console.log(
+          `control-plane: tests that need pods skip; the others run on the static fallback (${state.podNetworkUnavailable})`,
+        );
       return {
         runDir,
         kubeconfig: state.kubeconfig,
