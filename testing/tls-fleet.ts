@@ -1,7 +1,8 @@
 /**
- * Simulated Kong proxies with admin mTLS, registered in Kubernetes the way a real fleet would be (an admin
- * Service plus EndpointSlices), so the controller discovers them exactly as in a cluster. Shared by the
- * integration tests (test/helpers/fleet.ts) and `npm run demo`.
+ * The static proxy list: simulated Kong proxies with admin mTLS, registered in Kubernetes the way a real
+ * fleet would be (an admin Service plus hand-written EndpointSlices), so the controller discovers them
+ * exactly as in a cluster. The fallback of testing/proxy-fleet.ts where no pod network can be made (no
+ * root, or KONG_FLEET_POD_NETWORK=off); proxies are pods everywhere else.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -51,6 +52,8 @@ export interface TlsFleetOptions {
   loadDurationMs?: number;
   /** The EndpointSlices' `managed-by` label. @defaultValue 'test-harness.kong-fleet.io' */
   managedBy?: string;
+  /** Also serve Kong's proxy (http, https) and Status API, each on a free port. @defaultValue false */
+  dataPlane?: boolean;
 }
 
 export interface TlsFleet {
@@ -86,15 +89,15 @@ export async function startTlsFleet(options: TlsFleetOptions): Promise<TlsFleet>
       altNames: [`pod.${serviceName}.${namespace}.svc`, host, '127.0.0.1'],
     });
     const client = await createClientCertificate(ca, { commonName: 'kong-fleet-controller' });
+    const serverTls = { cert: await readFile(server.cert, 'utf8'), key: await readFile(server.key, 'utf8') };
     fleet = await startSimulatedFleet({
       count,
       host,
       loadDurationMs: options.loadDurationMs ?? 5,
-      tls: {
-        cert: await readFile(server.cert),
-        key: await readFile(server.key),
-        clientCa: await readFile(ca.cert),
-      },
+      tls: { ...serverTls, clientCa: await readFile(ca.cert) },
+      ...(options.dataPlane
+        ? { dataPlane: { httpPort: 0, httpsPort: 0, statusPort: 0, tls: serverTls } }
+        : {}),
     });
     await kc.makeApiClient(CoreV1Api).createNamespacedService({
       namespace,

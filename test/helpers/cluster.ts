@@ -1,22 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { PodNetwork } from '../../testing/pods/pod-network.ts';
+import { kongDeploymentManifest } from '../../testing/proxy-fleet.ts';
 import { kubectl, kubectlApply } from './kube.ts';
 
-/** The run's pod network, or undefined where network namespaces are unavailable (no root). */
+/** The run's pod network, or undefined where there is none (no root, or KONG_FLEET_POD_NETWORK=off). */
 export function podNetwork(): PodNetwork | undefined {
   return inject('podNetwork') ?? undefined;
 }
 
-const KONG_PROXY_MANIFEST = fileURLToPath(new URL('../../deploy/kong-proxy.yaml', import.meta.url));
-
 /** Applies deploy/kong-proxy.yaml (the Kong Deployment and its Services) to `namespace`. */
 export async function applyKongDeployment(namespace: string, replicas: number): Promise<void> {
-  const manifest = (await readFile(KONG_PROXY_MANIFEST, 'utf8'))
-    .replaceAll('namespace: kong-fleet', `namespace: ${namespace}`)
-    .replace(/^ {2}replicas: \d+$/m, `  replicas: ${replicas}`);
-  await kubectlApply(manifest);
+  await kubectlApply(await kongDeploymentManifest(namespace, replicas));
 }
 
 export interface PodSummary {

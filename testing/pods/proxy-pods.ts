@@ -28,6 +28,14 @@ export interface ProxyPodsOptions {
   serviceName?: string;
   /** Folder for the CA, server and client certificates. @defaultValue a temp folder removed by stop() */
   pkiDir?: string;
+  /**
+   * The admin listener's material and the controller's files, when they exist already (an install's
+   * Secrets): no PKI is made then. @defaultValue a fresh CA, server and client certificate in `pkiDir`
+   */
+  credentials?: {
+    tls: ProxyPodTls;
+    clientFiles: { readonly cert: string; readonly key: string; readonly ca: string };
+  };
 }
 
 export interface ProxyPod {
@@ -48,6 +56,8 @@ export interface ProxyPod {
 }
 
 export interface ProxyPods {
+  /** What testing/proxy-fleet.ts calls this kind of fleet. */
+  readonly mode: 'pods';
   readonly namespace: string;
   readonly serviceName: string;
   /** The TLS name the controller verifies proxies against. */
@@ -70,12 +80,13 @@ function servingAddress(pod: V1Pod): string | undefined {
   return pod.status.podIP;
 }
 
-export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPods> {
-  const { kubeConfig: kc, namespace, podNetwork, serviceName = 'kong-admin' } = options;
-  const ownDir = options.pkiDir === undefined;
-  const dir = options.pkiDir ?? (await mkdtemp(join(tmpdir(), 'kf-proxy-pods-pki-')));
+/**
+ * A CA, the admin server certificate for `serverName` and the controller's client certificate, in
+ * `pkiDir` or in a temp folder (`tempDir`, for stop() to remove).
+ */
+async function createPki(pkiDir: string | undefined, serverName: string) {
+  const dir = pkiDir ?? (await mkdtemp(join(tmpdir(), 'kf-proxy-pods-pki-')));
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const serverName = `pod.${serviceName}.${namespace}.svc`;
   const ca = await createCa(dir);
   const server = await createServerCertificate(ca, { commonName: 'kong-admin', altNames: [serverName] });
   const client = await createClientCertificate(ca, { commonName: 'kong-fleet-controller' });
@@ -84,6 +95,16 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
     key: await readFile(server.key, 'utf8'),
     clientCa: await readFile(ca.cert, 'utf8'),
   };
+  const clientFiles = { cert: client.cert, key: client.key, ca: ca.cert };
+  return { tls, clientFiles, ...(pkiDir === undefined ? { tempDir: dir } : {}) };
+}
+
+export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPods> {
+  const { kubeConfig: kc, namespace, podNetwork, serviceName = 'kong-admin' } = options;
+  const serverName = `pod.${serviceName}.${namespace}.svc`;
+  const pki: { tls: ProxyPodTls; clientFiles: ProxyPods['clientFiles']; tempDir?: string } =
+    options.credentials ?? (await createPki(options.pkiDir, serverName));
+  const { tls, clientFiles } = pki;
 
   const host: PodHost = await startPodHost(podNetwork.namespace);
   const pods = await reconcilePods<{ address: string }, ProxyPod>({
@@ -116,7 +137,8 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
     namespace,
     serviceName,
     serverName,
-    clientFiles: { cert: client.cert, key: client.key, ca: ca.cert },
+    mode: 'pods',
+    clientFiles,
     running: pods.running,
     settled: pods.settled,
     async stop() {
@@ -125,7 +147,7 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
       await pods.stop();
       await host.stop();
       await pods.release();
-      if (ownDir) await rm(dir, { recursive: true, force: true });
+      if (pki.tempDir) await rm(pki.tempDir, { recursive: true, force: true });
     },
   };
 }

@@ -8,6 +8,8 @@ import {
   kubectlApply,
 } from '../../helpers/kube.ts';
 
+// Stays static on purpose: it tests the hand-written EndpointSlices of the static proxy list (the fallback
+// fleet of testing/tls-fleet.ts), which Kubernetes' own controller writes when proxies are pods.
 describe('test/helpers/kube.ts on the real apiserver', () => {
   it('createEndpointSlice makes the slice a Service would get from the endpointslice controller', async () => {
     const namespace = await freshNamespace('endpointslice');
