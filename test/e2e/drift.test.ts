@@ -8,7 +8,6 @@ import { instanceName } from '../../k8s/proxy-instances.ts';
 import { runCli } from '../helpers/cli.ts';
 import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
-import type { TlsFleet } from '../helpers/fleet.ts';
 import { kubeconfigPath, kubectl, kubectlApply } from '../helpers/kube.ts';
 import { waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
@@ -26,7 +25,6 @@ describe('drift checks, reports and ProxyInstance status', () => {
   const h = pipelineHarness('drift');
   let namespace: string;
   let prefix: string;
-  let tlsFleet: TlsFleet;
   /** Holds the viewer token the HTTP API asks for. */
   let tokenDir: string;
   const API_TOKEN = 'drift-test-api-token';
@@ -95,7 +93,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
   }
 
   beforeAll(async () => {
-    ({ namespace, prefix, fleet: tlsFleet } = h);
+    ({ namespace, prefix } = h);
     tokenDir = await mkdtemp(join(tmpdir(), 'kf-drift-token-'));
     await writeFile(join(tokenDir, 'token'), API_TOKEN, { mode: 0o600 });
     await h.startController({
@@ -104,18 +102,20 @@ describe('drift checks, reports and ProxyInstance status', () => {
       KONG_FLEET_BOARD_TOKEN_FILE: join(tokenDir, 'token'),
     });
     await kubectlApply(echoApp({ namespace }));
-    await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    await waitForConvergence(prefix, h.proxies());
   });
 
   it('keeps one ProxyInstance per proxy, with printer columns and a fleet summary kubectl wait can use', async () => {
-    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const desired = await waitForConvergence(prefix, h.proxies());
     await eventually(async () => {
       const rows = await instances();
-      return tlsFleet.fleet.proxies.every(
-        (p) =>
-          rows.get(instanceName(p.id))?.state === 'Synced' &&
-          rows.get(instanceName(p.id))?.actualHash === desired,
-      );
+      return h
+        .proxies()
+        .every(
+          (p) =>
+            rows.get(instanceName(p.id))?.state === 'Synced' &&
+            rows.get(instanceName(p.id))?.actualHash === desired,
+        );
     });
     const table = await kubectl(['get', 'proxyinstances', '-n', namespace]);
     expect(table.split('\n')[0]).toMatch(/^NAME\s+ADDRESS\s+STATE\s+HASH\s+LAST-SEEN\s+AGE/);
@@ -132,10 +132,10 @@ describe('drift checks, reports and ProxyInstance status', () => {
   });
 
   it('reports a restarted proxy drifted, re-pushes it at once, and the next report shows it in sync', async () => {
-    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
-    const [victim] = tlsFleet.fleet.proxies;
+    const desired = await waitForConvergence(prefix, h.proxies());
+    const [victim] = h.proxies();
     const before = (await reportsAfter(undefined)).at(-1)?.id;
-    victim!.faults.restart();
+    await victim!.faults.restart();
     const drifted = await entryFor(victim!.id, before, (e) => e.class === 'drifted');
     expect(drifted.entry).toMatchObject({
       expectedHash: desired,
@@ -146,7 +146,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
     expect(drifted.entry.changes?.removed).toBeGreaterThan(0);
     const repaired = await entryFor(victim!.id, drifted.report.id, (e) => e.class === 'in-sync');
     expect(repaired.entry.actualHash).toBe(desired);
-    expect(victim!.state().configurationHash).toBe(desired);
+    expect((await victim!.state()).configurationHash).toBe(desired);
     const events = await kubectl([
       'get',
       'events',
@@ -159,8 +159,8 @@ describe('drift checks, reports and ProxyInstance status', () => {
   });
 
   it('in warn mode only reports, and kubectl shows the proxy out of sync until enforce repairs it', async () => {
-    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
-    const victim = tlsFleet.fleet.proxies[1]!;
+    const desired = await waitForConvergence(prefix, h.proxies());
+    const victim = h.proxies()[1]!;
     const name = instanceName(victim.id);
     await setRepairMode('warn');
     const before = (await reportsAfter(undefined)).at(-1)?.id;
@@ -169,12 +169,12 @@ describe('drift checks, reports and ProxyInstance status', () => {
       timeoutMs: 20_000,
     });
     const warnFrom = (await reportsAfter(undefined)).at(-1)?.id;
-    victim.faults.restart();
+    await victim.faults.restart();
     const reported = await entryFor(victim.id, warnFrom, (e) => e.class === 'drifted');
     expect(reported.entry.action).toBe('reported');
     const stillDrifted = await entryFor(victim.id, reported.report.id, (e) => e.class === 'drifted');
     expect(stillDrifted.entry.action).toBe('reported');
-    expect(victim.state().configurationHash).toBe(EMPTY_CONFIG_HASH);
+    expect((await victim.state()).configurationHash).toBe(EMPTY_CONFIG_HASH);
     const outOfSync = await eventually(async () => {
       const row = (await instances()).get(name);
       return row?.actualHash === EMPTY_CONFIG_HASH ? row : undefined;
@@ -182,7 +182,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
     expect(outOfSync).toMatchObject({ state: 'Pending', synced: 'False', desiredHash: desired });
 
     await setRepairMode('enforce');
-    await waitForConvergence(prefix, tlsFleet.fleet.proxies, { timeoutMs: 30_000 });
+    await waitForConvergence(prefix, h.proxies(), { timeoutMs: 30_000 });
     const back = await eventually(async () => {
       const row = (await instances()).get(name);
       return row?.actualHash === desired ? row : undefined;
@@ -191,7 +191,7 @@ describe('drift checks, reports and ProxyInstance status', () => {
   });
 
   it('exports metrics and the fleet over HTTP', async () => {
-    const desired = await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    const desired = await waitForConvergence(prefix, h.proxies());
     const base = h.controller!.baseUrl;
     const metrics = await eventually(
       async () => {
@@ -212,7 +212,13 @@ describe('drift checks, reports and ProxyInstance status', () => {
     // Drift checks and pushes made real requests to every proxy; restarts did not make the sum shrink.
     expect(value('kong_fleet_proxy_requests_total')).toBeGreaterThan(10);
     expect(metrics).toMatch(/kong_fleet_builds_total\{outcome="new"\} \d+/);
-    expect(metrics).toMatch(/kong_fleet_pushes_total\{proxy="proxy-0",result="synced",reason="201"\} \d+/);
+    const [first] = h.proxies();
+    expect(metrics).toMatch(
+      new RegExp(
+        `^kong_fleet_pushes_total\\{proxy="${first!.id}",result="synced",reason="201"\\} \\d+$`,
+        'm',
+      ),
+    );
     expect(metrics).toMatch(/kong_fleet_queue_jobs\{queue="push",state="waiting"\} \d+/);
 
     const authorized = { headers: { authorization: `Bearer ${API_TOKEN}` } };
@@ -221,8 +227,12 @@ describe('drift checks, reports and ProxyInstance status', () => {
       proxies: { id: string; state: string }[];
     };
     expect(api.desired.hash).toBe(desired);
-    expect(api.proxies.map((p) => [p.id, p.state])).toEqual(
-      tlsFleet.fleet.proxies.map((p) => [p.id, 'Synced']),
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    expect(api.proxies.sort(byId).map((p) => [p.id, p.state])).toEqual(
+      h
+        .proxies()
+        .sort(byId)
+        .map((p) => [p.id, 'Synced']),
     );
     const reports = (await (await fetch(`${base}/api/drift-reports`, authorized)).json()) as DriftReport[];
     expect(reports).toHaveLength(1);
@@ -240,15 +250,15 @@ describe('drift checks, reports and ProxyInstance status', () => {
   });
 
   it('shows what a drifted proxy runs, entity by entity, with kong-fleet diff', async () => {
-    await waitForConvergence(prefix, tlsFleet.fleet.proxies);
+    await waitForConvergence(prefix, h.proxies());
     const env = {
       ...cliEnv(),
       KONG_FLEET_KUBECONFIG: kubeconfigPath(),
-      KONG_FLEET_ADMIN_TLS_CERT: tlsFleet.clientFiles.cert,
-      KONG_FLEET_ADMIN_TLS_KEY: tlsFleet.clientFiles.key,
-      KONG_FLEET_ADMIN_TLS_CA: tlsFleet.clientFiles.ca,
+      KONG_FLEET_ADMIN_TLS_CERT: h.fleet.clientFiles.cert,
+      KONG_FLEET_ADMIN_TLS_KEY: h.fleet.clientFiles.key,
+      KONG_FLEET_ADMIN_TLS_CA: h.fleet.clientFiles.ca,
     };
-    const proxy = tlsFleet.fleet.proxies[2]!;
+    const proxy = h.proxies()[2]!;
     const same = await runCli(['diff', proxy.id], env);
     expect(same.stdout).toContain('no difference');
     expect(same.code).toBe(0);

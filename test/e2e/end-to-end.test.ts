@@ -1,8 +1,6 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
-import type { ProxyPods } from '../../testing/pods/proxy-pods.ts';
-import { podNetwork } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../helpers/kube.ts';
 import {
@@ -13,7 +11,7 @@ import {
   servedConfig,
   waitForConvergence,
 } from '../helpers/pipeline.ts';
-import { proxyPodsHarness } from '../helpers/proxy-pods-harness.ts';
+import { pipelineHarness } from '../helpers/pipeline-harness.ts';
 
 const manifests = (namespace: string, path: string) => `
 apiVersion: v1
@@ -69,22 +67,30 @@ spec:
 const routePaths = (config: ServedConfig) =>
   entities(config, 'routes').flatMap((route) => (route.paths as string[]) ?? []);
 
-// The proxies are the pods of deploy/kong-proxy.yaml's Deployment, each a simulated Kong at its pod IP.
-describe.skipIf(!podNetwork())('the pipeline end to end: kubectl apply → every proxy pod (mTLS)', () => {
-  const h = proxyPodsHarness('e2e', 3);
+// The proxies are the pods of deploy/kong-proxy.yaml's Deployment, each a simulated Kong at its pod IP
+// (the static fallback's proxies without a pod network: nothing here depends on which).
+describe('the pipeline end to end: kubectl apply → every proxy pod (mTLS)', () => {
+  const h = pipelineHarness('e2e', 3);
   let namespace: string;
   let prefix: string;
-  let pods: ProxyPods;
   let client: KongAdminClient;
   let serverName: string;
   beforeAll(() => {
-    ({ namespace, prefix, pods, client } = h);
-    serverName = pods.serverName;
+    ({ namespace, prefix, client, serverName } = h);
   });
 
   it('delivers an Ingress + Service + EndpointSlice + KongPlugin to every proxy, then an update and a delete', async () => {
     // The proxies' Service (deploy/kong-proxy.yaml's), with the address a cloud load balancer would give it.
     const core = kubeConfig().makeApiClient(CoreV1Api);
+    // The static fallback applies no Kong manifests: the Service is made here, as deploy/ would make it.
+    if (h.fleet.mode === 'static')
+      await core.createNamespacedService({
+        namespace,
+        body: {
+          metadata: { name: 'kong-proxy' },
+          spec: { type: 'LoadBalancer', ports: [{ name: 'proxy', port: 80, targetPort: 8000 }] },
+        },
+      });
     await core.patchNamespacedServiceStatus(
       {
         name: 'kong-proxy',
@@ -94,7 +100,7 @@ describe.skipIf(!podNetwork())('the pipeline end to end: kubectl apply → every
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await h.startController({ KONG_FLEET_PUBLISH_SERVICE: `${namespace}/kong-proxy` });
-    const proxies = pods.running();
+    const proxies = h.proxies();
 
     await kubectlApply(manifests(namespace, '/echo'));
     const first = await waitForConvergence(prefix, proxies);
@@ -130,7 +136,7 @@ describe.skipIf(!podNetwork())('the pipeline end to end: kubectl apply → every
   });
 
   it('converges the other proxies at once while one is down, and the lost one without any new event', async () => {
-    const proxies = pods.running();
+    const proxies = h.proxies();
     const [down, ...up] = proxies as [(typeof proxies)[0], ...typeof proxies];
     const before = await waitForConvergence(prefix, proxies);
     await down.faults.down();

@@ -1,16 +1,23 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
+import type { ProxyPods } from '../../testing/pods/proxy-pods.ts';
+import { type FleetProxy, type ProxyFleet, startProxyFleet } from '../../testing/proxy-fleet.ts';
+import { podNetwork } from './cluster.ts';
 import { type ControllerProcess, startController } from './controller.ts';
-import { startTlsFleet, type TlsFleet } from './fleet.ts';
-import { freshNamespace } from './kube.ts';
+import { freshNamespace, kubeConfig, kubectlApply } from './kube.ts';
 import { adminClient } from './pipeline.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from './redis.ts';
 
-/** What an end-to-end test file works with; filled in by the hooks, read inside tests. */
+/** What a test file with a fleet and a controller works with; filled in by the hooks, read inside tests. */
 export interface PipelineHarness {
   readonly namespace: string;
   readonly prefix: string;
-  readonly fleet: TlsFleet;
+  /** The Kong fleet: the Kong Deployment's pods, or the static fallback without a pod network. */
+  readonly fleet: ProxyFleet;
+  /** The fleet as pods, for tests that only run with a pod network (`describe.skipIf(!podNetwork())`). */
+  readonly pods: ProxyPods;
+  /** The proxies serving right now (`fleet.running()`). */
+  proxies(): FleetProxy[];
   /** An Admin API client with the controller's client certificate, to read what proxies serve. */
   readonly client: KongAdminClient;
   /** The TLS name discovered proxies are verified against. */
@@ -21,20 +28,47 @@ export interface PipelineHarness {
 }
 
 /**
- * Registers the hooks of an end-to-end test file: a fresh namespace and Redis prefix, `proxies`
- * simulated proxies with admin mTLS behind an admin Service, and, after the run, the controller
- * stopped, the proxies stopped and the prefix deleted. A failing test prints the controller's log.
+ * Registers the hooks of a test file: a fresh namespace and Redis prefix, a Kong fleet of `replicas`
+ * (testing/proxy-fleet.ts: the pods of deploy/kong-proxy.yaml's Deployment, each a simulated Kong at its
+ * pod IP, or static proxies where the run has no pod network), and, after the run, the controller and
+ * the proxies stopped and the prefix deleted. A failing test prints the controller's log.
  */
-export function pipelineHarness(label: string, proxies = 3): PipelineHarness {
+export function pipelineHarness(label: string, replicas = 3): PipelineHarness {
   const state = {} as {
     namespace: string;
     prefix: string;
-    fleet: TlsFleet;
+    fleet: ProxyFleet;
     client: KongAdminClient;
-    serverName: string;
     controller: ControllerProcess | undefined;
   };
-  const harness: PipelineHarness = {
+
+  beforeAll(async () => {
+    state.namespace = await freshNamespace(label);
+    state.prefix = uniquePrefix(label);
+    state.fleet = await startProxyFleet({
+      kubeConfig: kubeConfig(),
+      namespace: state.namespace,
+      replicas,
+      podNetwork: podNetwork(),
+      apply: (manifest) => kubectlApply(manifest),
+    });
+    state.client = await adminClient(state.fleet.clientFiles);
+  });
+
+  afterEach((context) => {
+    const controller = state.controller;
+    if (context.task.result?.state === 'fail' && controller)
+      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
+  });
+
+  afterAll(async () => {
+    await state.controller?.stop();
+    await state.client?.close();
+    await state.fleet?.stop();
+    if (state.prefix) await deleteKeysWithPrefix(state.prefix);
+  });
+
+  return {
     get namespace() {
       return state.namespace;
     },
@@ -44,11 +78,16 @@ export function pipelineHarness(label: string, proxies = 3): PipelineHarness {
     get fleet() {
       return state.fleet;
     },
+    get pods() {
+      if (state.fleet.mode !== 'pods') throw new Error(`${label}: the fleet is static (no pod network)`);
+      return state.fleet as ProxyPods;
+    },
+    proxies: () => state.fleet.running(),
     get client() {
       return state.client;
     },
     get serverName() {
-      return state.serverName;
+      return state.fleet.serverName;
     },
     get controller() {
       return state.controller;
@@ -64,28 +103,4 @@ export function pipelineHarness(label: string, proxies = 3): PipelineHarness {
       return state.controller;
     },
   };
-
-  beforeAll(async () => {
-    state.namespace = await freshNamespace(label);
-    state.prefix = uniquePrefix(label);
-    state.fleet = await startTlsFleet(state.namespace, proxies);
-    state.client = await adminClient(state.fleet.clientFiles);
-    state.serverName = `pod.${state.fleet.serviceName}.${state.namespace}.svc`;
-  });
-
-  afterEach((context) => {
-    const controller = state.controller;
-    if (context.task.result?.state === 'fail' && controller) {
-      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
-    }
-  });
-
-  afterAll(async () => {
-    await state.controller?.stop();
-    await state.client?.close();
-    await state.fleet?.stop();
-    if (state.prefix) await deleteKeysWithPrefix(state.prefix);
-  });
-
-  return harness;
 }

@@ -7,7 +7,7 @@ import { echoApp } from '../../helpers/echo-app.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import { desiredHash } from '../../helpers/pipeline.ts';
-import { proxyPodsHarness } from '../../helpers/proxy-pods-harness.ts';
+import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 /** Every address this machine's own interfaces have: none may ever show up as a proxy. */
 const machineAddresses = Object.values(networkInterfaces())
@@ -16,7 +16,7 @@ const machineAddresses = Object.values(networkInterfaces())
   .filter((address): address is string => address !== undefined);
 
 describe.skipIf(!podNetwork())('proxies are pods: kubectl scale of the Kong Deployment', () => {
-  const h = proxyPodsHarness('scale', 3);
+  const h = pipelineHarness('scale', 3);
   let namespace: string;
   let prefix: string;
   let pods: ProxyPods;

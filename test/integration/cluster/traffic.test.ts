@@ -9,7 +9,7 @@ import { podNetwork } from '../../helpers/cluster.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { kubeConfig, kubectlApply } from '../../helpers/kube.ts';
 import { waitForConvergence } from '../../helpers/pipeline.ts';
-import { proxyPodsHarness } from '../../helpers/proxy-pods-harness.ts';
+import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
 
 const backend = (namespace: string, name: string, replicas: number) => `
 apiVersion: apps/v1
@@ -118,7 +118,7 @@ const get = (url: string, headers: Record<string, string>) => send(url, headers)
 const echo = (answer: Answer) => JSON.parse(answer.body) as EchoReply;
 
 describe.skipIf(!podNetwork())('proxies are pods: traffic through every proxy pod to echo pods', () => {
-  const h = proxyPodsHarness('traffic', 3);
+  const h = pipelineHarness('traffic', 3);
   let namespace: string;
   let prefix: string;
   let pods: ProxyPods;
