@@ -1,9 +1,9 @@
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildConfig } from '../../jobs/build.ts';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
 import { finishedJobsSince } from '../../testing/finished-jobs.ts';
 import { eventually } from '../helpers/eventually.ts';
-import type { TlsFleet } from '../helpers/fleet.ts';
 import { kubeConfig, kubectl, kubectlApply } from '../helpers/kube.ts';
 import { entities, servedConfig, waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
@@ -34,16 +34,15 @@ describe('pipeline resilience', () => {
   const h = pipelineHarness('resilience');
   let namespace: string;
   let prefix: string;
-  let tlsFleet: TlsFleet;
   let client: KongAdminClient;
   let serverName: string;
   beforeAll(async () => {
-    ({ namespace, prefix, fleet: tlsFleet, client, serverName } = h);
+    ({ namespace, prefix, client, serverName } = h);
     await h.startController();
   });
 
   it('collapses a burst of 500 object writes into a few builds and pushes, and ends in the right state', async () => {
-    const proxies = tlsFleet.fleet.proxies;
+    const proxies = h.proxies();
     const kc = kubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
     const networking = kc.makeApiClient(NetworkingV1Api);
@@ -57,9 +56,16 @@ describe('pipeline resilience', () => {
         networking.createNamespacedIngress({ namespace, body: ingress(namespace, name, `/burst-${i}`) }),
       );
     }
-    for (let i = 0; i < writes.length; i += 25)
+    const batchDone: number[] = [];
+    for (let i = 0; i < writes.length; i += 25) {
       await Promise.all(writes.slice(i, i + 25).map((write) => write()));
+      batchDone.push(Date.now());
+    }
     const burstMs = Date.now() - burstStart;
+    // A pause in the stream longer than the burst's quiet time ends a burst and lets a build run: a busy
+    // machine makes such pauses (a batch of 25 writes answered late). Counted from the client's side.
+    const quietMs = buildConfig.coalesce!.burst!.delayMs;
+    const pauses = batchDone.filter((at, i) => at - (batchDone[i - 1] ?? burstStart) > quietMs).length;
 
     const burstRoutes = async (proxy: (typeof proxies)[number]) =>
       entities(await servedConfig(client, proxy, serverName), 'routes').filter((route) =>
@@ -88,15 +94,17 @@ describe('pipeline resilience', () => {
     // client's write time. Either way a burst must never come close to one build per write.
     const lastBuildAt = Math.max(...builds.map((job) => job.processedOn ?? burstStart));
     const observedMs = Math.max(burstMs, lastBuildAt - burstStart);
-    console.log(`burst: builds ran within ${observedMs} ms of the burst's start`);
+    console.log(
+      `burst: builds ran within ${observedMs} ms of the burst's start; ${pauses} pauses > ${quietMs} ms`,
+    );
     expect(builds.length).toBeGreaterThanOrEqual(1);
-    expect(builds.length).toBeLessThanOrEqual(Math.max(3, Math.ceil(observedMs / 2000) + 2));
+    expect(builds.length).toBeLessThanOrEqual(Math.max(3, Math.ceil(observedMs / 2000) + 2 + pauses));
     expect(builds.length).toBeLessThanOrEqual(writes.length / 10);
     for (const count of pushesPerProxy) expect(count).toBeLessThanOrEqual(builds.length + 1);
   });
 
   it('ships everything else when one object is broken, and puts an Event on the broken object', async () => {
-    const proxies = tlsFleet.fleet.proxies;
+    const proxies = h.proxies();
     const before = await waitForConvergence(prefix, proxies);
     const route = (name: string) => `
 apiVersion: v1
@@ -160,7 +168,7 @@ ${route('victim')}`,
   });
 
   it('loses nothing when the controller process is killed mid-stream', async () => {
-    const proxies = tlsFleet.fleet.proxies;
+    const proxies = h.proxies();
     const networking = kubeConfig().makeApiClient(NetworkingV1Api);
     const core = kubeConfig().makeApiClient(CoreV1Api);
     await core.createNamespacedService({ namespace, body: service(namespace, 'stream') });
