@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type SimulatedFleet, startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
+import { type SimulatedProxy, startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -15,7 +15,11 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KongAdminClient } from '../../kong/admin/client.ts';
-import { KONG_POD_SELECTOR } from '../../testing/pods/proxy-pods.ts';
+import type { ProxyPodTls } from '../../testing/pods/pod-host-protocol.ts';
+import type { PodNetwork } from '../../testing/pods/pod-network.ts';
+import { KONG_POD_SELECTOR, startProxyPods } from '../../testing/pods/proxy-pods.ts';
+import { type FleetProxy, fleetProxyOf } from '../../testing/proxy-fleet.ts';
+import { podNetwork } from '../helpers/cluster.ts';
 import { type ControllerProcess, startController } from '../helpers/controller.ts';
 import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -74,11 +78,102 @@ async function mountedFile(spec: V1PodSpec, target: V1Container, namespace: stri
   return Buffer.from(data, 'base64');
 }
 
+/** The install's Kong proxies as this test drives them: discovered, added to and taken away from. */
+interface KongFleet {
+  proxies(): FleetProxy[];
+  /** One more proxy pod; resolves to it once it serves. */
+  add(): Promise<FleetProxy>;
+  /** One proxy pod fewer; resolves to the one that went. */
+  remove(): Promise<FleetProxy>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The install's own Kong Deployment, its pods served at their pod IPs with the certificates the
+ * Deployment mounts; scaling it adds and removes proxies, and Kubernetes writes kong-admin's EndpointSlices.
+ */
+async function kongPods(
+  namespace: string,
+  network: PodNetwork,
+  tls: ProxyPodTls,
+  clientFiles: { cert: string; key: string; ca: string },
+): Promise<KongFleet> {
+  const pods = await startProxyPods({
+    kubeConfig: kubeConfig(),
+    namespace,
+    podNetwork: network,
+    credentials: { tls, clientFiles },
+  });
+  const serving = (count: number) =>
+    eventually(
+      async () => {
+        await pods.settled();
+        const running = pods.running();
+        return running.length === count ? running : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, description: `${count} Kong pods served` },
+    );
+  const scaleTo = async (replicas: number) => {
+    await kubectl(['scale', 'deployment/kong', '-n', namespace, `--replicas=${replicas}`]);
+    return serving(replicas);
+  };
+  await serving(2); // deploy/kong-proxy.yaml's replicas
+  return {
+    proxies: () => pods.running(),
+    async add() {
+      const before = new Set(pods.running().map((proxy) => proxy.id));
+      return (await scaleTo(before.size + 1)).find((proxy) => !before.has(proxy.id))!;
+    },
+    async remove() {
+      const before = pods.running();
+      const after = new Set((await scaleTo(before.length - 1)).map((proxy) => proxy.id));
+      return before.find((proxy) => !after.has(proxy.id))!;
+    },
+    stop: () => pods.stop(),
+  };
+}
+
+/**
+ * The static fallback without a pod network: the Kong Deployment scaled away (its pods' IPs would be
+ * discovered and never answer), simulated proxies with its certificates registered by hand as
+ * EndpointSlices of the install's kong-admin Service.
+ */
+async function staticKong(namespace: string, tls: ProxyPodTls): Promise<KongFleet> {
+  await kubectl(['scale', 'deployment/kong', '-n', namespace, '--replicas=0']);
+  await eventually(
+    async () =>
+      (await kubectl(['get', 'pods', '-n', namespace, '-l', KONG_POD_SELECTOR, '-o', 'name'])).trim() === '',
+    { timeoutMs: 60_000, description: 'the Kong Deployment to have no pods' },
+  );
+  const host = hostAddress();
+  const fleet = await startSimulatedFleet({ count: 2, host, kongVersion: '3.9.1', loadDurationMs: 5, tls });
+  const register = (proxy: SimulatedProxy) => registerProxy(namespace, 'kong-admin', proxy.id, proxy.port);
+  for (const proxy of fleet.proxies) await register(proxy);
+  return {
+    proxies: () => fleet.proxies.map((proxy) => fleetProxyOf(proxy, host)),
+    async add() {
+      const added = await fleet.add();
+      await register(added);
+      return fleetProxyOf(added, host);
+    },
+    async remove() {
+      const gone = fleet.proxies.at(-1)!;
+      await kubeConfig()
+        .makeApiClient(DiscoveryV1Api)
+        .deleteNamespacedEndpointSlice({ name: `kong-admin-${gone.id}`, namespace });
+      await fleet.remove(gone.id);
+      return fleetProxyOf(gone, host);
+    },
+    stop: () => fleet.stop(),
+  };
+}
+
 /**
  * The controller Deployment of deploy, run as a process: its environment from the pod template
  * (downward API, $(POD_NAMESPACE) expansion), its mTLS files from the Secrets make-certs.ts wrote, and
- * the token of its ServiceAccount. Kong pods are simulated proxies with the certificates the Kong
- * Deployment mounts, registered as EndpointSlices of the install's own `kong-admin` Service. Only what
+ * the token of its ServiceAccount. Kong pods are the install's own Kong Deployment, each served by a
+ * simulated Kong with the certificates the Deployment mounts (or, without a pod network, static proxies
+ * registered by hand in the install's `kong-admin` Service). Only what
  * cannot exist outside a cluster is replaced: the Redis address, the HTTP port, file locations, and
  * KONG_FLEET_WATCH_NAMESPACES (one test namespace, so this controller does not write Events about other
  * test files' objects).
@@ -87,7 +182,7 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   let overlay: DeployOverlay;
   let appNamespace: string;
   let prefix: string;
-  let fleet: SimulatedFleet;
+  let fleet: KongFleet;
   let controller: ControllerProcess | undefined;
   let client: KongAdminClient;
   let sa: ServiceAccountCredentials;
@@ -98,17 +193,6 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   beforeAll(async () => {
     overlay = await deployOverlay('deploy-sa');
     await applyKustomization(overlay.dir);
-    // The test cluster runs the install's Kong Deployment as pods on KWOK nodes, and Kubernetes lists them
-    // in kong-admin's EndpointSlices; nothing serves them here. This test stands in simulated proxies with
-    // the Deployment's certificates instead, so the Deployment is scaled away before the controller starts.
-    await kubectl(['scale', 'deployment/kong', '-n', overlay.namespace, '--replicas=0']);
-    await eventually(
-      async () =>
-        (
-          await kubectl(['get', 'pods', '-n', overlay.namespace, '-l', KONG_POD_SELECTOR, '-o', 'name'])
-        ).trim() === '',
-      { timeoutMs: 60_000, description: 'the Kong Deployment to have no pods' },
-    );
     appNamespace = await freshNamespace('deploy-sa-app');
     prefix = uniquePrefix('deploy-sa');
 
@@ -123,19 +207,11 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
     const kong = container(kongSpec, 'proxy');
     const kongEnv = containerEnv(kong, {});
     const kongFile = (name: string) => mountedFile(kongSpec, kong, overlay.namespace, kongEnv[name]!);
-    fleet = await startSimulatedFleet({
-      count: 2,
-      host: hostAddress(),
-      kongVersion: '3.9.1',
-      loadDurationMs: 5,
-      tls: {
-        cert: await kongFile('KONG_ADMIN_SSL_CERT'),
-        key: await kongFile('KONG_ADMIN_SSL_CERT_KEY'),
-        clientCa: await kongFile('KONG_NGINX_ADMIN_SSL_CLIENT_CERTIFICATE'),
-      },
-    });
-    for (const proxy of fleet.proxies)
-      await registerProxy(overlay.namespace, 'kong-admin', proxy.id, proxy.port);
+    const kongTls: ProxyPodTls = {
+      cert: (await kongFile('KONG_ADMIN_SSL_CERT')).toString('utf8'),
+      key: (await kongFile('KONG_ADMIN_SSL_CERT_KEY')).toString('utf8'),
+      clientCa: (await kongFile('KONG_NGINX_ADMIN_SSL_CLIENT_CERTIFICATE')).toString('utf8'),
+    };
 
     // The controller pod: environment, mounted Secret files, ServiceAccount token.
     const spec = podSpec(find(overlay.manifests, 'Deployment', 'kong-fleet'));
@@ -157,6 +233,14 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
       ca: tlsFiles.KONG_FLEET_ADMIN_TLS_CA!,
     });
     serverName = `pod.kong-admin.${overlay.namespace}.svc`;
+    const network = podNetwork();
+    fleet = network
+      ? await kongPods(overlay.namespace, network, kongTls, {
+          cert: tlsFiles.KONG_FLEET_ADMIN_TLS_CERT!,
+          key: tlsFiles.KONG_FLEET_ADMIN_TLS_KEY!,
+          ca: tlsFiles.KONG_FLEET_ADMIN_TLS_CA!,
+        })
+      : await staticKong(overlay.namespace, kongTls);
 
     controller = await startController({
       namespace: appNamespace,
@@ -213,20 +297,20 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
 
   it('delivers a kubectl-applied Ingress + Service to every discovered proxy over mTLS', async () => {
     await kubectlApply(echoApp({ namespace: appNamespace, host: 'echo.example', endpoints: ['10.30.0.1'] }));
-    const paths = async (proxy: (typeof fleet.proxies)[number]) =>
+    const paths = async (proxy: FleetProxy) =>
       entities(await servedConfig(client, proxy, serverName), 'routes').flatMap((r) => r.paths as string[]);
     // The first build (before the apply) may already be on every proxy: wait for the route itself.
     await eventually(
       async () => {
-        for (const proxy of fleet.proxies)
+        for (const proxy of fleet.proxies())
           if (!(await paths(proxy)).some((p) => p.includes('/echo'))) return false;
         return true;
       },
       { timeoutMs: 45_000, description: 'every proxy to serve the /echo route' },
     );
-    const hash = await waitForConvergence(prefix, fleet.proxies);
-    for (const proxy of fleet.proxies) {
-      expect(proxy.state().configurationHash).toBe(hash);
+    const hash = await waitForConvergence(prefix, fleet.proxies());
+    for (const proxy of fleet.proxies()) {
+      expect((await proxy.state()).configurationHash).toBe(hash);
       const served = await servedConfig(client, proxy, serverName);
       expect(entities(served, 'routes')[0]).toMatchObject({ hosts: ['echo.example'] });
       expect(entities(served, 'targets').map((t) => t.target)).toEqual(['10.30.0.1:8080']);
@@ -234,10 +318,9 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   });
 
   it('configures a proxy pod that appears later (discovery through the admin Service)', async () => {
-    const before = await waitForConvergence(prefix, fleet.proxies);
+    const before = await waitForConvergence(prefix, fleet.proxies());
     const added = await fleet.add();
-    await registerProxy(overlay.namespace, 'kong-admin', added.id, added.port);
-    await eventually(() => added.state().configurationHash === before, {
+    await eventually(async () => (await added.state()).configurationHash === before, {
       timeoutMs: 30_000,
       description: 'the new proxy to get the current config',
     });
@@ -245,17 +328,20 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   });
 
   it('keeps a ProxyInstance per proxy and the ProxyFleet in its own namespace', async () => {
-    const hash = await waitForConvergence(prefix, fleet.proxies);
+    const hash = await waitForConvergence(prefix, fleet.proxies());
     const instances = await eventually(
       async () => {
         const items = await proxyInstances(overlay.namespace);
         const synced = items.filter((item) => item.status?.actualHash === hash);
-        return synced.length === fleet.proxies.length ? items : undefined;
+        return synced.length === fleet.proxies().length ? items : undefined;
       },
       { timeoutMs: 30_000, description: 'a synced ProxyInstance for every proxy' },
     );
     expect(instances.map((item) => item.spec.adminURL).sort()).toEqual(
-      fleet.proxies.map((proxy) => proxy.adminUrl).sort(),
+      fleet
+        .proxies()
+        .map((proxy) => proxy.adminUrl)
+        .sort(),
     );
     const proxyFleet = (await kubeConfig().makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
       group: 'kongfleet.io',
@@ -287,21 +373,17 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
   });
 
   it('deletes the ProxyInstance of a proxy pod that goes away', async () => {
-    const gone = fleet.proxies.at(-1)!;
-    await kubeConfig()
-      .makeApiClient(DiscoveryV1Api)
-      .deleteNamespacedEndpointSlice({ name: `kong-admin-${gone.id}`, namespace: overlay.namespace });
-    await fleet.remove(gone.id);
+    const gone = await fleet.remove();
     await eventually(
       async () =>
         !(await proxyInstances(overlay.namespace)).some((item) => item.spec.adminURL === gone.adminUrl),
       { timeoutMs: 30_000, description: `the ProxyInstance of ${gone.id} to be deleted` },
     );
-    expect(await proxyInstances(overlay.namespace)).toHaveLength(fleet.proxies.length);
+    expect(await proxyInstances(overlay.namespace)).toHaveLength(fleet.proxies().length);
   });
 
   it('puts an Event on a broken object in the watched namespace, and keeps serving the rest', async () => {
-    const before = await waitForConvergence(prefix, fleet.proxies);
+    const before = await waitForConvergence(prefix, fleet.proxies());
     await kubectlApply(`
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
@@ -351,8 +433,8 @@ spec:
     expect(events[0]!.source?.component).toBe('kong-fleet');
     expect(events.map((e) => e.message).join('\n')).toMatch(/no_such_option/);
     // The broken route is held back with its plugin; the config the proxies run is unchanged.
-    for (const proxy of fleet.proxies) {
-      expect(proxy.state().configurationHash).toBe(before);
+    for (const proxy of fleet.proxies()) {
+      expect((await proxy.state()).configurationHash).toBe(before);
       const paths = entities(await servedConfig(client, proxy, serverName), 'routes').flatMap(
         (r) => r.paths as string[],
       );
