@@ -70,9 +70,15 @@ async function summary(demo: RunningDemo, paths: ReturnType<typeof demoPaths>): 
     ),
     redisUrl: demo.redis.url,
     controlApiUrl: demo.controlApi.url,
+    fleetMode: demo.fleet.mode,
     proxies: demo.fleet
       .running()
-      .map(({ name, adminUrl, proxyUrl, statusUrl }) => ({ name, adminUrl, proxyUrl, statusUrl }))
+      .map(({ id, adminUrl, proxyUrl = '-', statusUrl = '-' }) => ({
+        name: id,
+        adminUrl,
+        proxyUrl,
+        statusUrl,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     driftIntervalSeconds: DEMO.driftIntervalSeconds,
     cli: `node ${relative(process.cwd(), CLI_ENTRY) || CLI_ENTRY}`,

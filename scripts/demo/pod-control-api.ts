@@ -1,24 +1,24 @@
 /**
- * The demo's fault control API for proxies that are pods: the kong-sim control API's paths
- * (`GET /proxies`, `GET /proxies/<pod>`, `POST /proxies/<pod>/faults/restart|down|up`) on loopback,
- * answered through the pod host that runs each pod's simulated Kong.
+ * The demo's fault control API: the kong-sim control API's paths (`GET /proxies`, `GET /proxies/<pod>`,
+ * `POST /proxies/<pod>/faults/restart|down|up`) on loopback, answered through the pod host that runs
+ * each pod's simulated Kong (or by the static proxies themselves without a pod network).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProxyPod, ProxyPods } from '../../testing/pods/proxy-pods.ts';
+import type { FleetProxy, ProxyFleet } from '../../testing/proxy-fleet.ts';
 
 export interface PodControlApi {
   readonly url: string;
   stop(): Promise<void>;
 }
 
-async function describe(proxy: ProxyPod) {
+async function describe(proxy: FleetProxy) {
   const { configurationHash, up, configPushes } = await proxy.state();
   const { id, address, adminUrl, proxyUrl, proxyTlsUrl, statusUrl } = proxy;
   return { id, address, adminUrl, proxyUrl, proxyTlsUrl, statusUrl, up, configurationHash, configPushes };
 }
 
-export async function startPodControlApi(pods: ProxyPods): Promise<PodControlApi> {
+export async function startPodControlApi(pods: ProxyFleet): Promise<PodControlApi> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });

@@ -6,11 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { waitFor } from '../../lib/wait-for.ts';
-import { type ProxyPods, startProxyPods } from '../../testing/pods/proxy-pods.ts';
+import { fleetModeLine } from '../../testing/pods/pod-network-mode.ts';
+import { type ProxyFleet, startProxyFleet } from '../../testing/proxy-fleet.ts';
 import { type LocalRedis, startLocalRedis } from '../../testing/redis-server.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
 import { kubectl } from '../control-plane.d/kubectl.ts';
@@ -50,8 +49,8 @@ export interface RunningDemo {
   readonly controlPlane: ControlPlaneState;
   readonly kubeConfig: KubeConfig;
   readonly redis: LocalRedis;
-  /** The Kong Deployment's pods, each a simulated Kong at its pod IP. */
-  readonly fleet: ProxyPods;
+  /** The Kong Deployment's pods, each a simulated Kong at its pod IP (static proxies without a pod network). */
+  readonly fleet: ProxyFleet;
   readonly controlApi: PodControlApi;
   readonly board: BoardCredentials;
   readonly controller: DemoController;
@@ -137,51 +136,41 @@ export async function startDemo(context: StartContext): Promise<RunningDemo> {
     (r) => `${r.url}, append-only file in ${r.dir}`,
   );
 
+  const network = controlPlane.podNetwork ?? {
+    unavailable: controlPlane.podNetworkUnavailable ?? 'the control plane made none',
+  };
+  out(`  … ${fleetModeLine(network)}`);
   const fleet = await step(
     context,
     `${DEMO.proxies} simulated Kong proxies`,
     async () => {
-      const network = controlPlane.podNetwork;
-      if (!network)
-        throw new Error(
-          `the proxies are pods and need the pod network: ${controlPlane.podNetworkUnavailable ?? 'none'}`,
-        );
       await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: DEMO.namespace } } });
-      // deploy/kong-proxy.yaml's Deployment and Services; KWOK schedules the pods and gives them IPs.
-      const manifest = (await readFile(join(REPO_ROOT, 'deploy/kong-proxy.yaml'), 'utf8'))
-        .replaceAll('namespace: kong-fleet', `namespace: ${DEMO.namespace}`)
-        .replace(/^ {2}replicas: \d+$/m, `  replicas: ${DEMO.proxies}`);
-      await kubectl(['apply', '-f', '-'], {
-        kubectl: controlPlane.kubectl,
-        kubeconfig: controlPlane.kubeconfig,
-        input: manifest,
-      });
-      const started = await startProxyPods({
+      // With a pod network: deploy/kong-proxy.yaml's Deployment, whose pods KWOK schedules and gives IPs.
+      const started = await startProxyFleet({
         kubeConfig: kc,
         namespace: DEMO.namespace,
-        podNetwork: network,
+        replicas: DEMO.proxies,
+        podNetwork: controlPlane.podNetwork,
+        apply: (manifest) =>
+          kubectl(['apply', '-f', '-'], {
+            kubectl: controlPlane.kubectl,
+            kubeconfig: controlPlane.kubeconfig,
+            input: manifest,
+          }),
         serviceName: DEMO.adminService,
         pkiDir: paths.pki,
+        signal,
       });
       teardown.add({ name: 'simulated proxies', stop: () => started.stop() });
-      await waitFor(
-        async () => {
-          await started.settled();
-          const serving = started.running().length;
-          if (serving !== DEMO.proxies) throw new Error(`${serving} of ${DEMO.proxies} proxy pods serving`);
-          return true;
-        },
-        { timeoutMs: 60_000, intervalMs: 250, description: 'the Kong pods to serve', signal },
-      );
       return started;
     },
     (f) =>
-      `pods of Deployment ${DEMO.namespace}/kong at ${f
+      `${f.mode === 'pods' ? `pods of Deployment ${DEMO.namespace}/kong` : 'static proxies'} at ${f
         .running()
         .map((p) => p.address)
         .join(
           ', ',
-        )} (admin mTLS :8444, proxy :8000/:8443, status :8100), EndpointSlices of Service ${DEMO.namespace}/${f.serviceName}`,
+        )} (admin mTLS ${f.mode === 'pods' ? ':8444, proxy :8000/:8443, status :8100' : 'on free ports'}), EndpointSlices of Service ${DEMO.namespace}/${f.serviceName}${f.mode === 'pods' ? '' : ' written by the demo'}`,
   );
   const controlApi = await step(
     context,

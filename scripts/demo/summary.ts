@@ -25,6 +25,8 @@ export interface SummaryInput {
   readonly redisUrl: string;
   /** The fault control API, e.g. http://127.0.0.1:40124. */
   readonly controlApiUrl: string;
+  /** `pods` unless the demo fell back to static proxies (no pod network). @defaultValue 'pods' */
+  readonly fleetMode?: 'pods' | 'static';
   /** The proxy pods: their admin, proxy and status URLs are pod IPs, routed from this machine. */
   readonly proxies: readonly {
     readonly name: string;
@@ -77,7 +79,9 @@ export function renderSummary(s: SummaryInput): string {
     `ProxyInstances (kubectl get proxyinstances -n ${s.namespace}):`,
     indent(s.proxyInstances),
     '',
-    'Proxy pods (pod IPs, routed from this machine into the pod network):',
+    s.fleetMode === 'static'
+      ? "Proxies (static simulated proxies on this machine's address: no pod network):"
+      : 'Proxy pods (pod IPs, routed from this machine into the pod network):',
     indent(proxyTable.join('\n')),
     '',
     `Bull Board:  ${s.controllerUrl}/queues/`,
