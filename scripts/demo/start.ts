@@ -95,6 +95,15 @@ function killControlPlane(runDir: string): void {
   if (state.podNetwork) spawnSync('ip', ['netns', 'del', state.podNetwork.namespace]);
 }
 
+/** What the fleet step says: where the proxies listen and who wrote their EndpointSlices. */
+function fleetDetail(fleet: ProxyFleet): string {
+  const addresses = [...new Set(fleet.running().map((proxy) => proxy.address))].join(', ');
+  const slices = `EndpointSlices of Service ${DEMO.namespace}/${fleet.serviceName}`;
+  return fleet.mode === 'pods'
+    ? `pods of Deployment ${DEMO.namespace}/kong at ${addresses} (admin mTLS :8444, proxy :8000/:8443, status :8100), ${slices}`
+    : `static proxies at ${addresses} (admin mTLS, proxy and status on free ports), ${slices} written by the demo`;
+}
+
 export async function startDemo(context: StartContext): Promise<RunningDemo> {
   const { paths, teardown, out, signal } = context;
 
@@ -164,13 +173,7 @@ export async function startDemo(context: StartContext): Promise<RunningDemo> {
       teardown.add({ name: 'simulated proxies', stop: () => started.stop() });
       return started;
     },
-    (f) =>
-      `${f.mode === 'pods' ? `pods of Deployment ${DEMO.namespace}/kong` : 'static proxies'} at ${f
-        .running()
-        .map((p) => p.address)
-        .join(
-          ', ',
-        )} (admin mTLS ${f.mode === 'pods' ? ':8444, proxy :8000/:8443, status :8100' : 'on free ports'}), EndpointSlices of Service ${DEMO.namespace}/${f.serviceName}${f.mode === 'pods' ? '' : ' written by the demo'}`,
+    fleetDetail,
   );
   const controlApi = await step(
     context,
