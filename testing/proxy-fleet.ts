@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { SimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { waitFor } from '../lib/wait-for.ts';
-import type { ProxyPodFault, ProxyPodState } from './pods/pod-host-protocol.ts';
+import { impair } from './pods/impairment.ts';
+import type { ProxyImpairment, ProxyPodFault, ProxyPodState } from './pods/pod-host-protocol.ts';
 import type { PodNetwork } from './pods/pod-network.ts';
 import { startProxyPods } from './pods/proxy-pods.ts';
 import { startTlsFleet, type TlsFleet } from './tls-fleet.ts';
@@ -29,6 +30,8 @@ export interface FleetProxy {
   state(): Promise<ProxyPodState>;
   /** Simulator faults (inside the pod network for pods). */
   readonly faults: { readonly [F in ProxyPodFault]: () => Promise<void> };
+  /** The simulator's latency, failure, drop and version faults for the Admin API. */
+  impair(impairment: ProxyImpairment): Promise<void>;
 }
 
 export interface ProxyFleet {
@@ -66,6 +69,7 @@ export function fleetProxyOf(proxy: SimulatedProxy, address: string): FleetProxy
       up: () => proxy.faults.up(),
       restart: async () => proxy.faults.restart(),
     },
+    impair: async (impairment) => impair(proxy, impairment),
   };
 }
 

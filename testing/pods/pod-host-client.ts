@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type {
   PodHostReply,
   PodHostRequest,
+  ProxyImpairment,
   ProxyPodFault,
   ProxyPodState,
   ProxyPodTls,
@@ -19,6 +20,7 @@ export interface PodHost {
   stopProxy(name: string): Promise<void>;
   proxyState(name: string): Promise<ProxyPodState>;
   fault(name: string, fault: ProxyPodFault): Promise<void>;
+  impair(name: string, impairment: ProxyImpairment): Promise<void>;
   /** An echo backend (`startEchoServer`) named after the pod, at its address. */
   startEcho(name: string, address: string, port: number): Promise<{ url: string }>;
   stopEcho(name: string): Promise<void>;
@@ -66,6 +68,7 @@ export async function startPodHost(netns: string): Promise<PodHost> {
     stopProxy: (name) => call({ op: 'stopProxy', name }),
     proxyState: (name) => call({ op: 'proxyState', name }),
     fault: (name, fault) => call({ op: 'fault', name, fault }),
+    impair: (name, impairment) => call({ op: 'impair', name, impairment }),
     startEcho: (name, address, port) => call({ op: 'startEcho', name, address, port }),
     stopEcho: (name) => call({ op: 'stopEcho', name }),
     async stop() {

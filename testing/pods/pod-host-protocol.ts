@@ -13,6 +13,7 @@ export type PodHostRequest = { id: number } & (
   | { op: 'stopProxy'; name: string }
   | { op: 'proxyState'; name: string }
   | { op: 'fault'; name: string; fault: ProxyPodFault }
+  | { op: 'impair'; name: string; impairment: ProxyImpairment }
   | { op: 'startEcho'; name: string; address: string; port: number }
   | { op: 'stopEcho'; name: string }
 );
@@ -27,6 +28,21 @@ export interface ProxyPodUrls {
 
 /** The simulator's faults a test can inject into a proxy pod from the host. */
 export type ProxyPodFault = 'down' | 'up' | 'restart';
+
+/**
+ * The simulator's parametrised faults (its ProxyFaults setLatency, failNext, dropNext, setVersion), for
+ * a proxy pod the same as for a proxy of this process. Each field set is applied; the others are kept.
+ */
+export interface ProxyImpairment {
+  /** Delay every Admin API request by this long (0 ends it). */
+  latencyMs?: number;
+  /** Answer the next `count` Admin API requests with `status`. */
+  failNext?: { count: number; status: number };
+  /** Destroy the connection of the next `count` Admin API requests without answering. */
+  dropNext?: number;
+  /** What `GET /` reports as Kong's version. */
+  version?: string;
+}
 
 /** What a proxy pod reports about itself (a subset of the simulator's ProxyState, JSON-safe). */
 export interface ProxyPodState {

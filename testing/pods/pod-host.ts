@@ -10,6 +10,7 @@ import {
   startEchoServer,
   startSimulatedProxy,
 } from '@kong-fleet/kong-dbless/simulator';
+import { impair } from './impairment.ts';
 import type { PodHostReply, PodHostRequest, ProxyPodTls } from './pod-host-protocol.ts';
 
 /** Kong's admin listener in deploy/kong-proxy.yaml (`KONG_ADMIN_LISTEN=0.0.0.0:8444 ssl`). */
@@ -77,6 +78,10 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
     case 'stopEcho': {
       await echoes.get(request.name)?.stop();
       echoes.delete(request.name);
+      return {};
+    }
+    case 'impair': {
+      impair(proxyOf(request.name), request.impairment);
       return {};
     }
     case 'fault': {

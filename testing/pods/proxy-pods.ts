@@ -13,7 +13,7 @@ import {
 } from '@kong-fleet/kong-dbless/simulator';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
-import type { ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
+import type { ProxyImpairment, ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
 import type { PodNetwork } from './pod-network.ts';
 import { reconcilePods } from './pod-reconciler.ts';
 
@@ -53,6 +53,8 @@ export interface ProxyPod {
   state(): Promise<ProxyPodState>;
   /** Simulator faults, run inside the pod network namespace. */
   readonly faults: { readonly [F in ProxyPodFault]: () => Promise<void> };
+  /** The simulator's latency, failure, drop and version faults for this pod's Admin API. */
+  impair(impairment: ProxyImpairment): Promise<void>;
 }
 
 export interface ProxyPods {
@@ -128,6 +130,7 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
         up: () => host.fault(name, 'up'),
         restart: () => host.fault(name, 'restart'),
       },
+      impair: (impairment) => host.impair(name, impairment),
     }),
     stop: (name) => host.stopProxy(name),
   });
