@@ -53,8 +53,14 @@ export class JobProducer {
   queue(name: string): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
+      const { connection } = this.#options;
+      // BullMQ connects a lazy client itself, and when that one attempt fails (Redis not up yet) the
+      // queue keeps the rejection for good: every later command fails with "Connection is closed."
+      // even once Redis answers. Started here, the client reconnects forever and BullMQ waits for
+      // it to be ready instead.
+      if (connection.status === 'wait') connection.connect().catch(() => {});
       queue = new Queue(name, {
-        connection: this.#options.connection,
+        connection,
         prefix: this.#options.prefix,
         streams: { events: { maxLen: 2000 } },
       });
