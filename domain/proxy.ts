@@ -19,7 +19,15 @@ export interface ProxyEndpoint {
 export type RouterFlavor = 'traditional_compatible' | 'traditional' | 'expressions';
 export type KongEdition = 'community' | 'enterprise';
 
-export type ProxyState = 'Synced' | 'Pending' | 'Rejected' | 'Unreachable' | 'NeverSynced' | 'Incompatible';
+/** `Unknown`: the proxy answers, but its configuration hash was not read within the freshness window. */
+export type ProxyState =
+  | 'Synced'
+  | 'Pending'
+  | 'Rejected'
+  | 'Unreachable'
+  | 'NeverSynced'
+  | 'Incompatible'
+  | 'Unknown';
 
 /** A metav1.Condition (the ProxyInstance's last written ones are kept to carry transition times over). */
 export interface Condition {
@@ -37,6 +45,8 @@ export interface ProxyStatus {
   readonly desiredHash?: string;
   /** What the proxy itself last reported in GET /status (never assumed). */
   readonly actualHash?: string;
+  /** When actualHash was read (ISO): a proxy restarts and loses its config without telling anyone. */
+  readonly actualHashAt?: string;
   readonly kongVersion?: string;
   /** The router flavor and edition the proxy reports in `GET /` (with kongVersion: its validator profile). */
   readonly routerFlavor?: RouterFlavor;

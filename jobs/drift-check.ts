@@ -122,6 +122,7 @@ async function checkProxy(
   if (verdict.class === 'in-sync') {
     await deps.registry.updateStatus(proxy.id, {
       actualHash,
+      actualHashAt: seen,
       lastSeenAt: seen,
       state: 'Synced',
       lastError: null,
@@ -131,7 +132,7 @@ async function checkProxy(
     return { ...base, actualHash, class: 'in-sync', action: 'none', latencyMs: latency() };
   }
   if (expectedHash === null || verdict.class !== 'drifted') {
-    await deps.registry.updateStatus(proxy.id, { actualHash, lastSeenAt: seen });
+    await deps.registry.updateStatus(proxy.id, { actualHash, actualHashAt: seen, lastSeenAt: seen });
     return { ...base, actualHash, class: verdict.class, action: 'none', latencyMs: latency() };
   }
   const cause = verdict.cause;
@@ -144,6 +145,7 @@ async function checkProxy(
   const action = await repair(deps, proxy, status, expectedHash, repairMode);
   await deps.registry.updateStatus(proxy.id, {
     actualHash,
+    actualHashAt: seen,
     lastSeenAt: seen,
     state: status.rejectedHash === expectedHash ? 'Rejected' : 'Pending',
   });

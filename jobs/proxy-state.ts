@@ -9,7 +9,8 @@ export interface ProxyView {
 /**
  * What a proxy's ProxyInstance says, from what the controller recorded. Freshness first: a proxy not
  * heard from within `staleAfterMs` is Unreachable whatever it reported last, so a dead proxy never
- * looks healthy. Pure.
+ * looks healthy; and Synced needs a hash read within the same window (a proxy that restarted and
+ * lost its config still answers, with another hash): an older read says Unknown. Pure.
  */
 export function viewOfProxy(
   status: ProxyStatus,
@@ -19,11 +20,15 @@ export function viewOfProxy(
 ): ProxyView {
   const lastSeen = status.lastSeenAt ? Date.parse(status.lastSeenAt) : undefined;
   const stale = lastSeen === undefined || now - lastSeen > staleAfterMs;
-  const synced = desiredHash !== undefined && status.actualHash === desiredHash;
+  const hashReadAt = status.actualHashAt ? Date.parse(status.actualHashAt) : undefined;
+  const hashFresh = hashReadAt !== undefined && now - hashReadAt <= staleAfterMs;
+  const lastRead = desiredHash !== undefined && status.actualHash === desiredHash;
+  const synced = lastRead && hashFresh;
   let state: ProxyState;
   if (status.state === 'Incompatible') state = 'Incompatible';
   else if (stale) state = lastSeen === undefined && !status.actualHash ? 'NeverSynced' : 'Unreachable';
   else if (synced) state = 'Synced';
+  else if (lastRead) state = 'Unknown';
   else if (status.state === 'Rejected' && status.rejectedHash === desiredHash) state = 'Rejected';
   else if (!status.lastPushAt) state = 'NeverSynced';
   else state = 'Pending';
@@ -49,15 +54,26 @@ export function viewOfProxy(
         : { type: 'Ready', status: 'True', reason: 'Reachable', message: `answered at ${status.lastSeenAt}` };
   const syncedCondition: ConditionInput = synced
     ? { type: 'Synced', status: 'True', reason: 'Synced', message: `runs ${desiredHash}` }
-    : {
-        type: 'Synced',
-        status: desiredHash === undefined ? 'Unknown' : 'False',
-        reason: desiredHash === undefined ? 'NoBuild' : state,
-        message:
-          desiredHash === undefined
-            ? 'no configuration has been built yet'
-            : `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}${status.lastError ? `: ${status.lastError}` : ''}`,
-      };
+    : desiredHash === undefined
+      ? {
+          type: 'Synced',
+          status: 'Unknown',
+          reason: 'NoBuild',
+          message: 'no configuration has been built yet',
+        }
+      : lastRead
+        ? {
+            type: 'Synced',
+            status: 'Unknown',
+            reason: 'HashNotFresh',
+            message: `ran ${desiredHash} when last read, at ${status.actualHashAt ?? 'an unknown time'}`,
+          }
+        : {
+            type: 'Synced',
+            status: 'False',
+            reason: state,
+            message: `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}${status.lastError ? `: ${status.lastError}` : ''}`,
+          };
   return { state, conditions: [ready, syncedCondition] };
 }
 

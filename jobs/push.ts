@@ -148,6 +148,7 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
         desiredHash: desired.hash,
         state: synced ? 'Synced' : 'Pending',
         actualHash: actual,
+        actualHashAt: seen,
         lastPushAt: seen,
         lastSeenAt: seen,
         lastError: synced ? null : `proxy reports ${actual} after accepting ${desired.hash}`,

@@ -10,17 +10,31 @@ describe('viewOfProxy', () => {
   it.each([
     [
       'synced and fresh',
-      { actualHash: desired, lastSeenAt: ago(5), lastPushAt: ago(60) },
+      { actualHash: desired, actualHashAt: ago(5), lastSeenAt: ago(5), lastPushAt: ago(60) },
       'Synced',
       'True',
       'True',
     ],
     [
-      'a dead proxy never looks healthy, whatever it last reported',
-      { actualHash: desired, lastSeenAt: ago(120), lastPushAt: ago(200) },
+      'answers, but its hash was last read outside the window (it may have restarted empty)',
+      { actualHash: desired, actualHashAt: ago(120), lastSeenAt: ago(1), lastPushAt: ago(200) },
+      'Unknown',
+      'True',
+      'Unknown',
+    ],
+    [
+      'answers, and its hash was never read with a time (recorded before reads were timed)',
+      { actualHash: desired, lastSeenAt: ago(1), lastPushAt: ago(60) },
+      'Unknown',
+      'True',
+      'Unknown',
+    ],
+    [
+      'a dead proxy never looks healthy or synced, whatever it last reported',
+      { actualHash: desired, actualHashAt: ago(120), lastSeenAt: ago(120), lastPushAt: ago(200) },
       'Unreachable',
       'False',
-      'True',
+      'Unknown',
     ],
     ['never answered', {}, 'NeverSynced', 'False', 'False'],
     [
