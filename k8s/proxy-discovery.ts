@@ -72,6 +72,8 @@ export class ProxyDiscovery implements Runnable {
   readonly name = 'proxy-discovery';
   readonly #options: DiscoveryOptions;
   #listed = false;
+  /** Ends the wait for the next resync early (set while one waits). */
+  #wake: () => void = () => {};
 
   constructor(options: DiscoveryOptions) {
     this.#options = options;
@@ -79,6 +81,11 @@ export class ProxyDiscovery implements Runnable {
 
   ready(): boolean {
     return this.#listed;
+  }
+
+  /** Re-applies the current endpoints now: the registry lost its data (Redis restarted empty). */
+  refresh(): void {
+    this.#wake();
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -112,7 +119,9 @@ export class ProxyDiscovery implements Runnable {
         await pending;
         this.#listed = true;
         while (!signal.aborted && !failed) {
-          await sleep(this.#options.resyncMs ?? 30_000, signal);
+          const woken = new AbortController();
+          this.#wake = () => woken.abort();
+          await sleep(this.#options.resyncMs ?? 30_000, AbortSignal.any([signal, woken.signal]));
           if (!failed) reconcile();
         }
       } catch (err) {

@@ -16,6 +16,7 @@ export class StaticProxies implements Runnable {
   readonly name = 'static-proxies';
   readonly #options: StaticProxiesOptions;
   #applied = false;
+  #wake: () => void = () => {};
 
   constructor(options: StaticProxiesOptions) {
     this.#options = options;
@@ -23,6 +24,11 @@ export class StaticProxies implements Runnable {
 
   ready(): boolean {
     return this.#applied;
+  }
+
+  /** Registers the list again now: the registry lost its data (Redis restarted empty). */
+  refresh(): void {
+    this.#wake();
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -33,7 +39,9 @@ export class StaticProxies implements Runnable {
       } catch (err) {
         this.#options.logger.warn({ err }, 'could not register the static proxies');
       }
-      await sleep(this.#options.resyncMs ?? 30_000, signal);
+      const woken = new AbortController();
+      this.#wake = () => woken.abort();
+      await sleep(this.#options.resyncMs ?? 30_000, AbortSignal.any([signal, woken.signal]));
     }
   }
 }

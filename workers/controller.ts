@@ -121,6 +121,8 @@ export function createController(settings: Settings, logger: Logger): Controller
   }
 
   function runnables(_io: RuntimeIo, deps: PipelineDeps): { role: Role; runnable: Runnable }[] {
+    /** Where the registry's proxies come from; asked again when the store turns out to be wiped. */
+    const fleetSources: { refresh(): void }[] = [];
     const parts: { role: Role; runnable: Runnable }[] = [
       {
         role: 'leader',
@@ -134,8 +136,10 @@ export function createController(settings: Settings, logger: Logger): Controller
               .catch((err: unknown) => logger.warn({ err }, 'could not request a build'));
           },
           // A new leader cannot know which pushes its predecessor left unfinished: ask every proxy
-          // to converge (an up-to-date proxy answers 304).
+          // to converge (an up-to-date proxy answers 304). After a wipe the registry is empty too:
+          // re-registering pushes to every proxy found again.
           onSynced: () => {
+            for (const source of fleetSources) source.refresh();
             pushEveryProxy(deps).catch((err: unknown) => logger.warn({ err }, 'could not queue pushes'));
           },
           logger: logger.child({ component: 'watch' }),
@@ -144,27 +148,25 @@ export function createController(settings: Settings, logger: Logger): Controller
     ];
     if (settings.adminService) {
       const [namespace, name] = settings.adminService.split('/') as [string, string];
-      parts.push({
-        role: 'leader',
-        runnable: new ProxyDiscovery({
-          kubeConfig,
-          service: { namespace, name },
-          portNames: settings.adminPortNames,
-          serverName: settings.adminTlsServerName,
-          apply: (endpoints) => applyFleet(deps, 'EndpointSlice', endpoints),
-          logger: logger.child({ component: 'discovery' }),
-        }),
+      const discovery = new ProxyDiscovery({
+        kubeConfig,
+        service: { namespace, name },
+        portNames: settings.adminPortNames,
+        serverName: settings.adminTlsServerName,
+        apply: (endpoints) => applyFleet(deps, 'EndpointSlice', endpoints),
+        logger: logger.child({ component: 'discovery' }),
       });
+      fleetSources.push(discovery);
+      parts.push({ role: 'leader', runnable: discovery });
     }
     if (settings.proxies.length > 0) {
-      parts.push({
-        role: 'leader',
-        runnable: new StaticProxies({
-          endpoints: staticProxies(settings.proxies, settings.adminTlsServerName),
-          apply: (endpoints) => applyFleet(deps, 'Static', endpoints),
-          logger,
-        }),
+      const listed = new StaticProxies({
+        endpoints: staticProxies(settings.proxies, settings.adminTlsServerName),
+        apply: (endpoints) => applyFleet(deps, 'Static', endpoints),
+        logger,
       });
+      fleetSources.push(listed);
+      parts.push({ role: 'leader', runnable: listed });
     }
     // Every process that talks to proxies keeps its client certificate fresh.
     const talksToProxies = (['push', 'drift'] as const).find((role) => settings.roles.includes(role));
