@@ -17,6 +17,7 @@ import { JobProducer } from '../../queue/producer.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
 import { finishedJobsSince } from '../../testing/finished-jobs.ts';
+import { holdPort } from '../../testing/hanging-port.ts';
 import { startLocalRedis } from '../../testing/redis-server.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
 import type { Benchmark } from './registry.ts';
@@ -40,6 +41,8 @@ export const benchmark: Benchmark = {
         proxies: { type: 'string', default: '100' },
         changes: { type: 'string', default: '40' },
         burst: { type: 'string', default: '1000' },
+        /** Then measure the single changes again with this many proxies refusing connections, then hanging. */
+        down: { type: 'string', default: '0' },
         /** Write the controller's info log here (to see where time goes). */
         'controller-log': { type: 'string' },
       },
@@ -47,6 +50,9 @@ export const benchmark: Benchmark = {
     const proxyCount = Number(values.proxies);
     const changes = Number(values.changes);
     const burstWrites = Number(values.burst);
+    const downCount = Number(values.down);
+    if (!Number.isInteger(downCount) || downCount < 0 || downCount >= proxyCount)
+      throw new Error(`--down must be an integer from 0 to ${proxyCount - 1}`);
     const runDir = await mkdtemp(join(tmpdir(), 'kf-bench-cp-'));
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -104,15 +110,33 @@ export const benchmark: Benchmark = {
         },
         { timeoutMs: 180_000, intervalMs: 20, description },
       );
-    const settled = async (previous: string | undefined, timeoutMs = 60_000) =>
+    const settled = async (previous: string | undefined, timeoutMs = 60_000, proxies = fleet.proxies) =>
       waitFor(
         async () => {
           const desired = (await builds.desired())?.hash;
           if (!desired || desired === previous) return undefined;
-          return fleet.proxies.every((p) => p.state().configurationHash === desired) ? desired : undefined;
+          return proxies.every((p) => p.state().configurationHash === desired) ? desired : undefined;
         },
         { timeoutMs, intervalMs: 2, description: 'every proxy to report the new hash' },
       );
+    let path = 0;
+    /** `count` single changes, each timed until every proxy in `live` reports the new hash. */
+    const singleChanges = async (count: number, live = fleet.proxies) => {
+      let hash = (await builds.desired())?.hash;
+      const latencies: number[] = [];
+      for (let i = 0; i < count; i++) {
+        path += 1;
+        const started = performance.now();
+        await networking.patchNamespacedIngress({
+          name: 'echo',
+          namespace,
+          body: [{ op: 'replace', path: '/spec/rules/0/http/paths/0/path', value: `/v${path}` }],
+        });
+        hash = await settled(hash, 60_000, live);
+        latencies.push(performance.now() - started);
+      }
+      return latencies;
+    };
 
     try {
       const ingress = (name: string, path: string) => ({
@@ -133,21 +157,50 @@ export const benchmark: Benchmark = {
         body: { metadata: { name: 'echo', namespace }, spec: { ports: [{ name: 'http', port: 80 }] } },
       });
       await networking.createNamespacedIngress({ namespace, body: ingress('echo', '/v0') });
-      let hash = await settled(undefined, 120_000);
+      await settled(undefined, 120_000);
 
       log(`measuring ${changes} single changes`);
-      const latencies: number[] = [];
-      for (let i = 1; i <= changes; i++) {
-        const started = performance.now();
-        await networking.patchNamespacedIngress({
-          name: 'echo',
-          namespace,
-          body: [{ op: 'replace', path: '/spec/rules/0/http/paths/0/path', value: `/v${i}` }],
-        });
-        hash = await settled(hash);
-        latencies.push(performance.now() - started);
-      }
+      const latencies = await singleChanges(changes);
       log(`single-change latencies (ms): ${latencies.map((ms) => Math.round(ms)).join(' ')}`);
+      // Measured next to the all-up figures, on the same config size: "a dead proxy delays nobody".
+      const down = downCount > 0 ? await downScenarios(downCount) : undefined;
+
+      /** The same single changes with `count` proxies refusing connections, then accepting and never answering. */
+      async function downScenarios(count: number) {
+        const victims = fleet.proxies.slice(0, count);
+        const live = fleet.proxies.slice(count);
+        const recovered = async () => {
+          await Promise.all(victims.map((victim) => victim.faults.up()));
+          await settled(undefined, 180_000);
+        };
+        log(`measuring ${changes} single changes with ${count} proxies refusing connections`);
+        await Promise.all(victims.map((victim) => victim.faults.down()));
+        const refused = await singleChanges(changes, live);
+        await recovered();
+        log(`measuring ${changes} single changes with ${count} proxies accepting and never answering`);
+        await Promise.all(victims.map((victim) => victim.faults.down()));
+        const holds = await Promise.all(
+          victims.map((victim) => holdPort(new URL(victim.adminUrl).hostname, victim.port)),
+        );
+        const hanging = await singleChanges(changes, live).finally(() =>
+          Promise.all(holds.map((hold) => hold.close())),
+        );
+        await recovered();
+        const row = (scenario: string, values: readonly number[], liveCount: number) => ({
+          scenario,
+          live_proxies: liveCount,
+          p50_ms: round1(percentile(values, 50)),
+          p99_ms: round1(percentile(values, 99)),
+          max_ms: round1(Math.max(...values)),
+        });
+        printTable([
+          row('all up', latencies, proxyCount),
+          row(`${count} refusing`, refused, live.length),
+          row(`${count} hanging`, hanging, live.length),
+        ]);
+        process.stdout.write('\n');
+        return { refused, hanging };
+      }
 
       log(`writing a burst of ${burstWrites} objects`);
       const burstStart = Date.now();
@@ -235,6 +288,15 @@ export const benchmark: Benchmark = {
           p50_ms: round1(percentile(latencies, 50)),
           p99_ms: round1(percentile(latencies, 99)),
           max_ms: round1(Math.max(...latencies)),
+          ...(down
+            ? {
+                down: downCount,
+                down_refused_p50_ms: round1(percentile(down.refused, 50)),
+                down_refused_p99_ms: round1(percentile(down.refused, 99)),
+                down_hanging_p50_ms: round1(percentile(down.hanging, 50)),
+                down_hanging_p99_ms: round1(percentile(down.hanging, 99)),
+              }
+            : {}),
           burst_writes: burstWrites,
           burst_write_ms: writeMs,
           burst_converged_ms: convergedMs,
