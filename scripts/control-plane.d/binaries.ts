@@ -8,6 +8,7 @@ export interface Binaries {
   k8sVersion: string;
   etcdVersion: string;
   kwokVersion: string;
+  helmVersion: string;
   kubeApiserver: string;
   /** Deployment, ReplicaSet, EndpointSlice, ServiceAccount, node-IPAM, garbage-collector… controllers. */
   kubeControllerManager: string;
@@ -15,6 +16,8 @@ export interface Binaries {
   etcd: string;
   /** Plays every kubelet: keeps fake Nodes Ready and moves their Pods through their lifecycle. */
   kwok: string;
+  /** Helm for the chart tests (charts/kong-fleet); nothing in the control plane runs it. */
+  helm: string;
   /** The kubectl to use: the one on PATH when it is within skew, else the one built next to kube-apiserver. */
   kubectl: string;
 }
@@ -23,11 +26,13 @@ const KEYS = {
   K8S_VERSION: 'k8sVersion',
   ETCD_VERSION: 'etcdVersion',
   KWOK_VERSION: 'kwokVersion',
+  HELM_VERSION: 'helmVersion',
   KUBE_APISERVER: 'kubeApiserver',
   KUBE_CONTROLLER_MANAGER: 'kubeControllerManager',
   KUBE_SCHEDULER: 'kubeScheduler',
   ETCD: 'etcd',
   KWOK: 'kwok',
+  HELM: 'helm',
   KUBECTL: 'kubectl',
 } as const;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd, KWOK and (on request) kubectl from
-# the Go module proxy, once per version, into
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd, KWOK, Helm (the chart tests) and (on
+# request) kubectl from the Go module proxy, once per version, into
 # the binary cache. Idempotent and safe to run concurrently: the whole build runs under a file lock, and
 # each binary is written to a temporary name and renamed, so a killed build never leaves half a binary.
 #
@@ -9,9 +9,9 @@
 # kubectl is built too when the one on PATH is missing or more than one minor older than the pinned
 # kube-apiserver (outside Kubernetes' version skew policy). KONG_FLEET_BUILD_KUBECTL=always|never overrides.
 # Prints KEY=value lines on stdout (progress goes to stderr):
-#   K8S_VERSION  ETCD_VERSION  KWOK_VERSION  KUBE_APISERVER  KUBE_CONTROLLER_MANAGER  KUBE_SCHEDULER
-#   ETCD  KWOK  KUBECTL (absolute path of the kubectl to use)
-# Versions come from the wrapper modules in go/kube, go/etcd and go/kwok: bump them there.
+#   K8S_VERSION  ETCD_VERSION  KWOK_VERSION  HELM_VERSION  KUBE_APISERVER  KUBE_CONTROLLER_MANAGER
+#   KUBE_SCHEDULER  ETCD  KWOK  HELM  KUBECTL (absolute path of the kubectl to use)
+# Versions come from the wrapper modules in go/kube, go/etcd, go/kwok and go/helm: bump them there.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,14 +31,16 @@ module_version() { # go.mod module-path  →  the required version
 K8S_VERSION=$(module_version "$HERE/go/kube/go.mod" k8s.io/kubernetes)
 ETCD_VERSION=$(module_version "$HERE/go/etcd/go.mod" go.etcd.io/etcd/server/v3)
 KWOK_VERSION=$(module_version "$HERE/go/kwok/go.mod" sigs.k8s.io/kwok)
-[ -n "$K8S_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KWOK_VERSION" ] || {
-  echo "build.sh: cannot read the pinned versions from $HERE/go/{kube,etcd,kwok}/go.mod" >&2
+HELM_VERSION=$(module_version "$HERE/go/helm/go.mod" helm.sh/helm/v4)
+[ -n "$K8S_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KWOK_VERSION" ] && [ -n "$HELM_VERSION" ] || {
+  echo "build.sh: cannot read the pinned versions from $HERE/go/{kube,etcd,kwok,helm}/go.mod" >&2
   exit 1
 }
 K8S_BIN="$CACHE/k8s-$K8S_VERSION/bin"
 ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin"
 KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin"
-mkdir -p "$K8S_BIN" "$ETCD_BIN" "$KWOK_BIN"
+HELM_BIN="$CACHE/helm-$HELM_VERSION/bin"
+mkdir -p "$K8S_BIN" "$ETCD_BIN" "$KWOK_BIN" "$HELM_BIN"
 
 exec 9>"$CACHE/.build.lock"
 if ! flock -n 9; then
@@ -73,6 +75,10 @@ build "$HERE/go/kube" "$K8S_BIN/kube-controller-manager" k8s.io/kubernetes/cmd/k
 build "$HERE/go/kube" "$K8S_BIN/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler "$STAMP"
 # KWOK plays every kubelet: keeps fake Nodes Ready and moves their Pods through their lifecycle.
 build "$HERE/go/kwok" "$KWOK_BIN/kwok" sigs.k8s.io/kwok/cmd/kwok ""
+# Helm for the chart tests (charts/kong-fleet): lint, template, install/upgrade/rollback/uninstall. Its own
+# module, so its client-go never moves the cluster's; the stamp makes `helm version` say the real version.
+build "$HERE/go/helm" "$HELM_BIN/helm" helm.sh/helm/v4/cmd/helm \
+  "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 
 installed_kubectl_minor() { # prints the minor of the kubectl on PATH, nothing when there is none
   command -v kubectl >/dev/null 2>&1 || return 0
@@ -96,9 +102,11 @@ fi
 echo "K8S_VERSION=$K8S_VERSION"
 echo "ETCD_VERSION=$ETCD_VERSION"
 echo "KWOK_VERSION=$KWOK_VERSION"
+echo "HELM_VERSION=$HELM_VERSION"
 echo "KUBE_APISERVER=$K8S_BIN/kube-apiserver"
 echo "KUBE_CONTROLLER_MANAGER=$K8S_BIN/kube-controller-manager"
 echo "KUBE_SCHEDULER=$K8S_BIN/kube-scheduler"
 echo "ETCD=$ETCD_BIN/etcd"
 echo "KWOK=$KWOK_BIN/kwok"
+echo "HELM=$HELM_BIN/helm"
 echo "KUBECTL=$KUBECTL"

@@ -12,6 +12,8 @@ declare module 'vitest' {
     kubeconfig: string;
     /** The kubectl to use with it (built to match the server when the installed one is too old). */
     kubectl: string;
+    /** The Helm binary (built from the Go module proxy with the cluster binaries) for the chart tests. */
+    helm: string;
     /** The network namespace holding the pod IPs; null without one (no root, or KONG_FLEET_POD_NETWORK=off): harnesses then fall back to static proxies. */
     podNetwork: PodNetwork | null;
   }
@@ -46,6 +48,7 @@ export default async function setup(project: TestProject) {
         runDir,
         kubeconfig: state.kubeconfig,
         kubectl: state.kubectl,
+        helm: state.binaries.helm,
         podNetwork: state.podNetwork ?? null,
       };
     },
@@ -55,6 +58,7 @@ export default async function setup(project: TestProject) {
   );
   project.provide('kubeconfig', controlPlane.value.kubeconfig);
   project.provide('kubectl', controlPlane.value.kubectl);
+  project.provide('helm', controlPlane.value.helm);
   project.provide('podNetwork', controlPlane.value.podNetwork);
   return controlPlane.release;
 }
