@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../testing/free-port.ts';
-import { settingSpecs } from '../../../workers/settings.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { DEPLOY_DIR, find, render } from './overlay.ts';
 import { container, podSpec } from './pod-template.ts';
+import { settingsCoverage } from './settings-coverage.ts';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -76,14 +76,12 @@ describe('what the install runs', () => {
     const text = await readFile(join(DEPLOY_DIR, 'controller.yaml'), 'utf8');
     const rendered = await render(DEPLOY_DIR);
     const env = container(podSpec(find(rendered, 'Deployment', 'kong-fleet')), 'controller').env ?? [];
-    const known = new Set(Object.values(settingSpecs).map((spec) => spec.env));
-    const set = env.map((variable) => variable.name).filter((name) => name.startsWith('KONG_FLEET_'));
-    expect(set.filter((name) => !known.has(name))).toEqual([]);
-    const commented = [...text.matchAll(/#\s*(KONG_FLEET_[A-Z_]+): not set/g)].map((match) => match[1]!);
-    for (const name of known) {
-      expect(set.includes(name) || commented.includes(name), `${name} is set or explained`).toBe(true);
-    }
-    expect(set.filter((name) => commented.includes(name))).toEqual([]);
+    expect(
+      settingsCoverage(
+        env.map((variable) => variable.name),
+        text,
+      ),
+    ).toEqual({ unknown: [], neither: [], both: [] });
   });
 
   it('builds an image whose copied folders hold everything the CLI loads, from production dependencies only', async () => {
