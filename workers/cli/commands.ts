@@ -33,4 +33,11 @@ export const commands: readonly CliCommand[] = [
     usage: 'kong-fleet diff PROXY [--json]',
     load: () => import('./diff.ts'),
   },
+  {
+    name: 'migrate',
+    summary:
+      'print kong-fleet chart values for a KIC Deployment or kong/ingress values, naming what cannot move',
+    usage: 'kong-fleet migrate -f FILE [--env]',
+    load: () => import('./migrate.ts'),
+  },
 ];

@@ -1,9 +1,13 @@
 import { X509Certificate } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { V1Deployment, V1PodSpec } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { migrateKic } from '../../../workers/kic-migration.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { CHART_DIR, helm } from '../../helpers/helm.ts';
-import { freshNamespace, kubectl } from '../../helpers/kube.ts';
+import { freshNamespace, kubeconfigPath, kubectl } from '../../helpers/kube.ts';
 import { isHook, renderChart, templateArgs } from './chart.ts';
 import type { Manifest } from './overlay.ts';
 
@@ -105,8 +109,8 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
         'proxy.enabled=false',
         'controller.adminService=kong/kong-admin',
         'adminTLS.source=existingSecrets',
+        // No server Secret: the proxies are not the chart's.
         'adminTLS.existingSecrets.client=client-tls',
-        'adminTLS.existingSecrets.server=server-tls',
       ],
     ];
     for (const set of variants) {
@@ -176,7 +180,16 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
     expect(await refusal(['adminTLS.source=existingSecrets'])).toMatch(
       /adminTLS\.existingSecrets\.(client|server) is required/,
     );
-    expect(await refusal(['proxy.enabled=false'])).toMatch(/controller\.adminService .* is required/);
+    expect(await refusal(['proxy.enabled=false', 'controller.adminService=kong/kong-admin'])).toMatch(
+      /with proxy\.enabled=false use existingSecrets/,
+    );
+    expect(
+      await refusal([
+        'proxy.enabled=false',
+        'adminTLS.source=existingSecrets',
+        'adminTLS.existingSecrets.client=client-tls',
+      ]),
+    ).toMatch(/controller\.adminService .* is required/);
   });
 
   it('renders cert-manager Certificates, monitoring and an external Redis when asked', async () => {
@@ -204,6 +217,37 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
       name: 'KONG_FLEET_REDIS_URL',
       valueFrom: { secretKeyRef: { name: 'redis-credentials', key: 'url' } },
     });
+  });
+});
+
+describe('kong-fleet migrate output', () => {
+  it('renders with the chart for both KIC samples, carrying the settings into the controller', async () => {
+    for (const [file, adminService] of [
+      ['kic-deployment.yaml', 'kong/kong-gateway-admin'],
+      ['kong-ingress-values.yaml', 'kong/kong-gateway-admin'],
+    ] as const) {
+      const text = await readFile(new URL(`../../../examples/kic/${file}`, import.meta.url), 'utf8');
+      const { values } = migrateKic(parseAllDocuments(text).map((doc) => doc.toJS()));
+      // kong/ingress values cannot name the admin Service or the mTLS Secret (that chart derives both):
+      // the operator adds what the leftovers name. Values migrate carried win.
+      const withService = {
+        adminTLS: { source: 'existingSecrets', existingSecrets: { client: 'kong-admin-api-cert' } },
+        ...values,
+        controller: { adminService, ...(values.controller as object) },
+      };
+      const valuesFile = join(dirname(kubeconfigPath()), `migrated-${file}`);
+      await writeFile(valuesFile, stringify(withService));
+      const { stdout } = await helm([...templateArgs(), '-f', valuesFile]);
+      const objects = parseAllDocuments(stdout).map((doc) => doc.toJS() as Manifest);
+      const deployments = objects.filter((m) => m.kind === 'Deployment').map((m) => m.metadata?.name);
+      expect(deployments, file).toEqual(['kong-fleet', 'kong-fleet-redis']);
+      const controller = objects.find((m) => m.kind === 'Deployment' && m.metadata?.name === 'kong-fleet');
+      const env = (controller as unknown as V1Deployment).spec?.template.spec?.containers[0]?.env ?? [];
+      expect(env.find((v) => v.name === 'KONG_FLEET_ADMIN_SERVICE')?.value, file).toBe(adminService);
+      const migratedEnv = migrateKic(parseAllDocuments(text).map((doc) => doc.toJS())).env;
+      for (const [name, value] of Object.entries(migratedEnv))
+        expect(env.find((v) => v.name === name)?.value, `${file} ${name}`).toBe(value);
+    }
   });
 });
 
