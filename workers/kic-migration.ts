@@ -28,6 +28,7 @@ export class MigrationInputError extends Error {
 /** KIC flags (without `--`) that are a kong-fleet setting, value for value. */
 const SAME_SETTING: Readonly<Record<string, SettingName>> = {
   'ingress-class': 'ingressClass',
+  'gateway-api-controller-name': 'gatewayControllerNames',
   'watch-namespace': 'watchNamespaces',
   'feature-gates': 'featureGates',
   'kong-admin-svc': 'adminService',

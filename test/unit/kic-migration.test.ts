@@ -96,13 +96,16 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
         ingressController: {
           enabled: true,
           ingressClass: 'edge',
-          env: { kong_admin_svc: 'kong/kong-admin' },
+          env: { kong_admin_svc: 'kong/kong-admin', gateway_api_controller_name: 'example.com/edge' },
         },
       },
     ]);
     expect(migration.input).toBe('kong-kong-values');
     expect(migration.values).toMatchObject({
-      controller: { adminService: 'kong/kong-admin', env: { ingress_class: 'edge' } },
+      controller: {
+        adminService: 'kong/kong-admin',
+        env: { ingress_class: 'edge', gateway_controller_names: 'example.com/edge' },
+      },
     });
     expect(migration.leftovers).toEqual([]);
   });
