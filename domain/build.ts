@@ -11,6 +11,11 @@ export interface BuildRecord {
   readonly droppedObjects: number;
   /** When the first change this build carries happened (ms), for the convergence metric. */
   readonly firstChangeAt?: number;
+  /**
+   * JSON pointers of the config's Secret-sourced strings (provenance for redaction; the values stay
+   * in the encrypted build text only). Absent in builds made before provenance was recorded.
+   */
+  readonly secretPaths?: readonly string[];
 }
 
 export interface Desired {

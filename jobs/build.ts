@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
+import { SecretRedactor, secretPaths } from '../kong/redact-secrets.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
 import { fleetProfiles } from './fleet-profiles.ts';
@@ -63,13 +64,14 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       exclude: exclusions.keys(),
     });
     const dropped = result.errors.filter((error) => error.dropped !== false);
-    void reportObjectErrors(deps, result.errors);
+    const redactor = new SecretRedactor(result.secretValues);
+    void reportObjectErrors(deps, result.errors, redactor);
 
     if (result.valid === false) {
       // The validator still rejects the config and no object could be blamed: shipping it would only
       // earn a 400 from every proxy. Keep serving the last good config.
       log.error(
-        { revision, reason: result.validationError?.message.slice(0, 500) },
+        { revision, reason: redactor.redactText(result.validationError?.message ?? '').slice(0, 500) },
         'build does not validate and no object could be excluded; keeping the last good config',
       );
       deps.metrics?.buildFinished({ outcome: 'kept-last-good', ...waitMs });
@@ -95,6 +97,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       sizeBytes: Buffer.byteLength(text),
       durationMs,
       droppedObjects: dropped.length,
+      secretPaths: secretPaths(result.config, result.secretValues),
       ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
@@ -134,7 +137,11 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
 const MAX_EVENTS_PER_BUILD = 500;
 
 /** One Warning Event per object the build could not (fully) use. */
-async function reportObjectErrors(deps: PipelineDeps, errors: readonly ObjectError[]): Promise<void> {
+async function reportObjectErrors(
+  deps: PipelineDeps,
+  errors: readonly ObjectError[],
+  redactor: SecretRedactor,
+): Promise<void> {
   await Promise.allSettled(
     errors
       .slice(0, MAX_EVENTS_PER_BUILD)
@@ -143,7 +150,7 @@ async function reportObjectErrors(deps: PipelineDeps, errors: readonly ObjectErr
           involvedObjectOf(error.object),
           'Warning',
           error.dropped === false ? 'KongConfigurationWarning' : 'KongConfigurationTranslationFailed',
-          error.reason,
+          redactor.redactText(error.reason),
         ),
       ),
   );

@@ -1,3 +1,4 @@
+import { SecretRedactor } from './redact-secrets.ts';
 import { buildWithFallback, type FallbackOptions, resolveSettings } from './translate/index.ts';
 import {
   isRecord,
@@ -57,9 +58,11 @@ export function admissionVerdict(
   const own = result.excluded.find(
     (entry) => concerned.has(keyOfRef(entry.object)) && !entry.reason.startsWith('depends on '),
   );
-  if (own) return { allowed: false, message: own.reason };
+  // The denial reaches kubectl and the apiserver's audit log: nothing out of a Secret in it.
+  const redactor = new SecretRedactor(result.secretValues);
+  if (own) return { allowed: false, message: redactor.redactText(own.reason) };
   const dropped = result.errors.find((error) => concerned.has(keyOfRef(error.object)) && error.dropped);
-  if (dropped) return { allowed: false, message: dropped.reason };
+  if (dropped) return { allowed: false, message: redactor.redactText(dropped.reason) };
   return { allowed: true };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
 import { redactConfig } from '../kong/redact-config.ts';
+import { SecretRedactor } from '../kong/redact-secrets.ts';
 import { parseDuration } from '../lib/duration.ts';
 import type { HttpAccess } from '../queue/bull-board/http-access.ts';
 import type { Metrics } from './metrics.ts';
@@ -83,6 +84,9 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
       deps.builds.record(desired.hash),
     ]);
     if (text === null) return reply.code(404).send({ message: `build ${desired.hash} is no longer stored` });
-    return { desired, build: record, config: redactConfig(JSON.parse(text)) };
+    const config: unknown = JSON.parse(text);
+    // By provenance first (whatever came from a Secret), then by field name for what predates it.
+    const redacted = redactConfig(SecretRedactor.forConfig(config, record?.secretPaths).redact(config));
+    return { desired, build: record, config: redacted };
   });
 }

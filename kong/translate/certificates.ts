@@ -47,8 +47,8 @@ export function translateCertificates(
     if (!entry) {
       const cert: KongCertificateEntity = {
         id: uid,
-        cert: certPem!,
-        key: keyPem!,
+        cert: snapshot.fromSecret(certPem!),
+        key: snapshot.fromSecret(keyPem!),
         tags: tagsForObject(secret),
       };
       entry = { cert, snis: [] };
@@ -146,7 +146,7 @@ export function translateCACertificates(
       errors.reject(secret, 'CA certificate "cert" is not a PEM certificate');
       continue;
     }
-    out.push({ id, cert, tags: tagsForObject(secret) });
+    out.push({ id, cert: snapshot.fromSecret(cert), tags: tagsForObject(secret) });
   }
   return out;
 }

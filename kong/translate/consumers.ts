@@ -189,6 +189,8 @@ function addCredential(
       );
     seen.set(key, where);
   }
+  // Everything but the tags came out of the Secret.
+  snapshot.fromSecret(credential);
   credential.tags = tagsForObject(secret);
   const list = (consumer[spec.collection] as KongCredentialEntity[] | undefined) ?? [];
   list.push(credential);

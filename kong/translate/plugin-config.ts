@@ -54,7 +54,7 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
     }
     if (!isRecord(parsed))
       return { error: `configFrom: Secret key "${str(ref?.key)}" does not hold a configuration object` };
-    plugin.config = parsed;
+    plugin.config = snapshot.fromSecret(parsed);
   }
   for (const patch of records(obj.configPatches)) {
     const path = str(patch.path);
@@ -66,7 +66,7 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
     secrets.push(value.secret);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(value.text);
+      parsed = snapshot.fromSecret(JSON.parse(value.text));
     } catch {
       return { error: `configPatches ${path}: the Secret value is not JSON` };
     }

@@ -65,6 +65,12 @@ export class Snapshot {
   private readonly byKey = new Map<string, K8sObject>();
   private readonly slicesByService = new Map<string, K8sObject[]>();
   readonly settings: TranslateSettings;
+  /**
+   * Every string the translation copied out of a Secret into the config (plugin configs from
+   * `configFrom`/`configPatches`, credential fields, certificates and keys): the provenance that
+   * `kong/redact-secrets.ts` redacts by, whatever the field is called.
+   */
+  readonly secretValues = new Set<string>();
 
   constructor(objects: readonly unknown[], settings: TranslateSettings, errors: ErrorCollector) {
     this.settings = settings;
@@ -101,6 +107,12 @@ export class Snapshot {
       const list = getOrInsert(this.slicesByService, k, () => []);
       list.push(slice);
     }
+  }
+
+  /** Records `value` (every string inside it) as Secret-sourced; returns it unchanged. */
+  fromSecret<T>(value: T): T {
+    collectStrings(value, this.secretValues);
+    return value;
   }
 
   list(kind: string): readonly K8sObject[] {
@@ -165,4 +177,14 @@ export class Snapshot {
  */
 function lookupKey(kind: string, namespace: string, name: string): string {
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+}
+
+function collectStrings(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') {
+    if (value !== '') into.add(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectStrings(item, into);
+  } else if (isRecord(value)) {
+    for (const item of Object.values(value)) collectStrings(item, into);
+  }
 }

@@ -37,6 +37,8 @@ export interface TranslateResult {
   rejected: ObjectRef[];
   /** Gateway API attachment verdicts for the objects we own (their status conditions). */
   gatewayAPI: GatewayAPIVerdicts;
+  /** Strings of `config` that came out of Secrets (see Snapshot.secretValues); never shown, only redacted by. */
+  secretValues: ReadonlySet<string>;
 }
 
 /**
@@ -139,6 +141,7 @@ export function translate(
     rejected: [...errors.rejected.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, ref]) => ref),
+    secretValues: snapshot.secretValues,
   };
 }
 
