@@ -62,15 +62,18 @@ export class PolledFiles<K extends string, T> {
     return true;
   }
 
-  /** Re-reads the files every `intervalMs` until `signal` aborts. */
-  async watch(signal: AbortSignal, intervalMs: number): Promise<void> {
+  /** Re-reads the files every `intervalMs` until `signal` aborts; `onChange` after each accepted change. */
+  async watch(signal: AbortSignal, intervalMs: number, onChange?: () => void): Promise<void> {
     const { logger, describe } = this.#options;
     while (!signal.aborted) {
       // Not ref'd: a pending reload must not keep a stopping process alive.
       await wait(intervalMs, undefined, { signal, ref: false }).catch(() => {});
       if (signal.aborted) break;
       try {
-        if (await this.load()) logger.info({ version: this.#version }, `${describe} reloaded`);
+        if (await this.load()) {
+          logger.info({ version: this.#version }, `${describe} reloaded`);
+          onChange?.();
+        }
       } catch (err) {
         logger.warn(
           { err: { message: (err as Error).message } },

@@ -15,6 +15,7 @@ import { ConvergenceTracker } from '../queue/store/convergence.ts';
 import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { SealedValues } from '../queue/store/sealed-values.ts';
 import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import type { RuntimeIo } from './runtime.ts';
 
@@ -28,15 +29,17 @@ export interface PipelineParts {
   readonly translateSettings: TranslateSettings;
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
+  /** Seals Secrets and build texts at rest (queue/store/sealed-values.ts). */
+  readonly sealed?: SealedValues;
 }
 
 /** The job handlers' dependencies on the runtime's Redis connection and producer. */
 export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps {
-  const { prefix } = parts;
+  const { prefix, sealed } = parts;
   return {
-    objects: new ObjectStore({ redis: io.redis, prefix }),
+    objects: new ObjectStore({ redis: io.redis, prefix, ...(sealed ? { sealed } : {}) }),
     snapshot: new SnapshotCache(),
-    builds: new BuildStore({ redis: io.redis, prefix }),
+    builds: new BuildStore({ redis: io.redis, prefix, ...(sealed ? { sealed } : {}) }),
     registry: new ProxyRegistry({ redis: io.redis, prefix }),
     driftReports: new DriftReports({ redis: io.redis, prefix }),
     convergence: new ConvergenceTracker({ redis: io.redis, prefix }),

@@ -2,13 +2,15 @@ import type { Redis } from 'ioredis';
 import type { BuildRecord, Desired } from '../../domain/build.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
+import { SealedValues } from './sealed-values.ts';
 
 /**
  * Built configs, content-addressed by their configuration hash (the MD5 Kong will report), plus the
  * `desired` pointer every push job reads. Keeps the last few builds for diff and rollback.
  *
  * Keys: builds:<hash> (config text), builds:<hash>:meta (BuildRecord JSON), builds:recent (list,
- * newest first), desired (hash: hash, revision, at).
+ * newest first), desired (hash: hash, revision, at). Config texts hold credentials and private
+ * keys: they are stored sealed (queue/store/sealed-values.ts) when a key is configured.
  */
 
 /** Moves `desired` to ARGV[1..3] unless it already points at a newer revision. Returns {advanced, oldHash}. */
@@ -25,25 +27,36 @@ export interface BuildStoreOptions {
   readonly prefix: string;
   /** Builds kept besides the desired one. @defaultValue 5 */
   readonly keep?: number;
+  /** Seals config texts at rest. @defaultValue SealedValues.plaintext (no key configured) */
+  readonly sealed?: SealedValues;
 }
+
+/** Replaces a stored text only if it is still the one read (ARGV[1]). */
+const RESEAL = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`);
 
 export class BuildStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #keep: number;
   readonly #texts = new Map<string, string>();
+  readonly #sealed: SealedValues;
 
   constructor(options: BuildStoreOptions) {
     this.#redis = options.redis;
     this.#prefix = options.prefix;
     this.#keep = options.keep ?? 5;
+    this.#sealed = options.sealed ?? SealedValues.plaintext;
   }
 
   async save(text: string, record: BuildRecord): Promise<void> {
     const recent = this.#key('builds', 'recent');
     const reply = await this.#redis
       .multi()
-      .set(this.#key('builds', record.hash), text)
+      .set(this.#key('builds', record.hash), this.#sealed.seal(text))
       .set(this.#key('builds', record.hash, 'meta'), JSON.stringify(record))
       .lrem(recent, 0, record.hash)
       .lpush(recent, record.hash)
@@ -92,7 +105,8 @@ export class BuildStore {
   async text(hash: string): Promise<string | null> {
     const cached = this.#texts.get(hash);
     if (cached !== undefined) return cached;
-    const text = await this.#redis.get(this.#key('builds', hash));
+    const stored = await this.#redis.get(this.#key('builds', hash));
+    const text = stored === null ? null : this.#sealed.open(stored);
     if (text !== null) {
       this.#texts.set(hash, text);
       if (this.#texts.size > 2) this.#texts.delete(this.#texts.keys().next().value!);
@@ -110,6 +124,24 @@ export class BuildStore {
     const hashes = await this.#redis.lrange(this.#key('builds', 'recent'), 0, -1);
     const records = await Promise.all(hashes.map((hash) => this.record(hash)));
     return records.filter((record): record is BuildRecord => record !== null);
+  }
+
+  /** Rewrites the stored texts not sealed with the current key (after a rotation); returns how many. */
+  async reseal(): Promise<number> {
+    const current = this.#sealed.currentKeyId;
+    if (current === undefined) return 0;
+    const hashes = new Set(await this.#redis.lrange(this.#key('builds', 'recent'), 0, -1));
+    const desired = await this.#redis.hget(this.#key('desired'), 'hash');
+    if (desired) hashes.add(desired);
+    let rewritten = 0;
+    for (const hash of hashes) {
+      const key = this.#key('builds', hash);
+      const stored = await this.#redis.get(key);
+      if (stored === null || SealedValues.keyIdOf(stored) === current) continue;
+      const fresh = this.#sealed.seal(this.#sealed.open(stored));
+      rewritten += Number(await RESEAL(this.#redis, [key], [stored, fresh]));
+    }
+    return rewritten;
   }
 
   #key(...parts: string[]): string {

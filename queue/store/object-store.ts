@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { kindKeyPrefix } from '../../domain/object-ref.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
+import { SealedValues } from './sealed-values.ts';
 
 /**
  * The controller's copy of the Kubernetes objects it translates, in Redis so that any build worker
@@ -12,6 +14,8 @@ import { luaScript } from './lua.ts';
  * state:changes (stream, id `<revision>-1`, field `k`), state:synced (set when every informer listed),
  * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes),
  * state:pending-since (time of the first change no build has taken yet, for the convergence metric).
+ * Secrets are stored sealed (queue/store/sealed-values.ts, deterministic so unchanged ones still
+ * compare equal); every other kind holds no secret material and stays readable.
  *
  * A change to the key format (domain/object-ref.ts `objectKey`) needs a new key namespace here: a re-list only
  * replaces keys under each kind's prefix, so keys of an old format would otherwise stay and be served.
@@ -101,7 +105,18 @@ export interface ObjectStoreOptions {
   readonly changeLogLength?: number;
   /** Above this many changes a full read is cheaper than the change log. @defaultValue 20000 */
   readonly maxIncremental?: number;
+  /** Seals Secret objects at rest. @defaultValue SealedValues.plaintext (no key configured) */
+  readonly sealed?: SealedValues;
 }
+
+/** Re-seals one stored value only if it is still the one read (ARGV[2]); no revision is spent. */
+const RESEAL = luaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`);
+
+const SECRET_PREFIX = kindKeyPrefix('Secret', '');
 
 export class ObjectStore {
   readonly #redis: Redis;
@@ -115,6 +130,7 @@ export class ObjectStore {
   readonly #synced: string;
   readonly #changeLogLength: number;
   readonly #maxIncremental: number;
+  readonly #sealed: SealedValues;
 
   constructor(options: ObjectStoreOptions) {
     this.#redis = options.redis;
@@ -123,6 +139,7 @@ export class ObjectStore {
     this.#synced = key('synced');
     this.#changeLogLength = options.changeLogLength ?? 100_000;
     this.#maxIncremental = options.maxIncremental ?? 20_000;
+    this.#sealed = options.sealed ?? SealedValues.plaintext;
   }
 
   /** Stores an object (already stripped of noise); a change also lifts any exclusion of it. */
@@ -196,9 +213,10 @@ export class ObjectStore {
     if (Number(reply[1]) === 1) return this.#readAll();
     const changes: ObjectChange[] = [];
     for (let i = 2; i < reply.length; i += 2) {
+      const stored = reply[i + 1];
       changes.push({
         key: String(reply[i]),
-        json: typeof reply[i + 1] === 'string' ? (reply[i + 1] as string) : null,
+        json: typeof stored === 'string' ? this.#sealed.open(stored) : null,
       });
     }
     return { revision, full: false, changes };
@@ -222,13 +240,49 @@ export class ObjectStore {
     const reply = await this.#redis.multi().get(this.#keys[1]).hgetall(this.#keys[0]).exec();
     const revision = Number((reply?.[0]?.[1] as string | null) ?? 0);
     const all = (reply?.[1]?.[1] ?? {}) as Record<string, string>;
-    return { revision, full: true, changes: Object.entries(all).map(([key, json]) => ({ key, json })) };
+    return {
+      revision,
+      full: true,
+      changes: Object.entries(all).map(([key, stored]) => ({ key, json: this.#sealed.open(stored) })),
+    };
+  }
+
+  /**
+   * Rewrites every sealed object whose key is not the current one (after a key rotation), so the
+   * old key can then be removed. Values do not change, so no revision is spent and no build runs.
+   * Returns how many were rewritten.
+   */
+  async reseal(): Promise<number> {
+    const current = this.#sealed.currentKeyId;
+    if (current === undefined) return 0;
+    let rewritten = 0;
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.#redis.hscan(
+        this.#keys[0],
+        cursor,
+        'MATCH',
+        `${escapeGlob(SECRET_PREFIX)}*`,
+        'COUNT',
+        1000,
+      );
+      cursor = next;
+      for (let i = 0; i < entries.length; i += 2) {
+        const [key, stored] = [entries[i]!, entries[i + 1]!];
+        if (SealedValues.keyIdOf(stored) === current) continue;
+        const fresh = this.#sealed.seal(this.#sealed.open(stored), { deterministic: true });
+        rewritten += Number(await RESEAL(this.#redis, [this.#keys[0]], [key, stored, fresh]));
+      }
+    } while (cursor !== '0');
+    return rewritten;
   }
 
   async #write(key: string, json: string): Promise<WriteResult> {
+    const stored =
+      json !== '' && key.startsWith(SECRET_PREFIX) ? this.#sealed.seal(json, { deterministic: true }) : json;
     const [revision, changed] = (await WRITE(this.#redis, this.#keys, [
       key,
-      json,
+      stored,
       this.#changeLogLength,
     ])) as [number, number];
     return { revision, changed: changed === 1 };

@@ -5,6 +5,7 @@ import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { DriftReports } from '../../queue/store/drift-reports.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
+import { StorageKeys } from '../../queue/store/storage-keys.ts';
 import { ConfigError, type ParsedCommandLine, parseSettings, settingsHelp } from '../config.ts';
 import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
@@ -62,12 +63,14 @@ export async function withSession(
     return ExitCode.failure;
   }
   const prefix = settings.queuePrefix;
+  const storageKeys = new StorageKeys(settings.storageKeyFile, pino({ level: 'silent' }));
   try {
+    await storageKeys.load();
     return await body({
       settings,
       options: parsed.options,
       positionals: parsed.positionals,
-      builds: new BuildStore({ redis, prefix }),
+      builds: new BuildStore({ redis, prefix, sealed: storageKeys.sealed }),
       registry: new ProxyRegistry({ redis, prefix }),
       driftReports: new DriftReports({ redis, prefix }),
       async admin() {
