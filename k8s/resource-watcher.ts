@@ -31,6 +31,12 @@ export interface ResourceWatcherOptions {
   readonly watchdogMs?: number;
   /** Wait before restarting after an error; doubles up to 30 s. @defaultValue 1000 */
   readonly restartDelayMs?: number;
+  /** Objects refused here are not stored (and removed if stored): Secrets nothing references. */
+  readonly admit?: (object: KubernetesObject) => boolean;
+  /** Sees every object of this kind as it is listed, changed (object) or deleted (undefined). */
+  readonly observe?: (key: string, object: KubernetesObject | undefined) => void;
+  /** After each full list, with the keys it held under the kind's key prefix. */
+  readonly observeList?: (keyPrefix: string, keys: ReadonlySet<string>) => void;
 }
 
 /**
@@ -49,6 +55,8 @@ export class ResourceWatcher implements Runnable {
   #interrupt: (reason: 'error' | 'resync') => void = () => {};
   /** Writes are applied one at a time, in event order. */
   #writes: Promise<unknown> = Promise.resolve();
+  /** The running informer's cache once its list is stored (for reconsider()). */
+  #cached: ((name: string, namespace?: string) => KubernetesObject | undefined) | undefined;
 
   constructor(options: ResourceWatcherOptions) {
     this.#options = options;
@@ -64,6 +72,26 @@ export class ResourceWatcher implements Runnable {
   /** How many full lists have been written to the sink so far. */
   get listCount(): number {
     return this.#listCount;
+  }
+
+  /**
+   * Decide again whether the object `namespace/name` belongs in the sink (admit() may have changed
+   * its mind): stores it from the informer's cache, or removes it. Before the first list stored,
+   * nothing to do: the list applies admit() to everything.
+   */
+  reconsider(namespace: string, name: string): void {
+    if (!this.#cached) return;
+    const object = this.#cached(name, namespace);
+    if (object) this.#enqueueWrite(object, 'put');
+    else {
+      const { watched } = this.#options;
+      const key = objectKey({ kind: watched.kind, group: watched.group, namespace, name });
+      this.#serialised(() => this.#options.sink.delete(key))
+        .then(({ changed }) => {
+          if (changed) this.#options.onChange(key);
+        })
+        .catch(() => this.#interrupt('error'));
+    }
   }
 
   /** LIST again and replace what the sink holds (the sink lost its data, e.g. Redis restarted empty). */
@@ -149,13 +177,20 @@ export class ResourceWatcher implements Runnable {
       if (failure) return this.#reportFailure(failure);
       if (interrupted) return interrupted;
       // Snapshot the list now; events after this point are written after it, in order.
-      const listed = new Map<string, string>();
-      for (const object of informer.list()) {
-        const stored = storedForm(object, watched);
-        if (stored) listed.set(this.#key(object), JSON.stringify(stored));
-      }
-      listing = false;
       const prefix = kindKeyPrefix(watched.kind, watched.group) + (listNamespace ? `${listNamespace}/` : '');
+      const { admit, observe, observeList } = this.#options;
+      const listed = new Map<string, string>();
+      const seen = new Set<string>();
+      for (const object of informer.list()) {
+        const key = this.#key(object);
+        seen.add(key);
+        observe?.(key, object);
+        const stored = storedForm(object, watched);
+        if (stored && (admit?.(object) ?? true)) listed.set(key, JSON.stringify(stored));
+      }
+      observeList?.(prefix, seen);
+      listing = false;
+      this.#cached = (name, namespace) => informer.get(name, namespace);
       await this.#serialised(async () => {
         const { changed } = await this.#options.sink.replaceAll(prefix, listed);
         if (changed > 0 && this.#synced) this.#options.onChange(prefix);
@@ -179,6 +214,7 @@ export class ResourceWatcher implements Runnable {
       return interrupted ?? 'stopped';
     } finally {
       this.#interrupt = () => {};
+      this.#cached = undefined;
       await informer.stop();
     }
   }
@@ -217,7 +253,9 @@ export class ResourceWatcher implements Runnable {
 
   #enqueueWrite(object: KubernetesObject, action: 'put' | 'delete'): void {
     const key = this.#key(object);
-    const stored = action === 'put' ? storedForm(object, this.#options.watched) : undefined;
+    this.#options.observe?.(key, action === 'put' ? object : undefined);
+    const admitted = action === 'put' && (this.#options.admit?.(object) ?? true);
+    const stored = admitted ? storedForm(object, this.#options.watched) : undefined;
     this.#serialised(() =>
       stored ? this.#options.sink.put(key, JSON.stringify(stored)) : this.#options.sink.delete(key),
     )

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
 import { type ObjectSink, ResourceWatcher } from './resource-watcher.ts';
+import { SecretGate } from './secret-gate.ts';
 import { type WatchedKind, watchedKinds } from './watched-kinds.ts';
 
 /** The state store as the watch set needs it. */
@@ -27,6 +28,8 @@ export interface WatchSetOptions {
   /** How often the sync mark in the store is checked. @defaultValue 2000 */
   readonly guardIntervalMs?: number;
   readonly watchdogMs?: number;
+  /** Secrets stored without a reference (as KIC's --secret-label-selector). @defaultValue none */
+  readonly secretLabelSelector?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -45,23 +48,40 @@ export class WatchSet implements Runnable {
   constructor(options: WatchSetOptions) {
     this.#options = options;
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    // Only referenced Secrets are stored: every other watcher tells the gate what it references.
+    const gate = new SecretGate(options.secretLabelSelector);
     this.#watchers = (options.kinds ?? watchedKinds).flatMap((watched) =>
-      (watched.namespaced ? namespaces : [undefined]).map(
-        (namespace) =>
-          new ResourceWatcher({
-            kubeConfig: options.kubeConfig,
-            watched,
-            namespace,
-            sink: options.store,
-            onChange: (key) => {
-              if (this.#synced) options.onChange(`changed ${key}`);
-            },
-            logger: options.logger,
-            watchdogMs: options.watchdogMs,
-          }),
-      ),
+      (watched.namespaced ? namespaces : [undefined]).map((namespace) => {
+        const isSecret = watched.kind === 'Secret' && watched.group === '';
+        return new ResourceWatcher({
+          kubeConfig: options.kubeConfig,
+          watched,
+          namespace,
+          sink: options.store,
+          onChange: (key) => {
+            if (this.#synced) options.onChange(`changed ${key}`);
+          },
+          logger: options.logger,
+          watchdogMs: options.watchdogMs,
+          ...(isSecret
+            ? { admit: (object) => gate.admits(object) }
+            : {
+                observe: (key, object) => gate.observe(key, object),
+                observeList: (prefix, keys) => gate.observeList(prefix, keys),
+              }),
+        });
+      }),
     );
+    const secretWatchers = this.#watchers.filter((watcher) => watcher.name.startsWith('watch:Secret'));
+    this.#secretWatchers = new Set(secretWatchers);
+    gate.onChange = (secret) => {
+      const [namespace, name] = secret.split('/') as [string, string];
+      for (const watcher of secretWatchers) watcher.reconsider(namespace, name);
+    };
   }
+
+  /** Started once every other watcher listed, so their first lists already name the Secrets wanted. */
+  readonly #secretWatchers: ReadonlySet<ResourceWatcher>;
 
   ready(): boolean {
     return this.#synced && this.#storeAnswers;
@@ -81,11 +101,19 @@ export class WatchSet implements Runnable {
     const token = randomUUID();
     // A watcher never rejects (it retries its own failures); the catch keeps a bug from becoming
     // an unhandled rejection before the set stops and awaits them.
-    const running = this.#watchers.map((watcher) =>
-      watcher
-        .run(signal)
-        .catch((err: unknown) => logger.error({ err, watcher: watcher.name }, 'watcher crashed')),
+    const start = (watchers: readonly ResourceWatcher[]) =>
+      watchers.map((watcher) =>
+        watcher
+          .run(signal)
+          .catch((err: unknown) => logger.error({ err, watcher: watcher.name }, 'watcher crashed')),
+      );
+    const referrers = this.#watchers.filter((watcher) => !this.#secretWatchers.has(watcher));
+    const running = start(referrers);
+    await this.#waitForLists(
+      this.#watchers.map((watcher) => (this.#secretWatchers.has(watcher) ? -1 : 0)),
+      signal,
     );
+    running.push(...start([...this.#secretWatchers]));
     const guardMs = this.#options.guardIntervalMs ?? 2000;
 
     await this.#waitForLists(

@@ -22,10 +22,14 @@ import { resolveSettings } from '../kong/translate/index.ts';
 import type { Runnable } from '../lib/runnable.ts';
 import type { JobOverride, Role } from '../queue/define-job.ts';
 import { FleetCounters } from '../queue/store/fleet-counters.ts';
+import { StorageKeys } from '../queue/store/storage-keys.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { fleetApi, pipelineDeps } from './pipeline-deps.ts';
 import type { RuntimeIo, RuntimeOptions } from './runtime.ts';
 import type { Settings } from './settings.ts';
+
+/** How often the storage key file is re-read. */
+const STORAGE_KEY_RELOAD_MS = 2000;
 
 export interface Controller {
   readonly deps: (io: RuntimeIo) => Promise<PipelineDeps>;
@@ -55,6 +59,7 @@ export function createController(settings: Settings, logger: Logger): Controller
         logger.child({ component: 'admin-tls' }),
       )
     : undefined;
+  const storageKeys = new StorageKeys(settings.storageKeyFile, logger.child({ component: 'storage-keys' }));
   const admin = new KongAdminClient({ credentials, timeouts: { capMs: settings.adminTimeoutCapMs } });
   const events = new EventRecorder({ kubeConfig, logger });
   const namespace = settings.namespace ?? process.env.POD_NAMESPACE ?? 'default';
@@ -82,8 +87,15 @@ export function createController(settings: Settings, logger: Logger): Controller
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
     if (credentials) await credentials.load();
+    await storageKeys.load();
+    if (!storageKeys.configured) {
+      logger.warn(
+        'no storage key file (KONG_FLEET_STORAGE_KEY_FILE): Secrets and build texts are stored in Redis unencrypted',
+      );
+    }
     current = pipelineDeps(io, {
       prefix: settings.queuePrefix,
+      sealed: storageKeys.sealed,
       admin,
       events,
       fleet,
@@ -130,6 +142,7 @@ export function createController(settings: Settings, logger: Logger): Controller
           kubeConfig,
           store: deps.objects,
           namespaces: settings.watchNamespaces,
+          secretLabelSelector: settings.secretLabelSelector,
           onChange: (reason) => {
             deps
               .requestBuild(reason)
@@ -174,6 +187,30 @@ export function createController(settings: Settings, logger: Logger): Controller
       parts.push({
         role: talksToProxies,
         runnable: { name: 'admin-tls-reload', run: (signal) => credentials.watch(signal) },
+      });
+    }
+    if (storageKeys.configured) {
+      // Every process reads sealed values: each follows the key file. After a rotation the values
+      // still sealed with an older key are rewritten with the new one (idempotent, compare-and-set),
+      // after which the old key can leave the file.
+      parts.push({
+        role: settings.roles.find((role) => role !== 'leader') ?? 'leader',
+        runnable: {
+          name: 'storage-keys-reload',
+          run: (signal) =>
+            storageKeys.watch(signal, STORAGE_KEY_RELOAD_MS, () => {
+              Promise.all([deps.objects.reseal(), deps.builds.reseal()])
+                .then(([objects, builds]) =>
+                  logger.info(
+                    { objects, builds, key: storageKeys.sealed.currentKeyId },
+                    'stored values resealed',
+                  ),
+                )
+                .catch((err: unknown) =>
+                  logger.warn({ err }, 'could not reseal stored values; retried on the next change'),
+                );
+            }),
+        },
       });
     }
     return parts;

@@ -93,6 +93,23 @@ const list = (item: RegExp, describe: string) =>
     return parts;
   });
 
+/** `key=value,key2=value2` (equality only, like most uses of KIC's flag). */
+const labelSelector = z.string().transform((text, ctx) => {
+  const out: Record<string, string> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(part);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `"${part}": expected key=value` });
+      return z.NEVER;
+    }
+    out[match[1]!] = match[2]!;
+  }
+  return out as Readonly<Record<string, string>>;
+});
+
 const existingFile = z.string().refine((path) => existsSync(path), { message: 'no such file' });
 
 const adminUrls = z.string().transform((text, ctx) => {
@@ -204,6 +221,20 @@ export const settingSpecs = {
     default: '',
     help: 'comma-separated namespaces to watch; empty watches all',
     schema: list(DNS_LABEL, 'a namespace name'),
+  }),
+  secretLabelSelector: setting({
+    env: 'KONG_FLEET_SECRET_LABEL_SELECTOR',
+    flag: 'secret-label-selector',
+    default: '',
+    help: 'label selector (key=value,…) of Secrets stored even when no translated object references them (as KIC --secret-label-selector); empty: only referenced Secrets',
+    schema: labelSelector,
+  }),
+  storageKeyFile: setting({
+    env: 'KONG_FLEET_STORAGE_KEY_FILE',
+    flag: 'storage-key-file',
+    default: undefined,
+    help: 'key ring (id:base64 lines, first writes, all read) sealing Secrets and build texts in Redis with AES-256-GCM; re-read when it changes; unset stores them in plaintext (warned)',
+    schema: existingFile,
   }),
   ingressClass: setting({
     env: 'KONG_FLEET_INGRESS_CLASS',
