@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * The Admin API mTLS material deploy expects: one CA, a server certificate for the Kong pods
  * (KIC's name `pod.<admin service>.<namespace>.svc`), a client certificate for the controller, and the
@@ -19,6 +20,8 @@ import { stringify } from 'yaml';
 export const ADMIN_SERVER_SECRET = 'kong-admin-tls';
 /** Secret the controller Deployment mounts (deploy/controller.yaml). */
 export const CONTROLLER_CLIENT_SECRET = 'kong-fleet-admin-client-tls';
+/** The key ring sealing Secrets and build texts in Redis (KONG_FLEET_STORAGE_KEY_FILE). */
+export const STORAGE_KEY_SECRET = 'kong-fleet-storage-key';
 
 export interface AdminCertificateOptions {
   /** Folder for the PEM files and `secrets.yaml`; created when missing. */
@@ -78,7 +81,25 @@ export function renderSecrets(namespace: string, pems: AdminPems): string {
     .join('---\n');
 }
 
-/** Creates the CA, both certificates and `secrets.yaml` in `options.dir`. */
+/**
+ * The Opaque Secret holding the controller's storage key ring: one fresh 32-byte key, id `k1`.
+ * Rotation (README, "Encryption at rest") edits this Secret; the controller re-reads the file.
+ */
+export function renderStorageKeySecret(namespace: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: STORAGE_KEY_SECRET,
+      namespace,
+      labels: { 'app.kubernetes.io/part-of': 'kong-fleet', 'app.kubernetes.io/component': 'controller' },
+    },
+    stringData: { keys: `k1:${randomBytes(32).toString('base64')}\n` },
+  });
+}
+
+/** Creates the CA, both certificates, the storage key and `secrets.yaml` in `options.dir`. */
 export async function createAdminCertificates(options: AdminCertificateOptions): Promise<AdminCertificates> {
   const { dir, namespace = 'kong-fleet', adminService = 'kong-admin', days = 365 } = options;
   const serverName = `pod.${adminService}.${namespace}.svc`;
@@ -106,6 +127,6 @@ export async function createAdminCertificates(options: AdminCertificateOptions):
     clientCert: await read(client.cert),
     clientKey: await read(client.key),
   });
-  await writeFile(secretsFile, manifest, { mode: 0o600 });
+  await writeFile(secretsFile, `${manifest}---\n${renderStorageKeySecret(namespace)}`, { mode: 0o600 });
   return { ca, server, client, serverName, secretsFile };
 }

@@ -2,7 +2,8 @@
  * node scripts/deploy/make-certs.ts --out DIR [--namespace kong-fleet] [--admin-service kong-admin] [--days 365]
  *
  * Makes the Admin API mTLS material for deploy (a CA, the proxies' server certificate, the
- * controller's client certificate) and DIR/secrets.yaml with the two Secrets the Deployments mount.
+ * controller's client certificate), a fresh storage key ring, and DIR/secrets.yaml with the three
+ * Secrets the Deployments mount.
  * Apply it with `kubectl apply -f DIR/secrets.yaml`. Keep DIR private (it holds the CA key) and out of git.
  * Needs the `openssl` CLI.
  */

@@ -221,7 +221,12 @@ describe('the controller as the ServiceAccount of deploy (token, not admin)', ()
     const mounted = await mkdtemp(join(runDir(), 'deploy-mounted-'));
     scratch.push(mounted);
     const tlsFiles: Record<string, string> = {};
-    for (const name of ['KONG_FLEET_ADMIN_TLS_CERT', 'KONG_FLEET_ADMIN_TLS_KEY', 'KONG_FLEET_ADMIN_TLS_CA']) {
+    for (const name of [
+      'KONG_FLEET_ADMIN_TLS_CERT',
+      'KONG_FLEET_ADMIN_TLS_KEY',
+      'KONG_FLEET_ADMIN_TLS_CA',
+      'KONG_FLEET_STORAGE_KEY_FILE',
+    ]) {
       const file = join(mounted, name.toLowerCase());
       await writeFile(file, await mountedFile(spec, target, overlay.namespace, env[name]!), { mode: 0o400 });
       tlsFiles[name] = file;

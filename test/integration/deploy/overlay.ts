@@ -50,7 +50,15 @@ export interface DeployOverlay {
  * files share one API server, and the install's own `kong-fleet` namespace and ClusterRoleBindings are
  * cluster-global. The CRDs keep their names (they are the same everywhere).
  */
-export async function deployOverlay(label: string): Promise<DeployOverlay> {
+export async function deployOverlay(
+  label: string,
+  options: {
+    /** Components of deploy to include, relative to it (e.g. `scoped`). */
+    readonly components?: readonly string[];
+    /** Extra kustomization lines (patches), appended as they are. */
+    readonly extra?: readonly string[];
+  } = {},
+): Promise<DeployOverlay> {
   const namespace = `kf-${label}-${randomUUID().slice(0, 8)}`;
   const suffix = `-${namespace}`;
   // In the run's control-plane folder: deleted with the control plane.
@@ -64,8 +72,12 @@ export async function deployOverlay(label: string): Promise<DeployOverlay> {
       'resources:',
       // kustomize accepts only relative paths to other kustomizations.
       `  - ${relative(dir, DEPLOY_DIR)}`,
+      ...(options.components?.length
+        ? ['components:', ...options.components.map((c) => `  - ${relative(dir, join(DEPLOY_DIR, c))}`)]
+        : []),
       'transformers:',
       '  - cluster-names.yaml',
+      ...(options.extra ?? []),
       '',
     ].join('\n'),
   );

@@ -10,14 +10,8 @@ import { watchedKinds } from '../../../k8s/watched-kinds.ts';
 import type { KubectlError } from '../../../scripts/control-plane.d/kubectl.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubectl, serviceAccountToken } from '../../helpers/kube.ts';
+import { expand, grantedIn, permission } from './granted-rules.ts';
 import { applyKustomization, type DeployOverlay, deployOverlay } from './overlay.ts';
-
-/** One granted permission: `verb group/resource[name]` (`core` for the core group). */
-const permission = (verb: string, group: string, resource: string, name?: string) =>
-  `${verb} ${group || 'core'}/${resource}${name ? `[${name}]` : ''}`;
-
-const expand = (verbs: readonly string[], group: string, resource: string, name?: string) =>
-  verbs.map((verb) => permission(verb, group, resource, name));
 
 /**
  * What the controller needs everywhere: list + watch of every kind the translator reads (derived from
@@ -46,25 +40,6 @@ const OWN_NAMESPACE = [
   permission('patch', 'kongfleet.io', 'proxyfleets/status'),
   permission('get', '', 'services'),
 ];
-
-/** Every authenticated user may ask about itself (system:basic-user); not ours to grant or deny. */
-const SELF_REVIEWS = new Set(['selfsubjectreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews']);
-
-async function grantedIn(sa: KubeConfig, namespace: string): Promise<string[]> {
-  const review = await sa
-    .makeApiClient(AuthorizationV1Api)
-    .createSelfSubjectRulesReview({ body: { spec: { namespace } } });
-  expect(review.status?.incomplete).toBe(false);
-  const granted = new Set<string>();
-  for (const rule of review.status?.resourceRules ?? []) {
-    for (const group of rule.apiGroups ?? [''])
-      for (const resource of rule.resources ?? [])
-        for (const verb of rule.verbs)
-          for (const name of rule.resourceNames?.length ? rule.resourceNames : [undefined])
-            if (!SELF_REVIEWS.has(resource)) granted.add(permission(verb, group, resource, name));
-  }
-  return [...granted].sort();
-}
 
 describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
   let overlay: DeployOverlay;
