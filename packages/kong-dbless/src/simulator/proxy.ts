@@ -9,7 +9,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { configHash, EMPTY_CONFIG_HASH } from '../config-hash.ts';
@@ -101,6 +101,11 @@ export interface SimulatedProxy {
   readonly proxyTlsUrl?: string;
   readonly statusUrl?: string;
   readonly faults: ProxyFaults;
+  /**
+   * New Admin API TLS material for new connections, as `kong reload` after its certificate Secret
+   * changed (nginx's old workers finish the open connections). Only for a node started with `tls`.
+   */
+  setTls(tls: TlsOptions): void;
   state(): ProxyState;
   stop(): Promise<void>;
 }
@@ -539,6 +544,14 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       setVersion: (v) => {
         version = v;
       },
+    },
+    setTls: (next) => {
+      if (!tls) throw new Error(`${id} serves no TLS`);
+      (server as HttpsServer).setSecureContext({
+        cert: next.cert,
+        key: next.key,
+        ...(next.clientCa ? { ca: next.clientCa } : {}),
+      });
     },
     state: () => ({
       id,
