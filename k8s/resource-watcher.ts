@@ -90,7 +90,10 @@ export class ResourceWatcher implements Runnable {
         .then(({ changed }) => {
           if (changed) this.#options.onChange(key);
         })
-        .catch(() => this.#interrupt('error'));
+        .catch((err: unknown) => {
+          this.#options.logger.error({ err, key }, 'could not remove a watched object; re-listing');
+          this.#interrupt('error');
+        });
     }
   }
 

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AuthenticationV1Api,
   AuthorizationV1Api,
@@ -263,5 +265,11 @@ describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
     expect(row('secrets')).toBe('secrets [] [] [list watch]');
     expect(row('pods')).toBeUndefined();
     expect(row('configmaps')).toBeUndefined();
+    // Kept with the run's results for the record (the install's grants as kubectl shows them).
+    await mkdir('.test-results', { recursive: true });
+    await writeFile(
+      join('.test-results', 'can-i-deploy.txt'),
+      `$ kubectl auth can-i --list --namespace=${overlay.namespace} --as=${overlay.username}\n${table}`,
+    );
   });
 });
