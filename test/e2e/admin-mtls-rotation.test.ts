@@ -7,12 +7,15 @@ import {
   createClientCertificate,
   createServerCertificate,
 } from '@kong-fleet/kong-dbless/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { KongAdminClient } from '../../kong/admin/client.ts';
+import { startTlsFleet, type TlsFleet } from '../../testing/tls-fleet.ts';
+import { type ControllerProcess, startController } from '../helpers/controller.ts';
 import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { kubectlApply } from '../helpers/kube.ts';
-import { waitForConvergence } from '../helpers/pipeline.ts';
-import { pipelineHarness } from '../helpers/pipeline-harness.ts';
+import { freshNamespace, kubeConfig, kubectlApply } from '../helpers/kube.ts';
+import { adminClient, waitForConvergence } from '../helpers/pipeline.ts';
+import { deleteKeysWithPrefix, uniquePrefix } from '../helpers/redis.ts';
 
 /** Push outcomes by result, summed over proxies and reasons, from the controller's /metrics. */
 async function pushResults(baseUrl: string): Promise<Record<string, number>> {
@@ -30,39 +33,58 @@ async function replaceFile(path: string, contents: string | Buffer): Promise<voi
   await rename(`${path}.next`, path);
 }
 
+// The proxies are simulators of this process (testing/tls-fleet.ts), whose admin TLS the test swaps
+// as `kong reload` would after their certificate Secret changed.
 describe('admin mTLS rotation on both sides while pushes continue', () => {
-  const h = pipelineHarness('mtls-rotation', 2);
   let dir: string;
+  let namespace: string;
+  let prefix: string;
+  let fleet: TlsFleet;
+  let oldClient: KongAdminClient;
+  let controller: ControllerProcess;
   const files = { cert: '', key: '', ca: '' };
   let oldCa: CaFiles;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kf-mtls-rotation-'));
+    namespace = await freshNamespace('mtls-rotation');
+    prefix = uniquePrefix('mtls-rotation');
+    fleet = await startTlsFleet({ kubeConfig: kubeConfig(), namespace, count: 2 });
+    oldClient = await adminClient(fleet.clientFiles);
     // The controller's mounted files, copied so the test can rotate them.
     for (const name of ['cert', 'key', 'ca'] as const) {
       files[name] = join(dir, `controller-${name}.pem`);
-      await copyFile(h.fleet.clientFiles[name], files[name]);
+      await copyFile(fleet.clientFiles[name], files[name]);
     }
     // The fleet's CA (testing/tls-fleet.ts keeps its key next to the certificate).
-    const pki = dirname(h.fleet.clientFiles.ca);
-    oldCa = { dir: pki, name: 'ca', cert: h.fleet.clientFiles.ca, key: join(pki, 'ca.key') };
-    await h.startController({
-      KONG_FLEET_ADMIN_TLS_CERT: files.cert,
-      KONG_FLEET_ADMIN_TLS_KEY: files.key,
-      KONG_FLEET_ADMIN_TLS_CA: files.ca,
+    const pki = dirname(fleet.clientFiles.ca);
+    oldCa = { dir: pki, name: 'ca', cert: fleet.clientFiles.ca, key: join(pki, 'ca.key') };
+    controller = await startController({
+      namespace,
+      prefix,
+      adminService: `${namespace}/${fleet.serviceName}`,
+      tls: files,
     });
-    await kubectlApply(echoApp({ namespace: h.namespace, path: '/v0' }));
-    await waitForConvergence(h.prefix, h.fleet.fleet.proxies);
+    await kubectlApply(echoApp({ namespace, path: '/v0' }));
+    await waitForConvergence(prefix, fleet.fleet.proxies);
+  });
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail' && controller)
+      console.log(`controller log:\n${controller.stdout().slice(-20_000)}\n${controller.stderr()}`);
   });
 
   afterAll(async () => {
+    await controller?.stop();
+    await oldClient?.close();
+    await fleet?.stop();
+    if (prefix) await deleteKeysWithPrefix(prefix);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('moves the controller client certificate and the proxies server certificates to a new CA without a failed push', async () => {
-    const controller = h.controller!;
-    const proxies = h.fleet.fleet.proxies;
-    const serverNames = [`pod.${h.fleet.serviceName}.${h.namespace}.svc`, h.fleet.host, '127.0.0.1'];
+    const proxies = fleet.fleet.proxies;
+    const serverNames = [`pod.${fleet.serviceName}.${namespace}.svc`, fleet.host, '127.0.0.1'];
     const newCa = await createCa(join(dir, 'pki'), 'new-ca');
     const newClient = await createClientCertificate(newCa, {
       commonName: 'kong-fleet-controller',
@@ -92,7 +114,7 @@ describe('admin mTLS rotation on both sides while pushes continue', () => {
     const pusher = (async () => {
       while (pushing) {
         changes++;
-        await kubectlApply(echoApp({ namespace: h.namespace, path: `/v${changes}` }));
+        await kubectlApply(echoApp({ namespace, path: `/v${changes}` }));
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     })();
@@ -133,7 +155,7 @@ describe('admin mTLS rotation on both sides while pushes continue', () => {
     });
     pushing = false;
     await pusher;
-    await waitForConvergence(h.prefix, proxies);
+    await waitForConvergence(prefix, proxies);
 
     const after = await pushResults(controller.baseUrl);
     const delta = Object.fromEntries(
@@ -151,7 +173,7 @@ describe('admin mTLS rotation on both sides while pushes continue', () => {
 
     // The rotation took effect: a client holding only the old material is refused by every proxy.
     for (const proxy of proxies) {
-      const read = await h.client.readStatus({ adminUrl: proxy.adminUrl, serverName: serverNames[0]! });
+      const read = await oldClient.readStatus({ adminUrl: proxy.adminUrl, serverName: serverNames[0]! });
       expect(read.kind).toBe('failed');
     }
   });

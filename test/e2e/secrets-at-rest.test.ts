@@ -164,7 +164,7 @@ spec:
   });
 
   it('delivers the Secret-sourced values to the proxies and shows them nowhere else', async () => {
-    const proxies = h.fleet.fleet.proxies;
+    const proxies = h.proxies();
     const hash = await eventually(
       async () => {
         const converged = await waitForConvergence(h.prefix, proxies);
@@ -274,8 +274,8 @@ credentials: [bob-key]
 `);
     await eventually(
       async () => {
-        await waitForConvergence(h.prefix, h.fleet.fleet.proxies, { notHash: before });
-        const served = JSON.stringify(await servedConfig(h.client, h.fleet.fleet.proxies[0]!, h.serverName));
+        await waitForConvergence(h.prefix, h.proxies(), { notHash: before });
+        const served = JSON.stringify(await servedConfig(h.client, h.proxies()[0]!, h.serverName));
         return served.includes(later);
       },
       { timeoutMs: 30_000, description: 'the later-referenced credential on the proxies' },
@@ -326,8 +326,8 @@ data: { key: ${b64(rotated)} }
 `);
     await eventually(
       async () => {
-        await waitForConvergence(h.prefix, [h.fleet.fleet.proxies[0]!], { notHash: hashBefore });
-        const served = JSON.stringify(await servedConfig(h.client, h.fleet.fleet.proxies[0]!, h.serverName));
+        await waitForConvergence(h.prefix, [h.proxies()[0]!], { notHash: hashBefore });
+        const served = JSON.stringify(await servedConfig(h.client, h.proxies()[0]!, h.serverName));
         return served.includes(rotated);
       },
       { timeoutMs: 30_000, description: 'the rotated credential on a proxy' },
