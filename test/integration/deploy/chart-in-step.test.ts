@@ -32,10 +32,11 @@ const RENAMED: readonly (readonly [kind: string, deploy: string, chart: string])
 /** In deploy only: Helm installs into the namespace it is given (`--create-namespace`). */
 const DEPLOY_ONLY = ['Namespace -/kong-fleet'];
 
-/** In the chart only: the mTLS Secrets it generates (deploy: make-certs.ts) and the `helm test` pod. */
+/** In the chart only: the mTLS and storage-key Secrets it generates (deploy: make-certs.ts) and the `helm test` pod. */
 const CHART_ONLY = [
   'Secret kong-fleet/kong-fleet-admin-client-tls',
   'Secret kong-fleet/kong-fleet-kong-admin-tls',
+  'Secret kong-fleet/kong-fleet-storage-key',
   'Job kong-fleet/kong-fleet-test-readyz',
 ];
 
