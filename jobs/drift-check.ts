@@ -5,6 +5,7 @@ import { DRIFT_INTERVAL_MS } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { summarizeDiff } from '../kong/config-diff.ts';
+import { mapLimit } from '../lib/map-limit.ts';
 import { backoffDelay } from '../queue/backoff.ts';
 import { defineJob } from '../queue/define-job.ts';
 import { classifyDrift } from './drift-classification.ts';
@@ -194,17 +195,4 @@ async function recordProxyEvent(
   message: string,
 ) {
   await deps.events.record(involvedObjectOf(deps.fleet.instanceRef(proxy.id)), 'Warning', reason, message);
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
