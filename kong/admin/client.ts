@@ -176,7 +176,7 @@ export class KongAdminClient {
   }
 }
 
-function describeNetworkError(err: unknown): string {
+export function describeNetworkError(err: unknown): string {
   const error = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = error.cause?.code ?? error.code;
   const message = error.cause?.message ?? error.message ?? String(err);
