@@ -6,6 +6,7 @@ import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
+import { trafficScrape } from './traffic-scrape.ts';
 
 /**
  * Every job type of the controller, in one explicit list: the runtime starts a worker for each job
@@ -19,4 +20,5 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   fleetStatus,
   ingressStatus,
   gatewayStatus,
+  trafficScrape,
 ];

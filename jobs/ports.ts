@@ -12,6 +12,7 @@ import type { GatewayStatusPatch, LiveGatewayObject } from '../k8s/gateway-statu
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { KongAdminClient } from '../kong/admin/client.ts';
+import type { StatusMetricsClient } from '../kong/admin/status-metrics.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
@@ -20,6 +21,7 @@ import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
+import type { TrafficStore } from '../queue/store/traffic-store.ts';
 
 export interface EventSink {
   record(object: InvolvedObject, type: EventType, reason: EventReason, message: string): Promise<boolean>;
@@ -72,6 +74,22 @@ export interface PipelineMetrics {
   driftChecked(report: DriftReport): void;
   /** The server counters of one proxy's GET /status, for fleet-wide sums. */
   proxyCounters(proxy: string, counters: Readonly<Record<string, unknown>>): void;
+  /** One proxy's traffic scrape: applied, failed, or skipped (claimed elsewhere this interval). */
+  trafficScraped?(outcome: {
+    proxy: string;
+    result: 'applied' | 'stale' | 'failed' | 'skipped';
+    reset: boolean;
+    foldedRoutes: number;
+  }): void;
+}
+
+/** The traffic scrape's I/O (jobs/traffic-scrape.ts): the proxies' Status API and the fleet totals. */
+export interface TrafficPorts {
+  readonly store: TrafficStore;
+  readonly scraper: Pick<StatusMetricsClient, 'scrape'>;
+  /** The Status API port on every proxy's address (Kong's status_listen). */
+  readonly statusPort: number;
+  readonly intervalMs: number;
 }
 
 export interface PipelineDeps {
@@ -95,4 +113,6 @@ export interface PipelineDeps {
   /** Proxies older than this Kong version are not pushed to (state Incompatible). */
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
+  /** Present where traffic is scraped (the controller); the scrape job skips without it. */
+  readonly traffic?: TrafficPorts;
 }

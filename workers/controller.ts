@@ -17,6 +17,7 @@ import { ProxyInstances } from '../k8s/proxy-instances.ts';
 import { StaticProxies } from '../k8s/static-proxies.ts';
 import { WatchSet } from '../k8s/watch-set.ts';
 import { KongAdminClient } from '../kong/admin/client.ts';
+import { StatusMetricsClient } from '../kong/admin/status-metrics.ts';
 import { ReloadingTlsCredentials } from '../kong/admin/tls-credentials.ts';
 import { resolveSettings } from '../kong/translate/index.ts';
 import type { Runnable } from '../lib/runnable.ts';
@@ -61,6 +62,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     : undefined;
   const storageKeys = new StorageKeys(settings.storageKeyFile, logger.child({ component: 'storage-keys' }));
   const admin = new KongAdminClient({ credentials, timeouts: { capMs: settings.adminTimeoutCapMs } });
+  const scraper = new StatusMetricsClient();
   const events = new EventRecorder({ kubeConfig, logger });
   const namespace = settings.namespace ?? process.env.POD_NAMESPACE ?? 'default';
   const instances = new ProxyInstances({
@@ -108,6 +110,13 @@ export function createController(settings: Settings, logger: Logger): Controller
         gatewayControllerNames: settings.gatewayControllerNames,
       }),
       minimumKongVersion: settings.minKongVersion,
+      traffic: {
+        scraper,
+        statusPort: settings.trafficStatusPort,
+        intervalMs: settings.trafficScrapeIntervalMs,
+        retentionMs: settings.trafficRetentionMs,
+        maxRoutes: settings.trafficMaxRoutes,
+      },
     });
     metrics.attach({
       producer: io.producer,
@@ -116,6 +125,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       counters: new FleetCounters({ redis: io.redis, prefix: settings.queuePrefix }),
       queues: jobs.map((job) => job.name),
       staleAfterMs,
+      ...(current.traffic ? { traffic: current.traffic.store } : {}),
     });
     return current;
   }
@@ -237,7 +247,10 @@ export function createController(settings: Settings, logger: Logger): Controller
     jobOverrides: {
       push: { backoff: { ...PUSH_BACKOFF, capMs: settings.pushBackoffCapMs } },
       'drift-check': { schedule: { every: settings.driftIntervalMs } },
+      'traffic-scrape': { schedule: { every: settings.trafficScrapeIntervalMs } },
     },
-    close: () => admin.close(),
+    close: async () => {
+      await Promise.all([admin.close(), scraper.close()]);
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { PipelineDeps } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
 import { redactConfig } from '../kong/redact-config.ts';
 import { SecretRedactor } from '../kong/redact-secrets.ts';
+import { summarizeTraffic } from '../kong/traffic/traffic-summary.ts';
 import { parseDuration } from '../lib/duration.ts';
 import type { HttpAccess } from '../queue/bull-board/http-access.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,7 +21,7 @@ export interface ControllerRoutesOptions {
 
 /**
  * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
- * /api/drift-reports (?since=1h), /debug/config (the desired build, secrets redacted). Every one
+ * /api/drift-reports (?since=1h), /api/traffic (?since=1h; fleet traffic per route), /debug/config (the desired build, secrets redacted). Every one
  * needs viewer credentials, /metrics only when `metricsAuth`; none changes anything, so none needs
  * the operator role.
  */
@@ -73,6 +74,33 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
       });
     },
   );
+
+  app.get<{ Querystring: { since?: string } }>('/api/traffic', guarded, async (request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    const traffic = deps.traffic;
+    if (!traffic) return reply.code(404).send({ message: 'this process does not scrape traffic' });
+    const { since } = request.query;
+    const sinceDuration = since === undefined ? undefined : parseDuration(since);
+    if (since !== undefined && sinceDuration === undefined) {
+      return reply.code(400).send({ message: `since="${since}": expected a duration such as 30m or 2h` });
+    }
+    const now = Date.now();
+    const proxies = await deps.registry.list();
+    const [series, scrapes] = await Promise.all([
+      sinceDuration === undefined ? traffic.store.totals() : traffic.store.since(now - sinceDuration, now),
+      traffic.store.scrapeStatus(proxies.map((proxy) => proxy.id)),
+    ]);
+    return {
+      ...(sinceDuration === undefined
+        ? {}
+        : { since: new Date(Math.max(now - sinceDuration, now - traffic.store.retentionMs)).toISOString() }),
+      at: new Date(now).toISOString(),
+      routes: summarizeTraffic(series),
+      scrapes,
+      series,
+    };
+  });
 
   app.get('/debug/config', guarded, async (_request, reply) => {
     const deps = ready(reply);

@@ -6,6 +6,8 @@ import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
 import type { FleetCounters } from '../queue/store/fleet-counters.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { TrafficStore } from '../queue/store/traffic-store.ts';
+import { registerTrafficMetrics } from './traffic-metrics.ts';
 
 export interface MetricsSources {
   readonly producer: JobProducer;
@@ -15,6 +17,8 @@ export interface MetricsSources {
   /** Queues whose depth is exported. */
   readonly queues: readonly string[];
   readonly staleAfterMs: number;
+  /** The fleet traffic totals (absent where traffic is not scraped). */
+  readonly traffic?: TrafficStore;
 }
 
 export interface Metrics {
@@ -191,7 +195,12 @@ export function createMetrics(): Metrics {
     },
   });
 
+  const traffic = registerTrafficMetrics(registry, () =>
+    sources?.traffic ? { store: sources.traffic, registry: sources.registry } : undefined,
+  );
+
   const pipeline: PipelineMetrics = {
+    ...traffic,
     buildFinished({ outcome, durationMs, sizeBytes, waitMs }) {
       builds.inc({ outcome });
       if (durationMs !== undefined) buildDuration.observe(durationMs / 1000);

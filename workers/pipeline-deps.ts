@@ -7,6 +7,7 @@ import type {
   IngressStatusApi,
   PipelineDeps,
   PipelineMetrics,
+  TrafficPorts,
 } from '../jobs/ports.ts';
 import { instanceName, type ProxyInstances } from '../k8s/proxy-instances.ts';
 import type { TranslateSettings } from '../kong/translate/index.ts';
@@ -17,6 +18,7 @@ import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
 import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
+import { TrafficStore } from '../queue/store/traffic-store.ts';
 import type { RuntimeIo } from './runtime.ts';
 
 export interface PipelineParts {
@@ -31,6 +33,11 @@ export interface PipelineParts {
   readonly metrics?: PipelineMetrics;
   /** Seals Secrets and build texts at rest (queue/store/sealed-values.ts). */
   readonly sealed?: SealedValues;
+  /** Where traffic is scraped: the Status API client and its settings (the store is made here). */
+  readonly traffic?: Omit<TrafficPorts, 'store'> & {
+    readonly retentionMs: number;
+    readonly maxRoutes: number;
+  };
 }
 
 /** The job handlers' dependencies on the runtime's Redis connection and producer. */
@@ -55,6 +62,21 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     translateSettings: parts.translateSettings,
     minimumKongVersion: parts.minimumKongVersion,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
+    ...(parts.traffic
+      ? {
+          traffic: {
+            scraper: parts.traffic.scraper,
+            statusPort: parts.traffic.statusPort,
+            intervalMs: parts.traffic.intervalMs,
+            store: new TrafficStore({
+              redis: io.redis,
+              prefix,
+              retentionMs: parts.traffic.retentionMs,
+              maxRoutes: parts.traffic.maxRoutes,
+            }),
+          },
+        }
+      : {}),
   };
 }
 

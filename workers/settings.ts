@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DRIFT_INTERVAL_MS, PUSH_BACKOFF } from '../domain/policies.ts';
+import { TRAFFIC_SCRAPE_INTERVAL_MS } from '../jobs/traffic-scrape.ts';
 import {
   DEFAULT_FEATURE_FLAGS,
   type FeatureFlags,
@@ -382,6 +383,34 @@ export const settingSpecs = {
     default: `${DRIFT_INTERVAL_MS / 1000}s`,
     help: 'how often every proxy is asked for its configuration hash',
     schema: duration(1000, 3_600_000),
+  }),
+  trafficScrapeIntervalMs: setting({
+    env: 'KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL',
+    flag: 'traffic-scrape-interval',
+    default: `${TRAFFIC_SCRAPE_INTERVAL_MS / 1000}s`,
+    help: "how often every proxy's Status API /metrics is read for the fleet traffic series",
+    schema: duration(1000, 3_600_000),
+  }),
+  trafficStatusPort: setting({
+    env: 'KONG_FLEET_TRAFFIC_STATUS_PORT',
+    flag: 'traffic-status-port',
+    default: '8100',
+    help: "port of the proxies' Status API (Kong's status_listen, plain HTTP) on their admin address",
+    schema: integer(1, 65535),
+  }),
+  trafficRetentionMs: setting({
+    env: 'KONG_FLEET_TRAFFIC_RETENTION',
+    flag: 'traffic-retention',
+    default: '24h',
+    help: 'how far back /api/traffic?since= and kong-fleet top can look (per-minute increments kept in Redis)',
+    schema: duration(60_000, 30 * 86_400_000),
+  }),
+  trafficMaxRoutes: setting({
+    env: 'KONG_FLEET_TRAFFIC_MAX_ROUTES',
+    flag: 'traffic-max-routes',
+    default: '1000',
+    help: 'service/route pairs the fleet traffic series keep apart; traffic of further ones is summed as _other',
+    schema: integer(1, 100_000),
   }),
   boardTokenFile: setting({
     env: 'KONG_FLEET_BOARD_TOKEN_FILE',

@@ -28,6 +28,12 @@ export const commands: readonly CliCommand[] = [
     load: () => import('./drift-report.ts'),
   },
   {
+    name: 'top',
+    summary: 'print the busiest routes of the whole fleet: requests, error rate, p95 latency',
+    usage: 'kong-fleet top [--since DURATION] [--limit N] [--json]',
+    load: () => import('./top.ts'),
+  },
+  {
     name: 'diff',
     summary: 'compare the desired configuration with what one proxy runs, entity by entity',
     usage: 'kong-fleet diff PROXY [--json]',

@@ -6,11 +6,12 @@ import { BuildStore } from '../../queue/store/build-store.ts';
 import { DriftReports } from '../../queue/store/drift-reports.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 import { StorageKeys } from '../../queue/store/storage-keys.ts';
+import { TrafficStore } from '../../queue/store/traffic-store.ts';
 import { ConfigError, type ParsedCommandLine, parseSettings, settingsHelp } from '../config.ts';
 import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
 
-/** What the read-only commands (status, drift-report, diff) work with: the controller's stores in Redis. */
+/** What the read-only commands (status, drift-report, diff, top) work with: the controller's stores in Redis. */
 export interface Session {
   readonly settings: Settings;
   readonly options: ParsedCommandLine['options'];
@@ -18,6 +19,7 @@ export interface Session {
   readonly builds: BuildStore;
   readonly registry: ProxyRegistry;
   readonly driftReports: DriftReports;
+  readonly traffic: TrafficStore;
   /** An Admin API client with the controller's TLS settings (created on first use). */
   admin(): Promise<KongAdminClient>;
 }
@@ -73,6 +75,12 @@ export async function withSession(
       builds: new BuildStore({ redis, prefix, sealed: storageKeys.sealed }),
       registry: new ProxyRegistry({ redis, prefix }),
       driftReports: new DriftReports({ redis, prefix }),
+      traffic: new TrafficStore({
+        redis,
+        prefix,
+        retentionMs: settings.trafficRetentionMs,
+        maxRoutes: settings.trafficMaxRoutes,
+      }),
       async admin() {
         if (!admin) {
           const files = {
