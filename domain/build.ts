@@ -9,6 +9,8 @@ export interface BuildRecord {
   readonly durationMs: number;
   /** Objects dropped from this build (translation or validation errors, exclusions). */
   readonly droppedObjects: number;
+  /** The first dropped objects (`describeObject` text) and why, for the fleet console; absent in older records. */
+  readonly dropped?: readonly { readonly object: string; readonly reason: string }[];
   /** When the first change this build carries happened (ms), for the convergence metric. */
   readonly firstChangeAt?: number;
   /**

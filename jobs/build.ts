@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeObject } from '../domain/object-ref.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
 import { SecretRedactor, secretPaths } from '../kong/redact-secrets.ts';
@@ -98,6 +99,9 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       durationMs,
       droppedObjects: dropped.length,
       secretPaths: secretPaths(result.config, result.secretValues),
+      dropped: dropped
+        .slice(0, MAX_DROPPED_KEPT)
+        .map((error) => ({ object: describeObject(error.object), reason: error.reason.slice(0, 500) })),
       ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
@@ -132,6 +136,9 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     return { outcome, hash, revision, pushes };
   },
 });
+
+/** Dropped objects a build record lists (all of them are counted, and each has its Event). */
+const MAX_DROPPED_KEPT = 100;
 
 /** Events a single build may write; the recorder also deduplicates repeats across builds. */
 const MAX_EVENTS_PER_BUILD = 500;
