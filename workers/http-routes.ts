@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { PipelineDeps } from '../jobs/ports.ts';
-import { viewOfProxy } from '../jobs/proxy-state.ts';
 import { redactConfig } from '../kong/redact-config.ts';
 import { SecretRedactor } from '../kong/redact-secrets.ts';
 import { summarizeTraffic } from '../kong/traffic/traffic-summary.ts';
 import { parseDuration } from '../lib/duration.ts';
 import type { HttpAccess } from '../queue/bull-board/http-access.ts';
+import { proxyRows } from './fleet-snapshot.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface ControllerRoutesOptions {
@@ -41,19 +41,7 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
   app.get('/api/proxies', guarded, async (_request, reply) => {
     const deps = ready(reply);
     if (!deps) return reply;
-    const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
-    const now = Date.now();
-    const rows = await Promise.all(
-      proxies.map(async (proxy) => {
-        const status = await deps.registry.status(proxy.id);
-        return {
-          ...proxy,
-          ...status,
-          state: viewOfProxy(status, desired?.hash, now, options.staleAfterMs).state,
-        };
-      }),
-    );
-    return { desired, proxies: rows };
+    return proxyRows(deps, options.staleAfterMs);
   });
 
   app.get<{ Querystring: { since?: string; count?: string } }>(

@@ -6,6 +6,7 @@ import { admissionJudge } from '../admission-judge.ts';
 import { type AdmissionWebhook, startAdmissionWebhook } from '../admission-webhook.ts';
 import { ConfigError, parseSettings, settingsHelp } from '../config.ts';
 import { createController } from '../controller.ts';
+import { mountFleetConsole } from '../fleet-console.ts';
 import { mountControllerRoutes } from '../http-routes.ts';
 import { createHttpServer } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
@@ -108,6 +109,12 @@ export async function main(argv: string[]): Promise<number> {
       staleAfterMs: controller.staleAfterMs,
       access,
       metricsAuth: settings.metricsAuth,
+    });
+    await mountFleetConsole(http.app, {
+      deps: controller.current,
+      metrics: controller.metrics,
+      staleAfterMs: controller.staleAfterMs,
+      access,
     });
     await mountBullBoard(http.app, {
       queues: jobs.map((job) => runtime.producer.queue(job.name)),
