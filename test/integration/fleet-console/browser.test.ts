@@ -154,7 +154,7 @@ describe.skipIf(!podNetwork())('the fleet console in headless Chromium', () => {
     if (secrets) await rm(secrets, { recursive: true, force: true });
   });
 
-  it('refuses /fleet, its script and its data without credentials (401), rendering nothing', async () => {
+  it('refuses /fleet, its files, /api/fleet and /api/traffic without credentials (401), rendering nothing', async () => {
     const context = await localContext(browser, baseUrl);
     try {
       const page = await context.newPage();
@@ -169,7 +169,7 @@ describe.skipIf(!podNetwork())('the fleet console in headless Chromium', () => {
     } finally {
       await context.close();
     }
-    for (const path of ['/fleet/console.js', '/api/fleet'])
+    for (const path of ['/fleet/console.js', '/fleet/console.css', '/api/fleet', '/api/traffic'])
       expect((await fetch(`${baseUrl}${path}`)).status, path).toBe(401);
   });
 
