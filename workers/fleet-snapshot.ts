@@ -72,16 +72,19 @@ export async function fleetSnapshot(deps: PipelineDeps, metrics: Metrics, option
   const now = Date.now();
   const since = now - options.periodMs;
   const { desired, proxies } = await proxyRows(deps, options.staleAfterMs);
-  const [build, entities, exclusions, reports, scrapes, traffic, histogram] = await Promise.all([
+  const [build, entities, exclusions, reports, traffic, histogram] = await Promise.all([
     desired ? deps.builds.record(desired.hash) : null,
     desired ? countEntities(deps, desired.hash) : undefined,
     deps.objects.exclusions(),
     deps.driftReports.list({ sinceMs: since, count: 500 }),
-    deps.traffic?.store.scrapeStatus(proxies.map((proxy) => proxy.id)),
-    deps.traffic?.store.since(since, now),
+    deps.traffic?.store.read(
+      proxies.map((proxy) => proxy.id),
+      since,
+      now,
+    ),
     convergence(metrics),
   ]);
-  const scrapeOf = new Map((scrapes ?? []).map((scrape) => [scrape.proxy, scrape]));
+  const scrapeOf = new Map((traffic?.scrapes ?? []).map((scrape) => [scrape.proxy, scrape]));
   const atDesired = proxies.filter((proxy) => desired && proxy.actualHash === desired.hash).length;
   return {
     at: new Date(now).toISOString(),
@@ -116,6 +119,6 @@ export async function fleetSnapshot(deps: PipelineDeps, metrics: Metrics, option
         })),
     })),
     convergence: histogram,
-    traffic: traffic ? summarizeTraffic(traffic) : null,
+    traffic: traffic ? summarizeTraffic(traffic.series) : null,
   };
 }

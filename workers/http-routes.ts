@@ -21,9 +21,9 @@ export interface ControllerRoutesOptions {
 
 /**
  * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
- * /api/drift-reports (?since=1h), /api/traffic (?since=1h; fleet traffic per route), /debug/config (the desired build, secrets redacted). Every one
- * needs viewer credentials, /metrics only when `metricsAuth`; none changes anything, so none needs
- * the operator role.
+ * /api/drift-reports (?since=1h), /api/traffic (?since=1h: fleet traffic per route), /debug/config
+ * (the desired build, secrets redacted). Every one needs viewer credentials, /metrics only when
+ * `metricsAuth`; none changes anything, so none needs the operator role.
  */
 export function mountControllerRoutes(app: FastifyInstance, options: ControllerRoutesOptions): void {
   const ready = (reply: { code(status: number): { send(body: unknown): unknown } }) => {
@@ -75,10 +75,11 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
     }
     const now = Date.now();
     const proxies = await deps.registry.list();
-    const [series, scrapes] = await Promise.all([
-      sinceDuration === undefined ? traffic.store.totals() : traffic.store.since(now - sinceDuration, now),
-      traffic.store.scrapeStatus(proxies.map((proxy) => proxy.id)),
-    ]);
+    const { series, scrapes } = await traffic.store.read(
+      proxies.map((proxy) => proxy.id),
+      sinceDuration === undefined ? undefined : now - sinceDuration,
+      now,
+    );
     return {
       ...(sinceDuration === undefined
         ? {}

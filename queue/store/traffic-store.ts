@@ -188,6 +188,19 @@ export class TrafficStore {
     return sums;
   }
 
+  /** The fleet series (totals, or what the period from `sinceMs` added) and the scrape status of `proxies`. */
+  async read(
+    proxies: readonly string[],
+    sinceMs?: number,
+    nowMs = Date.now(),
+  ): Promise<{ series: Record<string, number>; scrapes: ScrapeStatus[] }> {
+    const [series, scrapes] = await Promise.all([
+      sinceMs === undefined ? this.totals() : this.since(sinceMs, nowMs),
+      this.scrapeStatus(proxies),
+    ]);
+    return { series, scrapes };
+  }
+
   /** How many service/route pairs the fleet keeps apart. */
   async routeCount(): Promise<number> {
     return this.#redis.scard(this.#key('routes'));

@@ -35,10 +35,11 @@ export function main(argv: string[]): Promise<number> {
       }
       const now = Date.now();
       const proxies = await session.registry.list();
-      const [series, scrapes] = await Promise.all([
-        sinceMs === undefined ? session.traffic.totals() : session.traffic.since(now - sinceMs, now),
-        session.traffic.scrapeStatus(proxies.map((proxy) => proxy.id)),
-      ]);
+      const { series, scrapes } = await session.traffic.read(
+        proxies.map((proxy) => proxy.id),
+        sinceMs === undefined ? undefined : now - sinceMs,
+        now,
+      );
       const routes = summarizeTraffic(series);
       if (session.options.json) {
         process.stdout.write(`${JSON.stringify({ routes, scrapes }, null, 2)}\n`);
