@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -10,41 +11,142 @@ export type RedisConnection = Redis;
 
 export type ConnectionPurpose = 'worker' | 'producer';
 
+/** A Sentinel's address. */
+export interface SentinelAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * How to reach Redis beyond its URL: Sentinels that name the primary, an ACL user, TLS material. Values that
+ * may rotate (passwords) are functions, read again before every reconnect, so a rotated Secret is used
+ * without a restart.
+ */
+export interface RedisAccess {
+  /** Ask these Sentinels for the primary of `sentinelName` instead of connecting to the URL's host. */
+  readonly sentinels?: readonly SentinelAddress[];
+  /** The Sentinels' name of the primary (their `sentinel monitor <name> …`). */
+  readonly sentinelName?: string;
+  /** ACL user; overrides the URL's user. */
+  readonly username?: string;
+  /** The password of the ACL user (or `requirepass`); overrides the URL's. */
+  readonly password?: () => string;
+  /** The password of the Sentinels themselves (their `requirepass`), when they have one. */
+  readonly sentinelPassword?: () => string;
+  /** PEM texts for TLS (`rediss://`): the CA that signs Redis' certificate, and a client certificate. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+}
+
+/** A Redis URL with the access beyond it. */
+export interface RedisTarget extends RedisAccess {
+  readonly url: string;
+}
+
 /** Reconnect delay after `times` failed attempts: 100 ms doubling, capped at 5 s. */
 export function reconnectDelay(times: number): number {
   return Math.min(100 * 2 ** Math.min(times, 16), 5000);
 }
 
+/** ioredis options for `target`: the URL's parts, the Sentinels, the ACL user and TLS. Never logged. */
+export function redisOptions(target: RedisTarget | string): RedisOptions {
+  const { url, ...access } = typeof target === 'string' ? { url: target } : target;
+  const parsed = new URL(url);
+  const tlsWanted = parsed.protocol === 'rediss:';
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  const username = access.username ?? (parsed.username ? decodeURIComponent(parsed.username) : undefined);
+  const password = access.password?.() ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined);
+  const tls = tlsWanted
+    ? {
+        ...(access.tls?.ca ? { ca: access.tls.ca } : {}),
+        ...(access.tls?.cert ? { cert: access.tls.cert } : {}),
+        ...(access.tls?.key ? { key: access.tls.key } : {}),
+        // SNI takes names only; an IP address is verified against the certificate's IP SANs.
+        ...(access.sentinels || isIP(parsed.hostname) ? {} : { servername: parsed.hostname }),
+      }
+    : undefined;
+  const where: RedisOptions =
+    access.sentinels && access.sentinels.length > 0
+      ? {
+          sentinels: access.sentinels.map(({ host, port }) => ({ host, port })),
+          name: access.sentinelName ?? 'mymaster',
+          ...(access.sentinelPassword ? { sentinelPassword: access.sentinelPassword() } : {}),
+          // With rediss://, the Sentinels and the primary they name are both spoken to over TLS.
+          ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+          sentinelRetryStrategy: reconnectDelay,
+          // A `+switch-master` moves the connection at once instead of at its next error.
+          failoverDetector: true,
+        }
+      : { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : 6379 };
+  return {
+    ...where,
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
+
 /** The one place that creates Redis connections. The connection is lazy: call `connectRedis`. */
 export function createRedisConnection(
-  url: string,
+  target: RedisTarget | string,
   purpose: ConnectionPurpose,
   name: string = purpose,
 ): Redis {
+  const access: RedisAccess = typeof target === 'string' ? {} : target;
+  let redis: Redis | undefined;
   const common: RedisOptions = {
     connectionName: `kong-fleet:${name}`,
     lazyConnect: true,
-    retryStrategy: reconnectDelay,
+    retryStrategy: (times) => {
+      // A rotated password file is read before the next attempt, so rotation needs no restart.
+      if (redis && access.password) redis.options.password = access.password();
+      if (redis && access.sentinelPassword) redis.options.sentinelPassword = access.sentinelPassword();
+      return reconnectDelay(times);
+    },
   };
   const byPurpose: RedisOptions =
     purpose === 'worker'
       ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
-  return new Redis(url, { ...common, ...byPurpose });
+  redis = new Redis({ ...redisOptions(target), ...common, ...byPurpose });
+  redis.on('error', (err: Error) => {
+    lastErrors.set(redis!, err);
+  });
+  return redis;
 }
 
-/** Connects and waits for Redis to answer, or rejects after `timeoutMs` with the reason. */
+const lastErrors = new WeakMap<Redis, Error>();
+
+/** The connection's latest error, worded without secret values (Redis' own messages never echo them). */
+export function lastRedisError(redis: Redis): string | undefined {
+  return lastErrors.get(redis)?.message;
+}
+
+/**
+ * Connects and waits for Redis to answer, or rejects after `timeoutMs` with the reason: the last error
+ * Redis or the network gave (WRONGPASS, a TLS failure, a refused connection), never a password.
+ */
 export async function connectRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   const timer = AbortSignal.timeout(timeoutMs);
   const timeout = new Promise<never>((_, reject) =>
-    timer.addEventListener('abort', () =>
-      reject(new Error(`Redis did not answer within ${timeoutMs} ms (last status: ${redis.status})`)),
-    ),
+    timer.addEventListener('abort', () => {
+      const last = lastRedisError(redis);
+      reject(
+        new Error(
+          `Redis did not answer within ${timeoutMs} ms (last status: ${redis.status}${last ? `; last error: ${last}` : ''})`,
+        ),
+      );
+    }),
   );
   const ready =
     redis.status === 'wait' || redis.status === 'end'
       ? redis.connect()
       : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-  await Promise.race([ready, timeout]);
+  // A failed first attempt is retried by the retry strategy; only the deadline ends the wait.
+  ready.catch(() => {});
+  await Promise.race([
+    ready.catch(() => new Promise<void>((resolve) => redis.once('ready', resolve))),
+    timeout,
+  ]);
 }

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { waitFor } from '../lib/wait-for.ts';
 import { freePort } from './free-port.ts';
 
@@ -20,6 +22,19 @@ export interface LocalRedisOptions {
    * when it stops (the demo stops Redis after the controller). @defaultValue false
    */
   detached?: boolean;
+  /**
+   * Serve TLS only (`--port 0 --tls-port`) with a certificate for `localhost`: the URL becomes
+   * `rediss://`. With `clientCert` (signed by `ca`), clients must present a certificate too, and the
+   * start-up check uses that one.
+   */
+  tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+    readonly clientCert?: { readonly cert: string; readonly key: string };
+  };
+  /** More `--name value…` arguments: ACL users (`--user`), `--replicaof`, `--requirepass`… */
+  args?: readonly string[];
 }
 
 export interface LocalRedis {
@@ -36,9 +51,24 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'kong-fleet-redis-')));
   if (!ownDir) await mkdir(dir, { recursive: true, mode: 0o700 });
+  const listen = options.tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        options.tls.cert,
+        '--tls-key-file',
+        options.tls.key,
+        '--tls-ca-cert-file',
+        options.tls.ca,
+        '--tls-auth-clients',
+        options.tls.clientCert ? 'yes' : 'no',
+      ]
+    : ['--port', String(port)];
   const args = [
-    '--port',
-    String(port),
+    ...listen,
     '--bind',
     '127.0.0.1',
     '--dir',
@@ -53,6 +83,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     'no',
     '--loglevel',
     'warning',
+    ...(options.args ?? []),
   ];
   const child = spawn(options.binary ?? 'redis-server', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -75,7 +106,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
 
   await Promise.race([
     spawnError,
-    waitFor(() => ping(port), {
+    waitFor(() => ping(port, options.tls && { ca: options.tls.ca, ...options.tls.clientCert }), {
       timeoutMs: 10_000,
       description: `redis-server on port ${port}`,
       signal: died.signal,
@@ -87,7 +118,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   });
 
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
     process: child,
@@ -101,14 +132,30 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   };
 }
 
-function ping(port: number): Promise<boolean> {
+/**
+ * True once redis-server answers on `port`: PONG, or NOAUTH when its default user needs a password (it
+ * is up; the caller's credentials are the test).
+ */
+export function ping(
+  port: number,
+  tls?: { readonly ca: string; readonly cert?: string; readonly key?: string },
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket: Socket = tls
+      ? tlsConnect({
+          host: '127.0.0.1',
+          port,
+          ca: readFileSync(tls.ca),
+          ...(tls.cert && tls.key ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : {}),
+          servername: 'localhost',
+        })
+      : createConnection({ host: '127.0.0.1', port });
     socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      const answer = data.toString();
+      resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
     });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => {

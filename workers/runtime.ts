@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
-import { connectRedis, createRedisConnection, type RedisConnection } from '../queue/connection.ts';
+import {
+  connectRedis,
+  createRedisConnection,
+  type RedisAccess,
+  type RedisConnection,
+} from '../queue/connection.ts';
 import {
   type AnyJobDefinition,
   assertUniqueJobNames,
@@ -12,7 +17,7 @@ import {
 import { JobProducer } from '../queue/producer.ts';
 import { installSchedules, reinstallMissingSchedules } from '../queue/schedules.ts';
 import { createJobWorker, type JobWorker } from '../queue/worker.ts';
-import { maskSecret } from './config.ts';
+import { describeRedisTarget } from './redis-target.ts';
 
 /** What the runtime hands to the dependency factory: the shared I/O every job may need. */
 export interface RuntimeIo {
@@ -24,6 +29,8 @@ export interface RuntimeIo {
 
 export interface RuntimeOptions<D> {
   readonly redisUrl: string;
+  /** Sentinels, ACL user, password and TLS beyond the URL (see workers/redis-target.ts). */
+  readonly redisAccess?: RedisAccess;
   readonly queuePrefix: string;
   readonly roles: readonly Role[];
   /** How long in-flight jobs may finish after stop() before they are handed back. */
@@ -84,8 +91,9 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
 
   const stopping = new AbortController();
   const shutdown = new AbortController();
-  const redis = createRedisConnection(options.redisUrl, 'producer');
-  const workerRedis = createRedisConnection(options.redisUrl, 'worker');
+  const target = { ...options.redisAccess, url: options.redisUrl };
+  const redis = createRedisConnection(target, 'producer');
+  const workerRedis = createRedisConnection(target, 'worker');
   redis.on('error', () => {}); // reported by readiness and by the failing calls
   workerRedis.on('error', () => {});
   const producer = new JobProducer({ connection: redis, prefix: options.queuePrefix });
@@ -106,7 +114,7 @@ export function createRuntime<D>(options: RuntimeOptions<D>): Runtime {
       } catch (err) {
         if (stopping.signal.aborted) throw new Error('stopped before Redis was reachable');
         if (Date.now() - lastLogged > REDIS_RETRY_LOG_EVERY_MS) {
-          logger.warn({ err, redis: maskSecret(options.redisUrl) }, 'waiting for Redis');
+          logger.warn({ err, redis: describeRedisTarget(target) }, 'waiting for Redis');
           lastLogged = Date.now();
         }
         await sleep(500, stopping.signal);

@@ -67,6 +67,24 @@ const redisUrl = z.string().refine(
   { message: 'expected a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
 );
 
+/** `host:port,…` of Redis Sentinels. */
+const sentinelList = z.string().transform((text, ctx) => {
+  const addresses: { host: string; port: number }[] = [];
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(part);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port, e.g. redis-sentinel-0:26379` });
+      return z.NEVER;
+    }
+    addresses.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return addresses;
+});
+
 const roleList = z.string().transform((text, ctx) => {
   const parts = text
     .split(',')
@@ -168,6 +186,67 @@ export const settingSpecs = {
     default: 'redis://127.0.0.1:6379',
     help: 'Redis holding the queues and the controller state (use noeviction and AOF in production)',
     schema: redisUrl,
+    secret: true,
+  }),
+  redisSentinels: setting({
+    env: 'KONG_FLEET_REDIS_SENTINELS',
+    flag: 'redis-sentinels',
+    default: '',
+    help: "comma-separated host:port of Redis Sentinels; when set, the primary is the one they name (the URL's host is ignored)",
+    schema: sentinelList,
+  }),
+  redisSentinelName: setting({
+    env: 'KONG_FLEET_REDIS_SENTINEL_NAME',
+    flag: 'redis-sentinel-name',
+    default: 'mymaster',
+    help: 'the name the Sentinels monitor the primary under (sentinel monitor <name> …)',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1-64 characters from A-Z a-z 0-9 . _ -' }),
+  }),
+  redisUsername: setting({
+    env: 'KONG_FLEET_REDIS_USERNAME',
+    flag: 'redis-username',
+    default: undefined,
+    help: "Redis ACL user; default: the URL's user, else `default`",
+    schema: z
+      .string()
+      .regex(/^[^\s@:/]{1,128}$/, { message: 'expected a user name without spaces, @, : or /' }),
+  }),
+  redisPasswordFile: setting({
+    env: 'KONG_FLEET_REDIS_PASSWORD_FILE',
+    flag: 'redis-password-file',
+    default: undefined,
+    help: 'file holding the Redis password (a mounted Secret); re-read before every reconnect',
+    schema: existingFile,
+  }),
+  redisSentinelPasswordFile: setting({
+    env: 'KONG_FLEET_REDIS_SENTINEL_PASSWORD_FILE',
+    flag: 'redis-sentinel-password-file',
+    default: undefined,
+    help: "file holding the Sentinels' own password, when they require one",
+    schema: existingFile,
+  }),
+  redisTlsCa: setting({
+    env: 'KONG_FLEET_REDIS_TLS_CA',
+    flag: 'redis-tls-ca',
+    default: undefined,
+    help: "CA bundle (PEM) that signs Redis' certificate (rediss://); default: the system's CAs",
+    schema: existingFile,
+  }),
+  redisTlsCert: setting({
+    env: 'KONG_FLEET_REDIS_TLS_CERT',
+    flag: 'redis-tls-cert',
+    default: undefined,
+    help: 'client certificate (PEM) for Redis TLS, when Redis requires one (tls-auth-clients)',
+    schema: existingFile,
+  }),
+  redisTlsKey: setting({
+    env: 'KONG_FLEET_REDIS_TLS_KEY',
+    flag: 'redis-tls-key',
+    default: undefined,
+    help: 'private key (PEM) of the Redis client certificate',
+    schema: existingFile,
     secret: true,
   }),
   queuePrefix: setting({

@@ -10,6 +10,7 @@ import { mountFleetConsole } from '../fleet-console.ts';
 import { mountControllerRoutes } from '../http-routes.ts';
 import { createHttpServer } from '../http-server.ts';
 import { createLogger } from '../logger.ts';
+import { redisTargetFromSettings } from '../redis-target.ts';
 import { createRuntime } from '../runtime.ts';
 import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const runtime = createRuntime({
     redisUrl: settings.redisUrl,
+    redisAccess: redisTargetFromSettings(settings),
     queuePrefix: settings.queuePrefix,
     roles: settings.roles,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,

@@ -8,6 +8,7 @@ import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 import { StorageKeys } from '../../queue/store/storage-keys.ts';
 import { TrafficStore } from '../../queue/store/traffic-store.ts';
 import { ConfigError, type ParsedCommandLine, parseSettings, settingsHelp } from '../config.ts';
+import { redisTargetFromSettings } from '../redis-target.ts';
 import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
 
@@ -54,7 +55,7 @@ export async function withSession(
     return ExitCode.ok;
   }
   const { settings } = parsed;
-  const redis = createRedisConnection(settings.redisUrl, 'producer', `cli-${spec.name}`);
+  const redis = createRedisConnection(redisTargetFromSettings(settings), 'producer', `cli-${spec.name}`);
   redis.on('error', () => {});
   let admin: KongAdminClient | undefined;
   try {
