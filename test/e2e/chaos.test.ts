@@ -1,0 +1,42 @@
+import { describe, expect, inject, it } from 'vitest';
+import { chaosVerdict } from '../../scripts/chaos/report.ts';
+import { runScenario, scenarios } from '../../scripts/chaos/scenarios.ts';
+import type { ChaosCluster } from '../../scripts/chaos/stage.ts';
+import { podNetwork } from '../helpers/cluster.ts';
+import { kubeConfig, kubeconfigPath } from '../helpers/kube.ts';
+
+/**
+ * The part of `npm run chaos` that runs in `npm test` (issue 12), the same scenario code: each scenario
+ * must end with every proxy serving every change, no change lost, no job stuck and no controller crashed.
+ * Left out here, and run by `npm run chaos` only:
+ * - apiserver-restart: it would restart the apiserver every other test file shares;
+ * - proxy-slow, proxy-429, proxy-drop, proxy-restart: the same recovery paths as proxy-5xx and
+ *   proxy-down, kept out for time (the subset stays under 5 minutes on a busy 2-core machine);
+ * - redis-killed, redis-wiped, redis-start-late: issue 12 defects 1-3 (the redis-recovery work); they
+ *   join this list once those fixes are merged and `npm run chaos` shows them passing.
+ */
+const SUBSET = ['controller-sigkill', 'proxy-down', 'proxy-5xx', 'leader-killed', 'sentinel-failover'];
+
+describe.skipIf(!podNetwork())('chaos scenarios against the real cluster, Redis and proxy pods', () => {
+  const cluster = (): ChaosCluster => ({
+    kubeConfig: kubeConfig(),
+    kubeconfig: kubeconfigPath(),
+    kubectl: inject('kubectl'),
+    podNetwork: podNetwork()!,
+  });
+
+  for (const name of SUBSET) {
+    const scenario = scenarios.find((s) => s.name === name)!;
+    it(`${name}: ${scenario.what} — 0 changes lost, 0 stuck jobs`, { timeout: 240_000 }, async () => {
+      const result = await runScenario(cluster(), scenario, { log: (line) => console.log(line) });
+      console.log(JSON.stringify(result));
+      expect(result.error).toBeUndefined();
+      expect(result.recoveryS).not.toBeNull();
+      expect(result.changes).toBeGreaterThan(0);
+      expect(result.lost).toBe(0);
+      expect(result.stuck).toBe(0);
+      expect(result.crashes).toBe(0);
+      expect(chaosVerdict(result)).toBe('ok');
+    });
+  }
+});
