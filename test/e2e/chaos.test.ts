@@ -12,10 +12,19 @@ import { kubeConfig, kubeconfigPath } from '../helpers/kube.ts';
  * - apiserver-restart: it would restart the apiserver every other test file shares;
  * - proxy-slow, proxy-429, proxy-drop, proxy-restart: the same recovery paths as proxy-5xx and
  *   proxy-down, kept out for time (the subset stays under 5 minutes on a busy 2-core machine);
- * - redis-killed, redis-wiped, redis-start-late: issue 12 defects 1-3 (the redis-recovery work); they
- *   join this list once those fixes are merged and `npm run chaos` shows them passing.
+ * - redis-start-late: fails on main (issue 12 defect 1: the controller started before Redis never lists
+ *   and never builds); the redis-recovery fix brings it in;
+ * - redis-wiped: issue 12 defect 3 (rebuild after a wipe) is being fixed in parallel; it passes in
+ *   `npm run chaos` on main today, and joins this list with that fix.
  */
-const SUBSET = ['controller-sigkill', 'proxy-down', 'proxy-5xx', 'leader-killed', 'sentinel-failover'];
+const SUBSET = [
+  'controller-sigkill',
+  'proxy-down',
+  'proxy-5xx',
+  'leader-killed',
+  'redis-killed',
+  'sentinel-failover',
+];
 
 describe.skipIf(!podNetwork())('chaos scenarios against the real cluster, Redis and proxy pods', () => {
   const cluster = (): ChaosCluster => ({
