@@ -93,14 +93,14 @@ export function createRedisConnection(
   name: string = purpose,
 ): Redis {
   const access: RedisAccess = typeof target === 'string' ? {} : target;
-  let redis: Redis | undefined;
   const common: RedisOptions = {
     connectionName: `kong-fleet:${name}`,
     lazyConnect: true,
-    retryStrategy: (times) => {
-      // A rotated password file is read before the next attempt, so rotation needs no restart.
-      if (redis && access.password) redis.options.password = access.password();
-      if (redis && access.sentinelPassword) redis.options.sentinelPassword = access.sentinelPassword();
+    // ioredis calls this as a method of the connection's own options, which BullMQ's duplicates copy:
+    // each connection reads a rotated password file before its next attempt, so rotation needs no restart.
+    retryStrategy(this: RedisOptions, times: number) {
+      if (access.password) this.password = access.password();
+      if (access.sentinelPassword) this.sentinelPassword = access.sentinelPassword();
       return reconnectDelay(times);
     },
   };
@@ -108,9 +108,9 @@ export function createRedisConnection(
     purpose === 'worker'
       ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
-  redis = new Redis({ ...redisOptions(target), ...common, ...byPurpose });
+  const redis = new Redis({ ...redisOptions(target), ...common, ...byPurpose });
   redis.on('error', (err: Error) => {
-    lastErrors.set(redis!, err);
+    lastErrors.set(redis, err);
   });
   return redis;
 }

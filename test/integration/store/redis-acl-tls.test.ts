@@ -229,20 +229,27 @@ describe('Redis with an ACL user over TLS (rediss://)', () => {
     }
   });
 
-  it('reads a rotated password file before it reconnects', async () => {
+  it('reads a rotated password file before it reconnects, in duplicated connections too', async () => {
     const rotating = join(dir, 'rotating');
     await writeFile(rotating, 'stale-password\n');
     const connection = createRedisConnection(
       targetOf(env({ KONG_FLEET_REDIS_PASSWORD_FILE: rotating })),
-      'producer',
+      'worker',
     );
+    // BullMQ's workers duplicate their connection for blocking reads.
+    const copy = connection.duplicate({ lazyConnect: true });
+    copy.on('error', () => {});
     try {
       await expect(connectRedis(connection, 2000)).rejects.toThrow(/WRONGPASS/);
+      await expect(connectRedis(copy, 2000)).rejects.toThrow(/did not answer/);
       await writeFile(rotating, `${PASSWORD}\n`);
       await connectRedis(connection, 10_000);
+      await connectRedis(copy, 10_000);
       expect(await connection.ping()).toBe('PONG');
+      expect(await copy.ping()).toBe('PONG');
     } finally {
       connection.disconnect();
+      copy.disconnect();
     }
   });
 });
