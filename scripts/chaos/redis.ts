@@ -20,7 +20,7 @@ export interface ChaosRedis {
   /** SIGKILL: no chance to flush; the append-only file keeps what was fsynced. */
   kill(): Promise<void>;
   /** Sentinel groups only: kill the primary and wait for the promotion. */
-  failover?(): Promise<{ failoverMs: number }>;
+  failover?(): Promise<{ killedPort: number; newPrimaryPort: number; failoverMs: number }>;
   stop(): Promise<void>;
 }
 

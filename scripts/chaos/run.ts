@@ -65,6 +65,7 @@ try {
 }
 
 printTable(results.map(chaosRow));
+for (const r of results) if (r.notes?.length) process.stdout.write(`${r.scenario}: ${r.notes.join('; ')}\n`);
 const file = join(resultsDir, `chaos-${new Date().toISOString().replaceAll(':', '-')}.json`);
 const meta = { suite: 'chaos', node: process.version, platform: `${process.platform}/${process.arch}` };
 writeFileSync(file, `${JSON.stringify({ ...meta, rows: results }, null, 2)}\n`);

@@ -48,6 +48,7 @@ export interface ScenarioResult {
   readonly stuck: number;
   /** Controllers that exited by themselves. */
   readonly crashes: number;
+  readonly notes?: readonly string[];
   readonly error?: string;
 }
 
@@ -169,7 +170,9 @@ export const scenarios: readonly Scenario[] = [
     what: 'two replicas; the leader is SIGKILLed and a replacement starts',
     replicas: 2,
     async inject(stage) {
-      await killController(stage, await leader(stage));
+      const killed = await leader(stage);
+      await killController(stage, killed);
+      stage.notes.push(`leader ${killed.name} killed`);
       return async () => {
         await stage.startController({ leaderElection: true });
       };
@@ -207,7 +210,8 @@ export const scenarios: readonly Scenario[] = [
     redis: 'sentinel',
     async inject(stage) {
       if (!stage.redis.failover) throw new Error('not a Sentinel group');
-      await stage.redis.failover();
+      const { killedPort, newPrimaryPort, failoverMs } = await stage.redis.failover();
+      stage.notes.push(`primary :${killedPort} killed, :${newPrimaryPort} promoted in ${failoverMs} ms`);
       return async () => {};
     },
   },
@@ -282,6 +286,7 @@ export async function runScenario(
       failed,
       stuck: stuck.length,
       crashes: s.crashes(),
+      notes: s.notes,
       ...(recovered.ok
         ? {}
         : {

@@ -50,6 +50,8 @@ export interface Stage {
   startController(options?: { leaderElection?: boolean }): Promise<ChaosController>;
   kubectlApply(manifest: string): Promise<void>;
   proxies(): ProxyPod[];
+  /** What the fault did, as the scenario saw it (which leader died, how long a failover took). */
+  readonly notes: string[];
   /** Controllers that exited by themselves with a failure (not killed or stopped by the scenario). */
   crashes(): number;
   close(keepLogsIn?: string): Promise<void>;
@@ -147,6 +149,7 @@ export async function openStage(cluster: ChaosCluster, scenario: string, redis: 
       await kube(['apply', '-n', namespace, '-f', '-'], text);
     },
     proxies: () => pods.running(),
+    notes: [],
     crashes: () => crashes,
     async close(keepLogsIn) {
       await Promise.allSettled([...controllers].map((controller) => controller.stop(5000)));

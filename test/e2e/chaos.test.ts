@@ -46,6 +46,9 @@ describe.skipIf(!podNetwork())('chaos scenarios against the real cluster, Redis 
       expect(result.stuck).toBe(0);
       expect(result.crashes).toBe(0);
       expect(chaosVerdict(result)).toBe('ok');
+      // The fault really happened: another node is primary, or the process that led is gone.
+      if (name === 'sentinel-failover') expect(result.notes?.join()).toMatch(/killed, :\d+ promoted/);
+      if (name === 'leader-killed') expect(result.notes?.join()).toMatch(/leader controller-\d killed/);
     });
   }
 });
