@@ -109,7 +109,7 @@ Every setting of `kong-fleet run` (workers/settings.ts), as controller.env keys.
 keeps this list equal to settingSpecs.
 */}}
 {{- define "kong-fleet.settings" -}}
-redis_url queue_prefix roles http_host http_port log_level kubeconfig watch_namespaces secret_label_selector storage_key_file ingress_class gateway_controller_names feature_gates admin_service admin_port_names proxies admin_tls_cert admin_tls_key admin_tls_ca admin_tls_server_name admin_timeout_cap min_kong_version push_backoff_cap leader_election publish_service publish_addresses namespace fleet_name repair_mode drift_interval traffic_scrape_interval traffic_status_port traffic_retention traffic_max_routes board_token_file board_basic_auth_file board_writable operator_token_file operator_basic_auth_file metrics_auth webhook_port webhook_host webhook_tls_cert webhook_tls_key shutdown_timeout
+redis_url redis_sentinels redis_sentinel_name redis_username redis_password_file redis_sentinel_password_file redis_tls_ca redis_tls_cert redis_tls_key queue_prefix roles http_host http_port log_level kubeconfig watch_namespaces secret_label_selector storage_key_file ingress_class gateway_controller_names feature_gates admin_service admin_port_names proxies admin_tls_cert admin_tls_key admin_tls_ca admin_tls_server_name admin_timeout_cap min_kong_version push_backoff_cap leader_election publish_service publish_addresses namespace fleet_name repair_mode drift_interval traffic_scrape_interval traffic_status_port traffic_retention traffic_max_routes board_token_file board_basic_auth_file board_writable operator_token_file operator_basic_auth_file metrics_auth webhook_port webhook_host webhook_tls_cert webhook_tls_key shutdown_timeout
 {{- end -}}
 
 {{/* Settings the chart derives from its other values; controller.env may not set them. */}}
@@ -131,7 +131,7 @@ redis_url http_port admin_service publish_service admin_tls_cert admin_tls_key a
   value: {{ required "redis.external.url or redis.external.existingSecret is required with redis.mode=external" .Values.redis.external.url | quote }}
 {{- end }}
 {{- else if eq .Values.redis.mode "sentinel" }}
-{{- fail "redis.mode=sentinel is not rendered by this chart yet (the Sentinel manifests are being added to deploy/); use bundled or external" }}
+{{- fail "redis.mode=sentinel is not rendered by this chart yet (deploy/components/redis-sentinel has the manifests); use external with controller.env.redis_sentinels" }}
 {{- else }}
 {{- fail (printf "redis.mode must be bundled, external or sentinel, not %q" .Values.redis.mode) }}
 {{- end }}
