@@ -158,22 +158,7 @@ export class ObjectStore {
   async replaceAll(keyPrefix: string, objects: ReadonlyMap<string, string>): Promise<{ changed: number }> {
     let changed = 0;
     const stale: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, entries] = await this.#redis.hscan(
-        this.#keys[0],
-        cursor,
-        'MATCH',
-        `${escapeGlob(keyPrefix)}*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      for (let i = 0; i < entries.length; i += 2) {
-        const key = entries[i]!;
-        if (!objects.has(key)) stale.push(key);
-      }
-    } while (cursor !== '0');
+    for await (const [key] of this.#scanObjects(keyPrefix)) if (!objects.has(key)) stale.push(key);
     for (const key of stale) if ((await this.delete(key)).changed) changed++;
     for (const [key, json] of objects) if ((await this.put(key, json)).changed) changed++;
     return { changed };
@@ -256,25 +241,29 @@ export class ObjectStore {
     const current = this.#sealed.currentKeyId;
     if (current === undefined) return 0;
     let rewritten = 0;
+    for await (const [key, stored] of this.#scanObjects(SECRET_PREFIX)) {
+      if (SealedValues.keyIdOf(stored) === current) continue;
+      const fresh = this.#sealed.seal(this.#sealed.open(stored), { deterministic: true });
+      rewritten += Number(await RESEAL(this.#redis, [this.#keys[0]], [key, stored, fresh]));
+    }
+    return rewritten;
+  }
+
+  /** The stored objects whose key starts with `keyPrefix`, as stored (sealed values stay sealed). */
+  async *#scanObjects(keyPrefix: string): AsyncGenerator<readonly [key: string, stored: string]> {
     let cursor = '0';
     do {
       const [next, entries] = await this.#redis.hscan(
         this.#keys[0],
         cursor,
         'MATCH',
-        `${escapeGlob(SECRET_PREFIX)}*`,
+        `${escapeGlob(keyPrefix)}*`,
         'COUNT',
         1000,
       );
       cursor = next;
-      for (let i = 0; i < entries.length; i += 2) {
-        const [key, stored] = [entries[i]!, entries[i + 1]!];
-        if (SealedValues.keyIdOf(stored) === current) continue;
-        const fresh = this.#sealed.seal(this.#sealed.open(stored), { deterministic: true });
-        rewritten += Number(await RESEAL(this.#redis, [this.#keys[0]], [key, stored, fresh]));
-      }
+      for (let i = 0; i < entries.length; i += 2) yield [entries[i]!, entries[i + 1]!] as const;
     } while (cursor !== '0');
-    return rewritten;
   }
 
   async #write(key: string, json: string): Promise<WriteResult> {
