@@ -1,73 +1,28 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../kong/traffic/prometheus-text.ts';
-import { type BackendPods, startBackendPods } from '../../../testing/pods/backend-pods.ts';
+import type { BackendPods } from '../../../testing/pods/backend-pods.ts';
 import type { ProxyPod } from '../../../testing/pods/proxy-pods.ts';
 import { writeSecretFile } from '../../helpers/bull-board.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { podNetwork } from '../../helpers/cluster.ts';
+import { dataPlaneStatus, echoBackend, hostIngress, startEchoBackends } from '../../helpers/echo-backends.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubeConfig, kubeconfigPath, kubectlApply } from '../../helpers/kube.ts';
+import { kubeconfigPath } from '../../helpers/kube.ts';
 import { waitForConvergence } from '../../helpers/pipeline.ts';
 import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
 import { redisUrl } from '../../helpers/redis.ts';
 
 const TOKEN = 'fleet-traffic-viewer-token';
 
-const manifests = (namespace: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: echo, namespace: ${namespace}, labels: { app.kubernetes.io/component: backend } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: echo } }
-  template:
-    metadata: { labels: { app: echo, app.kubernetes.io/component: backend } }
-    spec:
-      containers: [{ name: echo, image: echo:test, ports: [{ name: http, containerPort: 8080 }] }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  selector: { app: echo }
-  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: route-a, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: a.example
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: route-b, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: b.example
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`;
-
-/** One GET through a proxy's data plane; resolves with the status code. */
-const get = (url: string, host: string) =>
-  new Promise<number>((resolve, reject) => {
-    const req = httpRequest(url, { headers: { host }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
+const manifests = (namespace: string) =>
+  [
+    echoBackend(namespace, 'echo', 1),
+    hostIngress(namespace, 'route-a', 'a.example'),
+    hostIngress(namespace, 'route-b', 'b.example'),
+  ].join('---');
 
 interface TrafficAnswer {
   routes: { route: string; requests: number }[];
@@ -81,19 +36,7 @@ describe.skipIf(!podNetwork())('fleet traffic: every proxy scraped, summed once,
   let baseUrl: string;
 
   beforeAll(async () => {
-    backends = await startBackendPods({
-      kubeConfig: kubeConfig(),
-      namespace: h.namespace,
-      podNetwork: podNetwork()!,
-    });
-    await kubectlApply(manifests(h.namespace));
-    await eventually(
-      async () => {
-        await backends.settled();
-        return backends.running().length === 1;
-      },
-      { timeoutMs: 60_000, description: 'the echo pod serving' },
-    );
+    backends = await startEchoBackends(h.namespace, manifests(h.namespace), 1);
     secrets = await mkdtemp(join(tmpdir(), 'kf-fleet-traffic-'));
     const controller = await h.startController({
       KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL: '1s',
@@ -112,7 +55,7 @@ describe.skipIf(!podNetwork())('fleet traffic: every proxy scraped, summed once,
   async function serving(proxies: readonly ProxyPod[]): Promise<void> {
     await waitForConvergence(h.prefix, proxies, { timeoutMs: 60_000 });
     for (const proxy of proxies)
-      await eventually(async () => (await get(`${proxy.proxyUrl}/probe`, 'b.example')) === 200, {
+      await eventually(async () => (await dataPlaneStatus(`${proxy.proxyUrl}/probe`, 'b.example')) === 200, {
         timeoutMs: 60_000,
         description: `${proxy.name} serves route B`,
       });
@@ -121,7 +64,7 @@ describe.skipIf(!podNetwork())('fleet traffic: every proxy scraped, summed once,
   /** N requests to route A, round-robin over the proxies; every one answered 200 by the echo pod. */
   async function sendToA(proxies: readonly ProxyPod[], count: number): Promise<void> {
     for (let i = 0; i < count; i++)
-      expect(await get(`${proxies[i % proxies.length]!.proxyUrl}/a/${i}`, 'a.example')).toBe(200);
+      expect(await dataPlaneStatus(`${proxies[i % proxies.length]!.proxyUrl}/a/${i}`, 'a.example')).toBe(200);
   }
 
   const traffic = async (): Promise<TrafficAnswer> => {

@@ -3,33 +3,14 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { EchoReply } from '@kong-fleet/kong-dbless/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BackendPods, startBackendPods } from '../../../testing/pods/backend-pods.ts';
+import type { BackendPods } from '../../../testing/pods/backend-pods.ts';
 import type { ProxyPod, ProxyPods } from '../../../testing/pods/proxy-pods.ts';
 import { podNetwork } from '../../helpers/cluster.ts';
+import { echoBackend, startEchoBackends } from '../../helpers/echo-backends.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubeConfig, kubectlApply } from '../../helpers/kube.ts';
+import { kubectlApply } from '../../helpers/kube.ts';
 import { waitForConvergence } from '../../helpers/pipeline.ts';
 import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
-
-const backend = (namespace: string, name: string, replicas: number) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name}, namespace: ${namespace}, labels: { app.kubernetes.io/component: backend } }
-spec:
-  replicas: ${replicas}
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name}, app.kubernetes.io/component: backend } }
-    spec:
-      containers: [{ name: echo, image: echo:test, ports: [{ name: http, containerPort: 8080 }] }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}, namespace: ${namespace} }
-spec:
-  selector: { app: ${name} }
-  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
-`;
 
 const routes = (namespace: string) => `
 apiVersion: networking.k8s.io/v1
@@ -126,14 +107,10 @@ describe.skipIf(!podNetwork())('proxies are pods: traffic through every proxy po
 
   beforeAll(async () => {
     ({ namespace, prefix, pods } = h);
-    backends = await startBackendPods({ kubeConfig: kubeConfig(), namespace, podNetwork: podNetwork()! });
-    await kubectlApply(`${backend(namespace, 'echo-a', 2)}---${backend(namespace, 'echo-b', 1)}`);
-    await eventually(
-      async () => {
-        await backends.settled();
-        return backends.running().length === 3;
-      },
-      { timeoutMs: 60_000, description: '3 echo pods serving' },
+    backends = await startEchoBackends(
+      namespace,
+      `${echoBackend(namespace, 'echo-a', 2)}---${echoBackend(namespace, 'echo-b', 1)}`,
+      3,
     );
     await kubectlApply(routes(namespace));
     await h.startController();

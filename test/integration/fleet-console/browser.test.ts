@@ -1,15 +1,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BackendPods, startBackendPods } from '../../../testing/pods/backend-pods.ts';
+import type { BackendPods } from '../../../testing/pods/backend-pods.ts';
 import { basicHeader, writeSecretFile } from '../../helpers/bull-board.ts';
 import { launchChromium, localContext } from '../../helpers/chromium.ts';
 import { podNetwork } from '../../helpers/cluster.ts';
+import { dataPlaneStatus, echoBackend, hostIngress, startEchoBackends } from '../../helpers/echo-backends.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { kubeConfig, kubectlApply } from '../../helpers/kube.ts';
 import { waitForConvergence } from '../../helpers/pipeline.ts';
 import { pipelineHarness } from '../../helpers/pipeline-harness.ts';
 
@@ -18,62 +17,19 @@ const PASSWORD = 'console-password';
 const SCREENSHOTS = '.test-results/fleet-console';
 const REQUESTS = 24;
 
-const manifests = (namespace: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: echo, namespace: ${namespace}, labels: { app.kubernetes.io/component: backend } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: echo } }
-  template:
-    metadata: { labels: { app: echo, app.kubernetes.io/component: backend } }
-    spec:
-      containers: [{ name: echo, image: echo:test, ports: [{ name: http, containerPort: 8080 }] }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${namespace} }
-spec:
-  selector: { app: echo }
-  ports: [{ name: http, port: 80, targetPort: 8080, protocol: TCP }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: shop, namespace: ${namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: shop.example
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
----
+const manifests = (namespace: string) =>
+  [
+    echoBackend(namespace, 'echo', 1),
+    hostIngress(namespace, 'shop', 'shop.example'),
+    `
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
 metadata: { name: broken, namespace: ${namespace} }
 plugin: rate-limiting
 config: { minute: many }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: limited, namespace: ${namespace}, annotations: { konghq.com/plugins: broken } }
-spec:
-  ingressClassName: kong
-  rules:
-    - host: limited.example
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`;
-
-const get = (url: string, host: string) =>
-  new Promise<number>((resolve, reject) => {
-    const req = httpRequest(url, { headers: { host }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
+`,
+    hostIngress(namespace, 'limited', 'limited.example', { annotations: 'konghq.com/plugins: broken' }),
+  ].join('---');
 
 interface FleetAnswer {
   desired: { hash: string } | null;
@@ -100,19 +56,7 @@ describe.skipIf(!podNetwork())('the fleet console in headless Chromium', () => {
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    backends = await startBackendPods({
-      kubeConfig: kubeConfig(),
-      namespace: h.namespace,
-      podNetwork: podNetwork()!,
-    });
-    await kubectlApply(manifests(h.namespace));
-    await eventually(
-      async () => {
-        await backends.settled();
-        return backends.running().length === 1;
-      },
-      { timeoutMs: 60_000, description: 'the echo pod serving' },
-    );
+    backends = await startEchoBackends(h.namespace, manifests(h.namespace), 1);
     secrets = await mkdtemp(join(tmpdir(), 'kf-console-'));
     const controller = await h.startController({
       KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL: '1s',
@@ -127,7 +71,7 @@ describe.skipIf(!podNetwork())('the fleet console in headless Chromium', () => {
     await proxies[2]!.faults.restart();
     await waitForConvergence(h.prefix, proxies, { timeoutMs: 60_000 });
     for (let i = 0; i < REQUESTS; i++)
-      expect(await get(`${proxies[i % 3]!.proxyUrl}/item/${i}`, 'shop.example')).toBe(200);
+      expect(await dataPlaneStatus(`${proxies[i % 3]!.proxyUrl}/item/${i}`, 'shop.example')).toBe(200);
     await eventually(
       async () => {
         const answer = await fleet();
