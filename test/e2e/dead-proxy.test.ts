@@ -1,5 +1,6 @@
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { echoApp } from '../helpers/echo-app.ts';
 import { kubeConfig, kubectlApply } from '../helpers/kube.ts';
 import { desiredHash, waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
@@ -17,21 +18,7 @@ describe('one proxy down delays nobody else (issue 12, defect 8)', () => {
   let change = 0;
   beforeAll(async () => {
     await h.startController();
-    await kubectlApply(`
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: ${h.namespace} }
-spec: { ports: [{ name: http, port: 80 }] }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: echo, namespace: ${h.namespace} }
-spec:
-  ingressClassName: kong
-  rules:
-    - http:
-        paths: [{ path: /v0, pathType: Prefix, backend: { service: { name: echo, port: { number: 80 } } } }]
-`);
+    await kubectlApply(echoApp({ namespace: h.namespace, path: '/v0' }));
     await waitForConvergence(h.prefix, h.proxies(), { timeoutMs: 60_000 });
   });
 
