@@ -84,12 +84,14 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
     deps.registry.get(id),
     deps.builds.desired(),
     deps.registry.status(id),
-    deps.fleet.modeSpec(),
+    // Without the API server the recorded mode decides: pushes go on through an API outage.
+    deps.fleet.modeSpec().catch(() => null),
     deps.shadow.mode(),
   ]);
   if (!proxy) return skipped('forgotten', 'proxy no longer known');
   // Beside KIC: KIC pushes; the takeover (jobs/shadow-check.ts) asks every proxy again.
-  if (modeInForce(spec, recorded) === 'shadow') return skipped('shadow', 'shadow mode: not pushing');
+  const mode = spec ? modeInForce(spec, recorded) : (recorded?.mode ?? 'active');
+  if (mode === 'shadow') return skipped('shadow', 'shadow mode: not pushing');
   if (!desired) return skipped('no-build', 'no build yet');
   if (status.rejectedHash === desired.hash) {
     return skipped('already-rejected', 'this proxy already rejected this build');

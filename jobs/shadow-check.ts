@@ -107,13 +107,29 @@ export async function shadowCheck(deps: ShadowDeps, signal: AbortSignal): Promis
       ? 'no proxies known yet'
       : clean
         ? `${entries.length}/${entries.length} proxies run what kong-fleet would push (hash ${desired.hash})`
-        : `${differing.length}/${entries.length} proxies differ from hash ${desired.hash}: ${differing
-            .slice(0, 3)
-            .map((entry) => `${entry.proxy}: ${entry.error ?? entry.first.join('; ')}`)
-            .join(' | ')}`.slice(0, 1000);
+        : `${differing.length}/${entries.length} proxies differ from hash ${desired.hash}: ${describeGroups(differing)}`.slice(
+            0,
+            1000,
+          );
   const report: ShadowReport = { at, desiredHash: desired.hash, clean, summary, proxies: entries };
   await deps.shadow.recordReport(report);
   return report;
+}
+
+/** Proxies with the same differences named once: `a, b: ~ services x (retries) | c: GET /status: …`. */
+function describeGroups(entries: readonly ShadowProxyEntry[]): string {
+  const groups = new Map<string, string[]>();
+  for (const entry of entries) {
+    const what = entry.error ?? entry.first.join('; ');
+    groups.set(what, [...(groups.get(what) ?? []), entry.proxy]);
+  }
+  return [...groups]
+    .slice(0, 3)
+    .map(
+      ([what, proxies]) =>
+        `${proxies.slice(0, 3).join(', ')}${proxies.length > 3 ? ` (+${proxies.length - 3})` : ''}: ${what}`,
+    )
+    .join(' | ');
 }
 
 async function compare(
