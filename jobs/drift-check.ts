@@ -11,8 +11,9 @@ import { defineJob } from '../queue/define-job.ts';
 import { classifyDrift } from './drift-classification.ts';
 import type { PipelineDeps } from './ports.ts';
 import { diffProxy } from './proxy-diff.ts';
-import { requestStatusUpdate } from './proxy-status.ts';
+import { requestFleetStatus, requestStatusUpdate } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
+import { shadowAndTakeover } from './shadow-check.ts';
 
 export const DriftCheckPayload = z.strictObject({});
 export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
@@ -50,6 +51,12 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
   run: async (_payload, ctx) => {
     const { deps, log } = ctx;
     const started = performance.now();
+    // In shadow mode (beside KIC) the check compares configs and never re-pushes.
+    const { record, report: shadow } = await shadowAndTakeover(deps, ctx.signal, log);
+    if (shadow || record.mode === 'shadow') {
+      await requestFleetStatus(deps);
+      return { mode: record.mode, shadow: shadow?.summary ?? record.refused ?? record.reason };
+    }
     const repairMode = await deps.fleet.repairMode();
     if (repairMode === 'disabled') return { skipped: 'repair mode disabled' };
     const [desired, proxies, recent] = await Promise.all([

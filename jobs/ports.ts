@@ -6,6 +6,7 @@ import type { DriftReport, RepairMode } from '../domain/drift.ts';
 import type { EventReason } from '../domain/event-reasons.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
+import type { FleetModeSpec } from '../domain/shadow.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { GatewayStatusPatch, LiveGatewayObject } from '../k8s/gateway-status-patches.ts';
@@ -20,6 +21,7 @@ import type { ConvergenceTracker } from '../queue/store/convergence.ts';
 import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { ShadowStore } from '../queue/store/shadow-store.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import type { TrafficStore } from '../queue/store/traffic-store.ts';
 
@@ -47,6 +49,8 @@ export interface GatewayStatusApi {
 export interface FleetApi {
   /** From the ProxyFleet's spec (users edit it with kubectl). */
   repairMode(): Promise<RepairMode>;
+  /** `spec.mode` and `spec.takeover.force` (shadow mode and takeover, domain/shadow.ts). */
+  modeSpec(): Promise<FleetModeSpec>;
   /** The ProxyInstance an Event about this proxy is attached to. */
   instanceRef(proxyId: string): ObjectRef;
   /** Returns the conditions written; `previous` (what was written last) spares reading the object first. */
@@ -102,6 +106,8 @@ export interface PipelineDeps {
   readonly events: EventSink;
   readonly driftReports: DriftReports;
   readonly convergence: ConvergenceTracker;
+  /** The mode the pipeline acts on and the latest shadow report. */
+  readonly shadow: ShadowStore;
   readonly fleet: FleetApi;
   /** Present when a publish Service or addresses are configured. */
   readonly ingressStatus?: IngressStatusApi;

@@ -20,12 +20,14 @@ export async function diffProxy(
   proxy: ProxyEndpoint,
   desiredHash: string,
   signal?: AbortSignal,
+  { compareIds = false }: { compareIds?: boolean } = {},
 ): Promise<ConfigDiff> {
   const read = await deps.admin.readConfig(proxy, { signal });
   if (read.kind === 'failed') throw new Error(`GET /config: ${read.description}`);
   const actual = fromExport((parse(read.value) ?? {}) as Record<string, unknown>);
   const { entities, redactor } = await desiredEntities(deps, desiredHash);
-  return redactDiff(diffConfigs(entities, actual), redactor);
+  const options = compareIds ? { compareIds: { generated: isGeneratedId } } : {};
+  return redactDiff(diffConfigs(entities, actual, options), redactor);
 }
 
 /**
@@ -51,6 +53,10 @@ function redactDiff(diff: ConfigDiff, redactor: SecretRedactor): ConfigDiff {
   return { added: diff.added.map(entry), removed: diff.removed.map(entry), changed: diff.changed.map(entry) };
 }
 
+/** Ids the local validation makes up for entities Kong gives random ids (never compared). */
+const GENERATED_ID_PREFIX = '00000000-0000-4000-8000-';
+const isGeneratedId = (id: string) => id.startsWith(GENERATED_ID_PREFIX);
+
 async function desiredEntities(deps: Pick<PipelineDeps, 'builds' | 'translateSettings'>, hash: string) {
   if (cached?.hash === hash) return cached;
   const [text, record] = await Promise.all([deps.builds.text(hash), deps.builds.record(hash)]);
@@ -61,7 +67,7 @@ async function desiredEntities(deps: Pick<PipelineDeps, 'builds' | 'translateSet
     kongVersion,
     routerFlavor: featureFlags.ExpressionRoutes ? 'expressions' : 'traditional_compatible',
     now: () => 0,
-    randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
+    randomUuid: () => `${GENERATED_ID_PREFIX}${(++counter).toString(16).padStart(12, '0')}`,
   });
   if (!result.ok) throw new Error(`build ${hash} does not validate: ${result.error.message.slice(0, 200)}`);
   const config: unknown = JSON.parse(text);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { lastSeenRefreshMs } from '../domain/policies.ts';
+import { type FleetMode, type FleetModeRecord, modeInForce, type ShadowReport } from '../domain/shadow.ts';
+import type { ConditionInput } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
@@ -80,11 +82,15 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
   attempts: 5,
   backoff: { baseMs: 1000, capMs: 30_000, jitter: 0.3 },
   run: async (_payload, { deps }) => {
-    const [proxies, desired, instances] = await Promise.all([
+    const [proxies, desired, instances, spec, recorded, shadow] = await Promise.all([
       deps.registry.list(),
       deps.builds.desired(),
       deps.fleet.listInstances(),
+      deps.fleet.modeSpec(),
+      deps.shadow.mode(),
+      deps.shadow.report(),
     ]);
+    const mode = modeInForce(spec, recorded);
     // Instances of proxies that went away while no status job ran for them (e.g. a controller restart).
     const known = new Set(proxies.map((proxy) => deps.fleet.instanceName(proxy.id)));
     await Promise.all(
@@ -107,7 +113,9 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
       proxies: proxies.length,
       syncedProxies: synced,
       summary,
+      mode,
       conditions: [
+        ...migrationConditions(mode, recorded, shadow),
         {
           type: 'Synced',
           status: all ? 'True' : 'False',
@@ -125,6 +133,45 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
     return { summary };
   },
 });
+
+/**
+ * While migrating from KIC (once a shadow check has run): ShadowDiffClean (the latest shadow check, naming
+ * the first differences) and Takeover (taken, refused and why, or not asked for yet).
+ */
+function migrationConditions(
+  mode: FleetMode,
+  recorded: FleetModeRecord | null,
+  shadow: ShadowReport | null,
+): ConditionInput[] {
+  if (!shadow) return [];
+  const diff: ConditionInput = {
+    type: 'ShadowDiffClean',
+    status: shadow.clean ? 'True' : 'False',
+    reason: shadow.clean ? 'ProxiesMatch' : shadow.desiredHash ? 'ProxiesDiffer' : 'NoBuild',
+    message: `${mode === 'active' ? 'last shadow check before the takeover' : 'shadow check'} at ${shadow.at}: ${shadow.summary}`,
+  };
+  const takeover: ConditionInput =
+    mode === 'active'
+      ? { type: 'Takeover', status: 'True', reason: 'TookOver', message: recorded?.reason ?? 'active' }
+      : recorded?.refused
+        ? {
+            type: 'Takeover',
+            status: 'False',
+            reason: 'RefusedShadowDiffNotClean',
+            message:
+              `spec.mode is active but the shadow diff is not clean (set spec.takeover.force to override): ${recorded.refused}`.slice(
+                0,
+                2000,
+              ),
+          }
+        : {
+            type: 'Takeover',
+            status: 'False',
+            reason: 'Shadowing',
+            message: 'spec.mode is shadow: kong-fleet compares and does not push',
+          };
+  return [diff, takeover];
+}
 
 export async function requestStatusUpdate(
   deps: Pick<PipelineDeps, 'producer'>,

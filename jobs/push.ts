@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { objectKey } from '../domain/object-ref.ts';
 import { PUSH_BACKOFF } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
+import { modeInForce } from '../domain/shadow.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
@@ -79,12 +80,18 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
 async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;
   // Three independent reads, in flight together (one round trip).
-  const [proxy, desired, status] = await Promise.all([
+  const [proxy, desired, status, spec, recorded] = await Promise.all([
     deps.registry.get(id),
     deps.builds.desired(),
     deps.registry.status(id),
+    // Without the API server the recorded mode decides: pushes go on through an API outage.
+    deps.fleet.modeSpec().catch(() => null),
+    deps.shadow.mode(),
   ]);
   if (!proxy) return skipped('forgotten', 'proxy no longer known');
+  // Beside KIC: KIC pushes; the takeover (jobs/shadow-check.ts) asks every proxy again.
+  const mode = spec ? modeInForce(spec, recorded) : (recorded?.mode ?? 'active');
+  if (mode === 'shadow') return skipped('shadow', 'shadow mode: not pushing');
   if (!desired) return skipped('no-build', 'no build yet');
   if (status.rejectedHash === desired.hash) {
     return skipped('already-rejected', 'this proxy already rejected this build');

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { RepairMode } from '../domain/drift.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
+import type { FleetMode, FleetModeSpec } from '../domain/shadow.ts';
 import { type Condition, type ConditionInput, mergeConditions } from './conditions.ts';
 
 const GROUP = 'kongfleet.io';
@@ -32,6 +33,8 @@ export interface ProxyFleetStatus {
   readonly proxies: number;
   readonly syncedProxies: number;
   readonly summary: string;
+  /** The mode the controller acts on (shadow: not pushing). */
+  readonly mode?: FleetMode;
   readonly conditions: readonly ConditionInput[];
 }
 
@@ -43,6 +46,8 @@ export interface ProxyInstancesOptions {
   readonly fleetName?: string;
   /** Repair mode written into a ProxyFleet the controller creates; users change it on the object. */
   readonly defaultRepairMode: RepairMode;
+  /** Mode written into a ProxyFleet the controller creates (shadow beside KIC). @defaultValue 'active' */
+  readonly defaultMode?: FleetMode;
   readonly logger: Logger;
   /** How long a read ProxyFleet spec is reused. @defaultValue 5000 */
   readonly cacheMs?: number;
@@ -64,7 +69,7 @@ export function instanceName(proxyId: string): string {
 export class ProxyInstances {
   readonly #options: ProxyInstancesOptions;
   readonly #api: CustomObjectsApi;
-  #fleet: { uid: string; repairMode: RepairMode; readAt: number } | undefined;
+  #fleet: (FleetObject & { readAt: number }) | undefined;
 
   constructor(options: ProxyInstancesOptions) {
     this.#options = options;
@@ -88,6 +93,32 @@ export class ProxyInstances {
   /** The fleet's repair mode from its ProxyFleet (created with the default when missing). */
   async repairMode(): Promise<RepairMode> {
     return (await this.#fleetObject()).repairMode;
+  }
+
+  /** The fleet's `spec.mode` and `spec.takeover.force` (shadow mode and takeover). */
+  async modeSpec(): Promise<FleetModeSpec> {
+    const { mode, force } = await this.#fleetObject();
+    return { mode, force };
+  }
+
+  /**
+   * Sets `spec.mode` (and `spec.takeover.force`): what `kong-fleet takeover` and `handback` do, the same
+   * as a `kubectl patch`. Creates the ProxyFleet when missing.
+   */
+  async setModeSpec(spec: FleetModeSpec): Promise<void> {
+    await this.#fleetObject();
+    await this.#api.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: this.#options.namespace,
+        plural: 'proxyfleets',
+        name: this.fleetName,
+        body: { spec: { mode: spec.mode, takeover: { force: spec.force } } },
+      },
+      MERGE_PATCH,
+    );
+    this.#fleet = undefined;
   }
 
   /**
@@ -206,12 +237,15 @@ export class ProxyInstances {
     );
   }
 
-  async #fleetObject(): Promise<{ uid: string; repairMode: RepairMode }> {
+  async #fleetObject(): Promise<FleetObject> {
     const cached = this.#fleet;
     if (cached && Date.now() - cached.readAt < (this.#options.cacheMs ?? 5000)) return cached;
     const { namespace } = this.#options;
     const target = { group: GROUP, version: VERSION, namespace, plural: 'proxyfleets', name: this.fleetName };
-    let fleet: { metadata?: { uid?: string }; spec?: { repairMode?: RepairMode } };
+    let fleet: {
+      metadata?: { uid?: string };
+      spec?: { repairMode?: RepairMode; mode?: FleetMode; takeover?: { force?: boolean } };
+    };
     try {
       fleet = await this.#api.getNamespacedCustomObject(target);
     } catch (err) {
@@ -230,7 +264,10 @@ export class ProxyInstances {
               namespace,
               labels: { 'app.kubernetes.io/managed-by': 'kong-fleet' },
             },
-            spec: { repairMode: this.#options.defaultRepairMode },
+            spec: {
+              repairMode: this.#options.defaultRepairMode,
+              mode: this.#options.defaultMode ?? 'active',
+            },
           },
         });
         this.#options.logger.info({ fleet: this.fleetName, namespace }, 'created the ProxyFleet');
@@ -243,10 +280,20 @@ export class ProxyInstances {
     this.#fleet = {
       uid: fleet.metadata?.uid ?? '',
       repairMode: fleet.spec?.repairMode ?? this.#options.defaultRepairMode,
+      // A ProxyFleet from before spec.mode existed (or without it) is active: it was pushing.
+      mode: fleet.spec?.mode === 'shadow' ? 'shadow' : 'active',
+      force: fleet.spec?.takeover?.force === true,
       readAt: Date.now(),
     };
     return this.#fleet;
   }
+}
+
+interface FleetObject {
+  readonly uid: string;
+  readonly repairMode: RepairMode;
+  readonly mode: FleetMode;
+  readonly force: boolean;
 }
 
 /** A merge patch leaves absent fields alone; null removes a field that no longer applies. */

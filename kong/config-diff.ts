@@ -103,7 +103,15 @@ export function fromExport(exported: Record<string, unknown>): FlatConfig {
   );
 }
 
-export function diffConfigs(desired: FlatConfig, actual: FlatConfig): ConfigDiff {
+export interface DiffOptions {
+  /**
+   * Compare entity ids too (shadow mode: a takeover must keep every id). Desired ids for which `generated`
+   * is true were made up by the local validation (Kong makes its own for those) and are not compared.
+   */
+  readonly compareIds?: { readonly generated: (id: string) => boolean };
+}
+
+export function diffConfigs(desired: FlatConfig, actual: FlatConfig, options: DiffOptions = {}): ConfigDiff {
   const want = index(desired);
   const have = index(actual);
   const added: EntityChange[] = [];
@@ -119,11 +127,30 @@ export function diffConfigs(desired: FlatConfig, actual: FlatConfig): ConfigDiff
         continue;
       }
       const fields = differingFields(entity, other);
+      const ids = options.compareIds;
+      if (ids && typeof entity.id === 'string' && !ids.generated(entity.id) && entity.id !== other.id)
+        fields.unshift({ field: 'id', desired: entity.id, actual: other.id });
       if (fields.length > 0) changed.push({ collection, key, fields });
     }
     for (const key of [...held.keys()].sort()) if (!wanted.has(key)) added.push({ collection, key });
   }
   return { added, removed, changed };
+}
+
+/**
+ * The first `limit` differences as short lines (`- routes a.b`, `+ plugins x`, `~ services s (host, port)`),
+ * missing entities first: what a condition message or a CLI summary names.
+ */
+export function firstDifferences(diff: ConfigDiff, limit: number): string[] {
+  const lines = [
+    ...diff.removed.map((change) => `- ${change.collection} ${change.key}`),
+    ...diff.added.map((change) => `+ ${change.collection} ${change.key}`),
+    ...diff.changed.map(
+      (change) =>
+        `~ ${change.collection} ${change.key} (${(change.fields ?? []).map((field) => field.field).join(', ')})`,
+    ),
+  ];
+  return lines.slice(0, limit);
 }
 
 /** Collection → natural key → entity, with foreign keys resolved to the natural key of what they point at. */

@@ -70,6 +70,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     namespace,
     fleetName: settings.fleetName,
     defaultRepairMode: settings.repairMode,
+    defaultMode: settings.fleetMode,
     logger: logger.child({ component: 'proxy-instances' }),
   });
   const staleAfterMs = staleAfterMsFor(settings.driftIntervalMs);

@@ -21,7 +21,8 @@ export interface ControllerRoutesOptions {
 
 /**
  * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
- * /api/drift-reports (?since=1h), /api/traffic (?since=1h: fleet traffic per route), /debug/config
+ * /api/drift-reports (?since=1h), /api/traffic (?since=1h: fleet traffic per route), /api/shadow (shadow
+ * mode beside KIC: the mode and the latest shadow check), /debug/config
  * (the desired build, secrets redacted). Every one needs viewer credentials, /metrics only when
  * `metricsAuth`; none changes anything, so none needs the operator role.
  */
@@ -89,6 +90,18 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
       scrapes,
       series,
     };
+  });
+
+  // Shadow mode beside KIC: the mode acted on and the latest shadow check (docs/migrating-from-kic.md).
+  app.get('/api/shadow', guarded, async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    const [spec, mode, report] = await Promise.all([
+      deps.fleet.modeSpec(),
+      deps.shadow.mode(),
+      deps.shadow.report(),
+    ]);
+    return { spec, mode: mode ?? { mode: spec.mode }, report };
   });
 
   app.get('/debug/config', guarded, async (_request, reply) => {

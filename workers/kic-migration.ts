@@ -414,6 +414,10 @@ function placeSettings(out: Collected): Record<string, string> {
   }
   // A migrating user keeps the Kong proxies KIC configured; the chart's example fleet stays off.
   setPath(out.values, 'proxy.enabled', false);
+  // Beside KIC, kong-fleet starts in shadow mode: it compares and pushes nothing until the takeover
+  // (docs/migrating-from-kic.md).
+  setPath(out.values, 'controller.env.fleet_mode', 'shadow');
+  env[settingSpecs.fleetMode.env] = 'shadow';
   const named = out.leftovers.some((l) => l.source.endsWith('adminApiService'));
   if (!env.KONG_FLEET_ADMIN_SERVICE && !env.KONG_FLEET_PROXIES && !named)
     out.leftovers.push({

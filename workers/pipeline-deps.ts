@@ -17,6 +17,7 @@ import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
+import { ShadowStore } from '../queue/store/shadow-store.ts';
 import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import { TrafficStore } from '../queue/store/traffic-store.ts';
 import type { RuntimeIo } from './runtime.ts';
@@ -50,6 +51,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     registry: new ProxyRegistry({ redis: io.redis, prefix }),
     driftReports: new DriftReports({ redis: io.redis, prefix }),
     convergence: new ConvergenceTracker({ redis: io.redis, prefix }),
+    shadow: new ShadowStore({ redis: io.redis, prefix }),
     producer: io.producer,
     admin: parts.admin,
     events: parts.events,
@@ -84,6 +86,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
 export function fleetApi(instances: ProxyInstances, staleAfterMs: number): FleetApi {
   return {
     repairMode: () => instances.repairMode(),
+    modeSpec: () => instances.modeSpec(),
     instanceRef: (proxyId) => instances.instanceRef(proxyId),
     writeInstance: (proxy, status, previous) => instances.upsert(proxy, status, previous),
     deleteInstance: (proxyId) => instances.delete(proxyId),

@@ -456,6 +456,13 @@ export const settingSpecs = {
     help: 'initial repairMode of a ProxyFleet the controller creates: enforce (re-push drifted proxies), warn, disabled',
     schema: z.enum(['enforce', 'warn', 'disabled'], { message: 'expected one of: enforce, warn, disabled' }),
   }),
+  fleetMode: setting({
+    env: 'KONG_FLEET_FLEET_MODE',
+    flag: 'fleet-mode',
+    default: 'active',
+    help: 'initial spec.mode of a ProxyFleet the controller creates: active (push), shadow (beside KIC: compare, never push)',
+    schema: z.enum(['active', 'shadow'], { message: 'expected one of: active, shadow' }),
+  }),
   driftIntervalMs: setting({
     env: 'KONG_FLEET_DRIFT_INTERVAL',
     flag: 'drift-interval',

@@ -13,6 +13,8 @@ export interface ControllerProcessOptions {
   readonly env?: Record<string, string>;
   /** @defaultValue the run's admin kubeconfig */
   readonly kubeconfig?: string;
+  /** How long the process may take to listen. @defaultValue 20000 */
+  readonly startTimeoutMs?: number;
 }
 
 export interface ControllerProcess extends CliProcess {
@@ -54,7 +56,7 @@ export async function startController(options: ControllerProcessOptions): Promis
       if (exited) throw new Error(`controller exited early:\n${cli.stdout()}\n${cli.stderr()}`);
       return listeningAddress(cli.stdout());
     },
-    { timeoutMs: 20_000, description: 'the controller HTTP server' },
+    { timeoutMs: options.startTimeoutMs ?? 20_000, description: 'the controller HTTP server' },
   );
   return {
     ...cli,

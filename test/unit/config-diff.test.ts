@@ -2,7 +2,13 @@ import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { exportConfig } from '@kong-fleet/kong-dbless/simulator';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { diffConfigs, fromExport, fromFlattenedEntities, summarizeDiff } from '../../kong/config-diff.ts';
+import {
+  diffConfigs,
+  firstDifferences,
+  fromExport,
+  fromFlattenedEntities,
+  summarizeDiff,
+} from '../../kong/config-diff.ts';
 
 /** The validator's processed entities, as the controller builds the desired side. */
 function desiredSide(config: unknown) {
@@ -86,5 +92,40 @@ describe('diffConfigs', () => {
       fromExport({ _format_version: '3.0' }),
     );
     expect(summarizeDiff(diff)).toEqual({ added: 0, changed: 0, removed: 5 });
+  });
+
+  it('compares ids when asked (shadow mode), except those the local validation made up', () => {
+    const withIds = structuredClone(base) as typeof base & { services: Record<string, unknown>[] };
+    withIds.services[0]!.id = 'fe1e2edc-5479-52fe-b0f4-b90d8d5f83ba';
+    const moved = structuredClone(withIds);
+    moved.services[0]!.id = 'ab6b1505-ec86-5b04-9d39-a95a711564cc';
+    const generated = (id: string) => id.startsWith('00000000-0000-4000-8000-');
+    const desired = fromFlattenedEntities(desiredSide(withIds));
+
+    expect(summarizeDiff(diffConfigs(desired, proxySide(moved)))).toEqual({
+      added: 0,
+      changed: 0,
+      removed: 0,
+    });
+    const strict = diffConfigs(desired, proxySide(moved), { compareIds: { generated } });
+    // The plugin's id is derived from its service's, so it moves too.
+    expect(strict.changed.map((change) => `${change.collection} ${change.key}`)).toEqual([
+      'plugins rate-limiting@service:echo',
+      'services echo',
+    ]);
+    expect(strict.changed[1]!.fields).toEqual([
+      {
+        field: 'id',
+        desired: 'fe1e2edc-5479-52fe-b0f4-b90d8d5f83ba',
+        actual: 'ab6b1505-ec86-5b04-9d39-a95a711564cc',
+      },
+    ]);
+    expect(firstDifferences(strict, 1)).toEqual(['~ plugins rate-limiting@service:echo (id)']);
+    // The proxy's random ids for entities without one in the config are not differences.
+    expect(summarizeDiff(diffConfigs(desired, proxySide(withIds), { compareIds: { generated } }))).toEqual({
+      added: 0,
+      changed: 0,
+      removed: 0,
+    });
   });
 });

@@ -28,6 +28,8 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
           log_level: 'debug',
           admin_timeout_cap: '20s',
           admin_tls_server_name: 'kong-gateway-admin.kong.svc',
+          // Beside KIC until the takeover.
+          fleet_mode: 'shadow',
         },
       },
       rbac: { watchNamespaces: ['apps', 'payments'] },
@@ -71,6 +73,7 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
           publish_addresses: '203.0.113.10',
           ingress_class: 'kong-public',
           watch_namespaces: 'apps',
+          fleet_mode: 'shadow',
         },
       },
       rbac: { watchNamespaces: ['apps'] },

@@ -40,6 +40,12 @@ export const commands: readonly CliCommand[] = [
     load: () => import('./diff.ts'),
   },
   {
+    name: 'shadow',
+    summary: 'beside KIC: the shadow diff of every proxy; takeover (refused unless clean) and handback',
+    usage: 'kong-fleet shadow [diff|takeover|handback] [--json] [--force]',
+    load: () => import('./shadow.ts'),
+  },
+  {
     name: 'migrate',
     summary:
       'print kong-fleet chart values for a KIC Deployment or kong/ingress values, naming what cannot move',

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { KongAdminClient } from '../../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
-import { connectRedis, createRedisConnection } from '../../queue/connection.ts';
+import { connectRedis, createRedisConnection, type RedisConnection } from '../../queue/connection.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { DriftReports } from '../../queue/store/drift-reports.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
@@ -21,6 +21,8 @@ export interface Session {
   readonly registry: ProxyRegistry;
   readonly driftReports: DriftReports;
   readonly traffic: TrafficStore;
+  /** The Redis connection, for stores a single command reads. */
+  readonly redis: RedisConnection;
   /** An Admin API client with the controller's TLS settings (created on first use). */
   admin(): Promise<KongAdminClient>;
 }
@@ -76,6 +78,7 @@ export async function withSession(
       builds: new BuildStore({ redis, prefix, sealed: storageKeys.sealed }),
       registry: new ProxyRegistry({ redis, prefix }),
       driftReports: new DriftReports({ redis, prefix }),
+      redis,
       traffic: new TrafficStore({
         redis,
         prefix,

@@ -54,6 +54,13 @@ app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 {{- define "kong-fleet.redis.selectorLabels" -}}
 {{ include "kong-fleet.selectorLabels" (dict "ctx" . "name" "redis" "component" "redis") }}
 {{- end -}}
+{{/* Sentinel mode: the Redis nodes and the Sentinels, both carrying the Redis name the NetworkPolicy selects. */}}
+{{- define "kong-fleet.redisSentinel.nodeSelectorLabels" -}}
+{{ include "kong-fleet.selectorLabels" (dict "ctx" . "name" "redis" "component" "redis-node") }}
+{{- end -}}
+{{- define "kong-fleet.redisSentinel.sentinelSelectorLabels" -}}
+{{ include "kong-fleet.selectorLabels" (dict "ctx" . "name" "redis" "component" "redis-sentinel") }}
+{{- end -}}
 {{- define "kong-fleet.redis.labels" -}}
 {{ include "kong-fleet.metaLabels" . }}
 {{ include "kong-fleet.redis.selectorLabels" . }}
@@ -109,7 +116,7 @@ Every setting of `kong-fleet run` (workers/settings.ts), as controller.env keys.
 keeps this list equal to settingSpecs.
 */}}
 {{- define "kong-fleet.settings" -}}
-redis_url redis_sentinels redis_sentinel_name redis_username redis_password_file redis_sentinel_password_file redis_tls_ca redis_tls_cert redis_tls_key queue_prefix roles http_host http_port log_level kubeconfig watch_namespaces secret_label_selector storage_key_file ingress_class gateway_controller_names feature_gates admin_service admin_port_names proxies admin_tls_cert admin_tls_key admin_tls_ca admin_tls_server_name admin_timeout_cap min_kong_version push_backoff_cap leader_election publish_service publish_addresses namespace fleet_name repair_mode drift_interval traffic_scrape_interval traffic_status_port traffic_retention traffic_max_routes board_token_file board_basic_auth_file board_writable operator_token_file operator_basic_auth_file metrics_auth webhook_port webhook_host webhook_tls_cert webhook_tls_key shutdown_timeout
+redis_url redis_sentinels redis_sentinel_name redis_username redis_password_file redis_sentinel_password_file redis_tls_ca redis_tls_cert redis_tls_key queue_prefix roles http_host http_port log_level kubeconfig watch_namespaces secret_label_selector storage_key_file ingress_class gateway_controller_names feature_gates admin_service admin_port_names proxies admin_tls_cert admin_tls_key admin_tls_ca admin_tls_server_name admin_timeout_cap min_kong_version push_backoff_cap leader_election publish_service publish_addresses namespace fleet_name repair_mode fleet_mode drift_interval traffic_scrape_interval traffic_status_port traffic_retention traffic_max_routes board_token_file board_basic_auth_file board_writable operator_token_file operator_basic_auth_file metrics_auth webhook_port webhook_host webhook_tls_cert webhook_tls_key shutdown_timeout
 {{- end -}}
 
 {{/* Settings the chart derives from its other values; controller.env may not set them. */}}
@@ -131,7 +138,18 @@ redis_url http_port admin_service publish_service admin_tls_cert admin_tls_key a
   value: {{ required "redis.external.url or redis.external.existingSecret is required with redis.mode=external" .Values.redis.external.url | quote }}
 {{- end }}
 {{- else if eq .Values.redis.mode "sentinel" }}
-{{- fail "redis.mode=sentinel is not rendered by this chart yet (deploy/components/redis-sentinel has the manifests); use external with controller.env.redis_sentinels" }}
+{{- $name := include "kong-fleet.redisName" . }}
+{{- range $key := list "redis_sentinels" "redis_sentinel_name" }}
+{{- if hasKey $.Values.controller.env $key }}
+{{- fail (printf "controller.env.%s is set by the chart with redis.mode=sentinel (redis.sentinel.*)" $key) }}
+{{- end }}
+{{- end }}
+  # The Sentinels name the primary; this host is only what the URL's other parts (db, TLS) ride on.
+  value: redis://{{ $name }}-primary-named-by-sentinels:6379
+- name: KONG_FLEET_REDIS_SENTINELS
+  value: {{ include "kong-fleet.redisSentinelAddresses" . | quote }}
+- name: KONG_FLEET_REDIS_SENTINEL_NAME
+  value: {{ .Values.redis.sentinel.masterName | quote }}
 {{- else }}
 {{- fail (printf "redis.mode must be bundled, external or sentinel, not %q" .Values.redis.mode) }}
 {{- end }}
@@ -214,6 +232,37 @@ maxUnavailable: {{ .maxUnavailable | default 1 }}
 {{- end -}}
 
 {{/* The bundled Redis's redis.conf. */}}
+{{- define "kong-fleet.redisSentinelAddresses" -}}
+{{- $name := include "kong-fleet.redisName" . -}}
+{{- $addresses := list -}}
+{{- range $i := until (int .Values.redis.sentinel.sentinels) -}}
+{{- $addresses = append $addresses (printf "%s-sentinel-%d.%s-sentinel.%s.svc:26379" $name $i $name $.Release.Namespace) -}}
+{{- end -}}
+{{- join "," $addresses -}}
+{{- end -}}
+
+{{/* A Sentinel-mode node: the single Redis's settings, and a replica that lost its primary only serves reads. */}}
+{{- define "kong-fleet.redisSentinelNodeConf" -}}
+{{ include "kong-fleet.redisConf" . }}
+replica-read-only yes
+{{- end -}}
+
+{{- define "kong-fleet.redisSentinelConf" -}}
+{{- $name := include "kong-fleet.redisName" . -}}
+{{- $s := .Values.redis.sentinel -}}
+{{- if lt (int $s.sentinels) (int $s.quorum) }}
+{{- fail (printf "redis.sentinel.quorum (%v) is more than redis.sentinel.sentinels (%v): no failover could ever be agreed" $s.quorum $s.sentinels) }}
+{{- end -}}
+port 26379
+protected-mode no
+sentinel resolve-hostnames yes
+sentinel announce-hostnames yes
+sentinel monitor {{ $s.masterName }} {{ $name }}-node-0.{{ $name }}-node.NAMESPACE.svc 6379 {{ $s.quorum }}
+sentinel down-after-milliseconds {{ $s.masterName }} {{ $s.downAfterMilliseconds }}
+sentinel failover-timeout {{ $s.masterName }} {{ $s.failoverTimeout }}
+sentinel parallel-syncs {{ $s.masterName }} 1
+{{- end -}}
+
 {{- define "kong-fleet.redisConf" -}}
 bind * -::*
 port 6379

@@ -14,6 +14,7 @@ const READ_ENDPOINTS = [
   '/api/proxies',
   '/api/drift-reports',
   '/api/drift-reports?since=1h',
+  '/api/shadow',
   '/debug/config',
   '/queues/api/queues',
 ];
@@ -65,6 +66,11 @@ describe('every HTTP endpoint but the probes needs credentials', () => {
         expect((await get(path, authorization)).status, `${path} ${authorization}`).toBe(200);
       }
     }
+    // Outside a migration: the spec's mode, no shadow check.
+    expect(await (await get('/api/shadow', `Bearer ${VIEWER}`)).json()).toMatchObject({
+      spec: { mode: 'active', force: false },
+      report: null,
+    });
     // Probes and (by default) the metrics stay open.
     for (const path of ['/healthz', '/readyz', '/metrics']) expect((await get(path)).status, path).toBe(200);
   });

@@ -134,6 +134,10 @@ describe("kong-fleet's own CRDs", () => {
     expect(
       await kubectl(['get', 'pf', 'default', `--namespace=${namespace}`, '-o=jsonpath={.spec.repairMode}']),
     ).toBe('enforce');
+    // Shadow mode is opt-in: a ProxyFleet without spec.mode pushes.
+    expect(
+      await kubectl(['get', 'pf', 'default', `--namespace=${namespace}`, '-o=jsonpath={.spec.mode}']),
+    ).toBe('active');
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const wait = kubectl([
       'wait',
@@ -155,6 +159,7 @@ describe("kong-fleet's own CRDs", () => {
           proxies: 50,
           syncedProxies: 50,
           summary: '50/50 proxies at hash abc123',
+          mode: 'active',
           conditions: [
             { type: 'Synced', status: 'True', reason: 'AllSynced', message: '', lastTransitionTime: now },
           ],
@@ -163,7 +168,13 @@ describe("kong-fleet's own CRDs", () => {
     ]);
     expect(await wait).toMatch(/condition met/);
     const [row] = parseTable(await kubectl(['get', 'proxyfleets', `--namespace=${namespace}`]));
-    expect(row).toMatchObject({ NAME: 'default', SYNCED: '50', PROXIES: '50', HASH: 'abc123' });
-    expect(Object.keys(row!)).toEqual(['NAME', 'SYNCED', 'PROXIES', 'HASH', 'SUMMARY', 'AGE']);
+    expect(row).toMatchObject({
+      NAME: 'default',
+      SYNCED: '50',
+      PROXIES: '50',
+      HASH: 'abc123',
+      MODE: 'active',
+    });
+    expect(Object.keys(row!)).toEqual(['NAME', 'SYNCED', 'PROXIES', 'HASH', 'MODE', 'SUMMARY', 'AGE']);
   });
 });

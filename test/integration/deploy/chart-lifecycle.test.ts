@@ -100,6 +100,7 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
       OPTIONAL_PARTS,
       ['adminTLS.source=certManager', 'webhook.enabled=true', 'webhook.tls.source=certManager'],
       ['metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true'],
+      ['redis.mode=sentinel'],
       [
         'redis.mode=external',
         'redis.external.existingSecret=redis-credentials',
@@ -134,7 +135,7 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
       'pod-security.kubernetes.io/enforce=restricted',
       'pod-security.kubernetes.io/warn=restricted',
     ]);
-    for (const set of [[], OPTIONAL_PARTS]) {
+    for (const set of [[], OPTIONAL_PARTS, ['redis.mode=sentinel']]) {
       const args = templateArgs({ release: namespace, namespace, set, includeCrds: true });
       const { stdout: rendered } = await helm(args);
       const out = await kubectl(['apply', '--dry-run=server', '--warnings-as-errors', '-f', '-'], {
@@ -171,8 +172,11 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
     expect(await refusal(['controller.env.redis_url=redis://elsewhere:6379'])).toMatch(
       /controller\.env\.redis_url is set by the chart/,
     );
-    expect(await refusal(['redis.mode=sentinel'])).toMatch(
-      /redis\.mode=sentinel is not rendered by this chart yet/,
+    expect(await refusal(['redis.mode=sentinel', 'controller.env.redis_sentinels=a:26379'])).toMatch(
+      /controller\.env\.redis_sentinels is set by the chart with redis\.mode=sentinel/,
+    );
+    expect(await refusal(['redis.mode=sentinel', 'redis.sentinel.quorum=4'])).toMatch(
+      /redis\.sentinel\.quorum \(4\) is more than redis\.sentinel\.sentinels \(3\)/,
     );
     expect(await refusal(['redis.mode=external'])).toMatch(
       /redis\.external\.url or redis\.external\.existingSecret/,
@@ -221,6 +225,46 @@ describe('helm lint and helm template | kubectl apply --dry-run=server', () => {
       name: 'KONG_FLEET_REDIS_URL',
       valueFrom: { secretKeyRef: { name: 'redis-credentials', key: 'url' } },
     });
+  });
+
+  it('renders the bundled Redis Sentinel group, and points the controller at its Sentinels', async () => {
+    const objects = await renderChart({ set: ['redis.mode=sentinel'] });
+    const redis = objects.filter((m) => m.metadata?.name?.includes('redis')).map(identity);
+    expect(redis.sort()).toEqual(
+      [
+        'ConfigMap kong-fleet/kong-fleet-redis-sentinel-config',
+        'NetworkPolicy kong-fleet/kong-fleet-redis',
+        'Service kong-fleet/kong-fleet-redis-node',
+        'Service kong-fleet/kong-fleet-redis-sentinel',
+        'StatefulSet kong-fleet/kong-fleet-redis-node',
+        'StatefulSet kong-fleet/kong-fleet-redis-sentinel',
+      ].sort(),
+    );
+    const sets = objects.filter((m) => m.kind === 'StatefulSet') as unknown as {
+      metadata: { name: string };
+      spec: { replicas: number; volumeClaimTemplates?: unknown[] };
+    }[];
+    expect(sets.map((set) => [set.metadata.name, set.spec.replicas])).toEqual([
+      ['kong-fleet-redis-node', 2],
+      ['kong-fleet-redis-sentinel', 3],
+    ]);
+    // Each node keeps its AOF on a claim of its own.
+    expect(sets[0]!.spec.volumeClaimTemplates).toHaveLength(1);
+    const controller = objects.find((m) => m.kind === 'Deployment') as unknown as V1Deployment;
+    const env = controller.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.find((v) => v.name === 'KONG_FLEET_REDIS_SENTINELS')?.value).toBe(
+      [0, 1, 2]
+        .map((i) => `kong-fleet-redis-sentinel-${i}.kong-fleet-redis-sentinel.kong-fleet.svc:26379`)
+        .join(','),
+    );
+    expect(env.find((v) => v.name === 'KONG_FLEET_REDIS_SENTINEL_NAME')?.value).toBe('kong-fleet');
+    const config = objects.find(
+      (m) => m.kind === 'ConfigMap' && m.metadata?.name?.endsWith('sentinel-config'),
+    ) as { data: Record<string, string> } | undefined;
+    expect(config?.data['sentinel.conf']).toContain(
+      'sentinel monitor kong-fleet kong-fleet-redis-node-0.kong-fleet-redis-node.NAMESPACE.svc 6379 2',
+    );
+    expect(config?.data['redis.conf']).toContain('maxmemory-policy noeviction');
   });
 });
 
