@@ -15,6 +15,7 @@ import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from
 import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
 import { Snapshot } from './snapshot.ts';
 import { type TranslateResult, translate } from './translate.ts';
+import { lowestKongVersion } from './version-gates.ts';
 
 export interface FallbackOptions {
   settings?: TranslateSettings | SettingsOverrides;
@@ -34,7 +35,7 @@ export interface FallbackOptions {
   /**
    * What the proxies report (`GET /`): the default validator checks the build against each distinct
    * profile, and an object any of them would reject is dropped. Empty or absent: `validation` and the
-   * settings' Kong version.
+   * settings' Kong version. Translation is gated by the lowest of their Kong versions (version-gates.ts).
    */
   profiles?: readonly ValidatorProfile[];
   /** Bound on translate → validate rounds. @defaultValue 5 */
@@ -79,7 +80,7 @@ export function buildWithFallback(
   objects: readonly unknown[],
   options: FallbackOptions = {},
 ): FallbackResult {
-  const full = resolveSettings(options.settings);
+  const full = gatedSettings(resolveSettings(options.settings), options.profiles);
   // The dependency graph is only needed once something is excluded (rare): build it lazily.
   let graph: Snapshot | undefined;
   const all = objects.filter(isRecord) as K8sObject[];
@@ -132,6 +133,20 @@ export function buildWithFallback(
     }
     for (const [key, reason] of culprits) broken.set(key, reason);
   }
+}
+
+/**
+ * The settings translation runs with: gated by the lowest Kong version the proxies report, so no proxy is sent
+ * a feature it does not have (version-gates.ts); the settings' own version when none has reported yet.
+ */
+function gatedSettings(
+  settings: TranslateSettings,
+  profiles: readonly ValidatorProfile[] | undefined,
+): TranslateSettings {
+  const lowest = lowestKongVersion((profiles ?? []).map((p) => p.kongVersion));
+  return lowest === undefined || lowest === settings.kongVersion
+    ? settings
+    : { ...settings, kongVersion: lowest };
 }
 
 function defaultValidator(settings: TranslateSettings, options: FallbackOptions): Validator {
