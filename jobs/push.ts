@@ -6,7 +6,7 @@ import { involvedObjectOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
 import { describeEntityError, trimDescription } from '../kong/kong-errors.ts';
-import { refFromTags } from '../kong/translate/index.ts';
+import { refFromTags, validatesFor } from '../kong/translate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { PipelineDeps } from './ports.ts';
@@ -103,12 +103,13 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
       edition: profile.edition,
       lastSeenAt: new Date().toISOString(),
     });
-    if (
+    const newProfile =
       profile.version !== status.kongVersion ||
       profile.routerFlavor !== status.routerFlavor ||
-      profile.edition !== status.edition
-    ) {
-      // Builds validate against every profile in the fleet: a new one may drop objects locally.
+      profile.edition !== status.edition;
+    if (newProfile) {
+      // Builds validate against every profile in the fleet, and are gated by its lowest Kong version: a new one
+      // may drop or hold back objects locally.
       await deps.requestBuild(
         `proxy ${id} reports Kong ${profile.version} (${profile.routerFlavor}, ${profile.edition})`,
       );
@@ -119,6 +120,20 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
         lastError: `Kong ${profile.version} is older than the supported minimum ${deps.minimumKongVersion}`,
       });
       return { label: 'incompatible', result: { outcome: 'incompatible', version: profile.version } };
+    }
+    const validator = {
+      kongVersion: profile.version,
+      routerFlavor: profile.routerFlavor,
+      edition: profile.edition,
+    };
+    if (newProfile && !validatesFor(validator, JSON.parse(text))) {
+      // The desired build was made without this proxy's profile (a 3.9 proxy joining a 3.11 fleet): its 400
+      // would exclude whole objects from every build, where the rebuild asked for above only holds back what
+      // this Kong lacks. That rebuild pushes to every proxy; the drift check covers one that changes nothing.
+      return skipped(
+        'awaiting-rebuild',
+        `the desired build was made without Kong ${profile.version}'s profile`,
+      );
     }
   }
 
