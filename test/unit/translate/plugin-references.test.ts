@@ -13,7 +13,7 @@ const grant = (from: { group: string; kind: string; namespace: string }, name?: 
   },
 });
 const fromIngress = { group: 'networking.k8s.io', kind: 'Ingress', namespace: 'default' };
-const remotePlugin = kongPlugin('test', 'request-id', { config: { header_name: 'x-remote' } }, 'pwuh');
+const remotePlugin = kongPlugin('test', 'correlation-id', { config: { header_name: 'x-remote' } }, 'pwuh');
 const annotated = ingress('web', { annotations: { 'konghq.com/plugins': 'pwuh:test' } });
 
 describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)', () => {
@@ -27,7 +27,7 @@ describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)
     expect(errors).toEqual([]);
     expect(config.plugins).toEqual([
       expect.objectContaining({
-        name: 'request-id',
+        name: 'correlation-id',
         route: 'default.web.svc..80',
         config: expect.objectContaining({ header_name: 'x-remote' }),
         tags: expect.arrayContaining(['k8s-namespace:pwuh', 'k8s-name:test', 'k8s-kind:KongPlugin']),
@@ -75,7 +75,7 @@ describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)
     ]);
     expect(onlyService.config.plugins).toEqual([
       // The consumer's binding is refused, so the Service's stands alone (no consumer × service combination).
-      expect.objectContaining({ name: 'request-id', service: 'default.svc.80' }),
+      expect.objectContaining({ name: 'correlation-id', service: 'default.svc.80' }),
     ]);
     expect(errorsFor(onlyService.errors, 'KongConsumer', 'alice')[0]?.reason).toContain('no grant found');
     const both = run([
@@ -91,7 +91,7 @@ describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)
     ]);
     expect(both.errors).toEqual([]);
     expect(both.config.plugins).toEqual([
-      expect.objectContaining({ name: 'request-id', service: 'default.svc.80', consumer: 'alice' }),
+      expect.objectContaining({ name: 'correlation-id', service: 'default.svc.80', consumer: 'alice' }),
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)
     expect(errorsFor(missing.errors, 'Ingress', 'web')[0]?.reason).toBe(
       'KongPlugin or KongClusterPlugin "pwuh:test" not found; plugin not applied',
     );
-    const broken = kongPlugin('test', 'request-id', { config: { nope: true } }, 'pwuh');
+    const broken = kongPlugin('test', 'correlation-id', { config: { nope: true } }, 'pwuh');
     const result = buildWithFallback([annotated, service('svc'), broken, grant(fromIngress)], {
       settings: { gatewayAttachment: 'unfiltered' },
     });
