@@ -1,5 +1,6 @@
 import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
+import { parseSecretConfig } from '../../../kong/translate/plugin-config.ts';
 import { consumer, ingress, kongPlugin, run, service, TEST_CERT, TEST_KEY } from './helpers.ts';
 
 /** A Secret as the API server stores it: `data` in base64, so the bytes are exactly these. */
@@ -104,5 +105,34 @@ describe('Secret bytes reach the config exactly as stored (as KIC copies them)',
     expect(config.certificates).toHaveLength(1);
     expect(config.certificates?.[0]?.cert).toBe(TEST_CERT.trim());
     expect(config.certificates?.[0]?.key).toBe(TEST_KEY.trim());
+  });
+
+  it('configFrom reads as KIC does: JSON first, else YAML as go-yaml v2 resolves it', () => {
+    // YAML 1.1 scalars as sigs.k8s.io/yaml gives them; timestamps and sexagesimal-looking values stay strings.
+    expect(
+      parseSecretConfig(
+        'a: on\nb: yes\nc: "on"\nd: 0755\ne: 1_000\nf: 2001-12-14\ng: 190:20:30\nh: off\ni: n\nj: 0x1F\n',
+      ),
+    ).toEqual({
+      a: true,
+      b: true,
+      c: 'on',
+      d: 493,
+      e: 1000,
+      f: '2001-12-14',
+      g: '190:20:30',
+      h: false,
+      i: false,
+      j: 31,
+    });
+    // JSON is read as JSON: a repeated key keeps the last value (encoding/json), where YAML would refuse it.
+    expect(parseSecretConfig('{"minute": 1, "minute": 5}')).toEqual({ minute: 5 });
+    const { config } = run([
+      ingress('i', { annotations: { 'konghq.com/plugins': 'cors' } }),
+      service('svc'),
+      kongPlugin('cors', 'cors', { configFrom: { secretKeyRef: { name: 'cors-conf', key: 'config' } } }),
+      secretBytes('cors-conf', { config: 'credentials: yes\norigins: ["*"]\n' }),
+    ]);
+    expect(config.plugins?.[0]?.config).toMatchObject({ credentials: true, origins: ['*'] });
   });
 });
