@@ -77,7 +77,9 @@ export class PluginBindings {
   private bindRemote(snapshot: Snapshot, errors: ErrorCollector) {
     for (const { ref, kind, obj, entity, referrer } of this.remote) {
       const refusal = remotePluginRefusal(snapshot, obj, ref);
-      if (refusal) errors.drop(referrer, refusal);
+      // A warning, as for a plugin that does not exist: the referrer ships without the plugin, and the admission
+      // webhook does not refuse it for a grant that `kubectl apply -f dir` may create next.
+      if (refusal) errors.warn(referrer, refusal);
       else this.relate(`${ref.namespace}:${ref.name}`, kind, entity, referrer);
     }
     this.remote.length = 0;

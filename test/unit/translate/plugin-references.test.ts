@@ -57,7 +57,7 @@ describe('cross-namespace plugin references (konghq.com/plugins: namespace:name)
             'no grant found to referenced "pwuh:test" plugin in the requested remote KongPlugin bind ' +
             '(a ReferenceGrant in namespace "pwuh" must allow Ingress (networking.k8s.io) from namespace ' +
             '"default" to KongPlugin configuration.konghq.com); plugin not applied',
-          dropped: true,
+          dropped: false,
         },
       ]);
     }
