@@ -13,3 +13,12 @@ export const DRIFT_INTERVAL_MS = 10_000;
 export function staleAfterMs(driftIntervalMs: number): number {
   return 3 * driftIntervalMs + 5000;
 }
+
+/**
+ * How often a ProxyInstance is rewritten only to refresh `lastSeenTime` (state changes are written at once):
+ * once a minute per proxy, stretched so the whole fleet stays under one such write a second — freshness lives
+ * in Redis (`kong-fleet status`, `/api/proxies`), not in an object write per proxy per minute.
+ */
+export function lastSeenRefreshMs(proxies: number): number {
+  return Math.max(60_000, proxies * 1000);
+}

@@ -7,7 +7,8 @@ export const IngressStatusPayload = z.strictObject({});
 export type IngressStatusPayload = z.infer<typeof IngressStatusPayload>;
 
 /**
- * Publishes the proxies' address in `status.loadBalancer` of every Ingress the desired build serves,
+ * Publishes the proxies' address in `status.loadBalancer` of every Ingress (and KIC's TCPIngress/UDPIngress)
+ * the desired build serves,
  * and takes it away from Ingresses it no longer serves. Runs after each new build and every minute
  * (the publish Service's address can change without any Ingress changing).
  */
@@ -31,7 +32,7 @@ export const ingressStatus = defineJob<IngressStatusPayload, PipelineDeps>({
     const wanted = JSON.stringify(addresses);
     let written = 0;
     for (const ingress of await writer.list()) {
-      const key = `${ingress.namespace}/${ingress.name}`;
+      const key = `${ingress.kind}/${ingress.namespace}/${ingress.name}`;
       const current = JSON.stringify(ingress.addresses);
       if (served.has(key) && current !== wanted) {
         await writer.write(ingress, addresses);
@@ -47,13 +48,17 @@ export const ingressStatus = defineJob<IngressStatusPayload, PipelineDeps>({
   },
 });
 
-/** `namespace/name` of every Ingress a route of the build came from (its k8s-* tags). */
+/** Kinds whose routes publish the fleet's address in their status (KIC also writes TCPIngress/UDPIngress). */
+const PUBLISHING_KINDS: ReadonlySet<string> = new Set(['Ingress', 'TCPIngress', 'UDPIngress']);
+
+/** `Kind/namespace/name` of every Ingress-like object a route of the build came from (its k8s-* tags). */
 export function servedIngresses(config: { services?: { routes?: { tags?: string[] }[] }[] }): Set<string> {
   const served = new Set<string>();
   for (const service of config.services ?? []) {
     for (const route of service.routes ?? []) {
       const ref = refFromTags(route.tags ?? []);
-      if (ref?.kind === 'Ingress' && ref.namespace) served.add(`${ref.namespace}/${ref.name}`);
+      if (ref && PUBLISHING_KINDS.has(ref.kind) && ref.namespace)
+        served.add(`${ref.kind}/${ref.namespace}/${ref.name}`);
     }
   }
   return served;

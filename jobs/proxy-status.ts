@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { lastSeenRefreshMs } from '../domain/policies.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
@@ -15,7 +16,6 @@ export type FleetStatusPayload = z.infer<typeof FleetStatusPayload>;
  * report, and they come after a push wave rather than during it.
  */
 const STATUS_DELAY_MS = 2000;
-const LAST_SEEN_REFRESH_MS = 60_000;
 
 /**
  * Writes one proxy's ProxyInstance (created on first sight, deleted when the proxy is gone) from
@@ -51,12 +51,13 @@ export const proxyStatus = defineJob<ProxyStatusPayload, PipelineDeps>({
       lastError: status.lastError,
       conditions: view.conditions,
     };
-    // Every drift check refreshes lastSeenTime: write for that alone only once a minute.
+    // Every drift check refreshes lastSeenTime: write for that alone only every lastSeenRefreshMs.
     const digest = createHash('sha1')
       .update(JSON.stringify({ ...body, lastSeenTime: undefined }))
       .digest('hex');
     const writtenAt = status.instanceWrittenAt ? Date.parse(status.instanceWrittenAt) : 0;
-    if (digest === status.instanceDigest && now - writtenAt < LAST_SEEN_REFRESH_MS) {
+    const refreshMs = lastSeenRefreshMs(await deps.registry.count());
+    if (digest === status.instanceDigest && now - writtenAt < refreshMs) {
       return { proxy: id, state: view.state, unchanged: true };
     }
     const conditions = await deps.fleet.writeInstance(proxy, body, status.instanceConditions);

@@ -44,6 +44,8 @@ export const watchedKinds: readonly WatchedKind[] = [
   kind(kong, 'v1beta1', 'KongConsumerGroup', 'kongconsumergroups', { optional: true }),
   kind(kong, 'v1beta1', 'KongUpstreamPolicy', 'kongupstreampolicies', { optional: true }),
   kind(kong, 'v1', 'KongIngress', 'kongingresses', { optional: true }),
+  kind(kong, 'v1beta1', 'TCPIngress', 'tcpingresses', { optional: true }),
+  kind(kong, 'v1beta1', 'UDPIngress', 'udpingresses', { optional: true }),
   kind(kong, 'v1alpha1', 'KongCustomEntity', 'kongcustomentities', { optional: true }),
   kind(kong, 'v1alpha1', 'KongVault', 'kongvaults', { namespaced: false, optional: true }),
   kind(kong, 'v1alpha1', 'IngressClassParameters', 'ingressclassparameterses', { optional: true }),

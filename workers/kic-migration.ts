@@ -40,6 +40,14 @@ const SAME_SETTING: Readonly<Record<string, SettingName>> = {
   'log-level': 'logLevel',
 };
 
+/**
+ * KIC flags that change the translation and are kong-fleet translator feature flags (KONG_FLEET_FEATURE_GATES):
+ * KIC 3.5 made CombinedServicesFromDifferentHTTPRoutes a flag; before that it was a feature gate of that name.
+ */
+const TRANSLATOR_FLAGS: Readonly<Record<string, string>> = {
+  'combined-services-from-different-httproutes': 'CombinedServicesFromDifferentHTTPRoutes',
+};
+
 /** KIC flags kong-fleet has no use for, with the reason a migrating user needs. */
 const NOT_CARRIED: Readonly<Record<string, string>> = {
   'kong-admin-tls-client-cert':
@@ -178,7 +186,13 @@ function translateFlags(
   const tlsFiles: Partial<
     Record<'cert' | 'key' | 'ca', { secretName: string; key: string; source: string }>
   > = {};
+  const gatesFromFlags: string[] = [];
   for (const [flag, { value, source: where }] of source.flags) {
+    const gate = TRANSLATOR_FLAGS[flag];
+    if (gate) {
+      gatesFromFlags.push(`${gate}=${value === 'true' ? 'true' : 'false'}`);
+      continue;
+    }
     const setting = SAME_SETTING[flag];
     if (setting) {
       out.settings.set(setting, flag === 'feature-gates' ? knownFeatureGates(value, where, out) : value);
@@ -223,6 +237,10 @@ function translateFlags(
     const reason = NOT_CARRIED[flag];
     if (reason) out.leftovers.push({ source: where, reason });
     else out.leftovers.push({ source: where, reason: 'not a KIC setting kong-fleet knows' });
+  }
+  if (gatesFromFlags.length > 0) {
+    const gates = [out.settings.get('featureGates'), ...gatesFromFlags].filter(Boolean);
+    out.settings.set('featureGates', gates.join(','));
   }
   carryAdminTls(tlsFiles, out);
 }

@@ -44,10 +44,13 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
   };
   switch (kindOf(obj)) {
     case 'Service':
-    case 'KongServiceFacade':
+    case 'KongServiceFacade': {
       plugins();
       upstreamPolicy();
+      const kongIngress = annotationsOf(obj)[A.override];
+      if (kongIngress) found.push(snapshot.get('KongIngress', ns, kongIngress));
       break;
+    }
     case 'Ingress': {
       const className =
         nonEmpty(spec.ingressClassName) ?? nonEmpty(annotationsOf(obj)[INGRESS_CLASS_ANNOTATION]);
@@ -68,6 +71,13 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
       plugins();
       break;
     }
+    case 'TCPIngress':
+    case 'UDPIngress':
+      for (const rule of records(spec.rules)) {
+        found.push(snapshot.get('Service', ns, str(rec(rule.backend)?.serviceName) ?? ''));
+      }
+      plugins();
+      break;
     case 'HTTPRoute':
     case 'GRPCRoute':
     case 'TCPRoute':

@@ -24,7 +24,11 @@ import type { RouteDraft, ServiceDraft, ServiceMap } from './model.ts';
 import { DEFAULT_TIMEOUT } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
-/** Translates HTTPRoutes (KIC's non-combined HTTPRoute translation, traditional or expression routes). */
+/**
+ * Translates HTTPRoutes (KIC's HTTPRoute translation, traditional or expression routes): rules of one HTTPRoute with
+ * the same backends share a Kong service, or, with CombinedServicesFromDifferentHTTPRoutes, rules of every HTTPRoute
+ * in the namespace do.
+ */
 export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, errors: ErrorCollector): void {
   const expressions = snapshot.settings.featureFlags.ExpressionRoutes;
   const routes: K8sObject[] = [];
@@ -48,31 +52,56 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
   }
   const priorities = expressions ? assignPriorities(routes) : undefined;
 
+  const combined = snapshot.settings.featureFlags.CombinedServicesFromDifferentHTTPRoutes;
   for (const route of routes) {
-    const produced: Array<[string, ServiceDraft]> = [];
+    const produced: Array<{ group: IndexedRule[]; drafts: RouteDraft[] }> = [];
     let failure: string | undefined;
     for (const group of groupRulesByBackends(route)) {
-      const name = `httproute.${namespaceOf(route)}.${nameOf(route)}.${group[0]!.index}`;
-      const refs = backendRefSpecs(group[0]!.rule.backendRefs);
-      const backends = resolveBackendRefs(snapshot, route, refs, errors);
-      const service = gatewayServiceDraft(name, 'http', route, backends, refs.length);
-      for (const { rule } of group) applyTimeouts(service, rule);
-      const routesOrError = expressions
+      const drafts = expressions
         ? expressionRoutes(route, group, priorities!)
         : traditionalRoutes(route, group);
-      if (typeof routesOrError === 'string') {
-        failure = routesOrError;
+      if (typeof drafts === 'string') {
+        failure = drafts;
         break;
       }
-      service.routes = routesOrError;
-      produced.push([name, service]);
+      produced.push({ group, drafts });
     }
     if (failure !== undefined) {
       errors.reject(route, `HTTPRoute can't be routed: ${failure}`);
       continue;
     }
-    for (const [name, service] of produced) services.set(name, service);
+    for (const { group, drafts } of produced) {
+      const name = combined
+        ? combinedServiceName(route, group[0]!.rule)
+        : `httproute.${namespaceOf(route)}.${nameOf(route)}.${group[0]!.index}`;
+      // Combined: the first HTTPRoute (in namespace/name order) with these backends makes the service, as in KIC.
+      let service = combined ? services.get(name) : undefined;
+      if (!service) {
+        const refs = backendRefSpecs(group[0]!.rule.backendRefs);
+        const backends = resolveBackendRefs(snapshot, route, refs, errors);
+        service = gatewayServiceDraft(name, 'http', route, backends, refs.length);
+        services.set(name, service);
+      }
+      for (const { rule } of group) applyTimeouts(service, rule);
+      service.routes.push(...drafts);
+    }
   }
+}
+
+/**
+ * KIC's `getKongServiceNameByBackendRefs` (feature flag CombinedServicesFromDifferentHTTPRoutes): rules of every
+ * HTTPRoute in one namespace with the same backends share `httproute.<ns>.svc.<ns.name[.port][.weight]…>`.
+ */
+function combinedServiceName(route: K8sObject, rule: Rule): string {
+  const backends = backendRefSpecs(rule.backendRefs)
+    .map((b) => {
+      let id = `${b.namespace ?? namespaceOf(route)}.${b.name}`;
+      if (b.port !== undefined) id += `.${b.port}`;
+      if (b.weight !== undefined) id += `.${b.weight}`;
+      return id;
+    })
+    .sort();
+  return `httproute.${namespaceOf(route)}.svc.${backends.join('_')}`;
 }
 
 /** Rules of one HTTPRoute with identical backendRefs share a Kong service named after the first of them. */

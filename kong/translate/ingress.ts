@@ -51,11 +51,34 @@ export function newTlsClaims(): TlsClaims {
 
 /** Ingresses of our class, oldest first (KIC sorts by creationTimestamp; ties keep namespace/name order). */
 export function ingressesOfClass(snapshot: Snapshot): K8sObject[] {
-  const list = snapshot.list('Ingress').filter((i) => snapshot.ingressMatchesClass(i));
+  return oldestFirst(snapshot.list('Ingress').filter((i) => snapshot.ingressMatchesClass(i)));
+}
+
+/** Stable sort by creationTimestamp, as KIC orders the Ingress kinds it translates. */
+export function oldestFirst(list: readonly K8sObject[]): K8sObject[] {
   return list
-    .map((ingress, index) => ({ ingress, index, ts: str(rec(ingress.metadata)?.creationTimestamp) ?? '' }))
+    .map((obj, index) => ({ obj, index, ts: str(rec(obj.metadata)?.creationTimestamp) ?? '' }))
     .sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.index - b.index))
-    .map((x) => x.ingress);
+    .map((x) => x.obj);
+}
+
+/** `spec.tls` of an Ingress (or TCPIngress): each host goes to the first Secret that claims it. */
+export function claimIngressTls(ingress: K8sObject, tls: TlsClaims): void {
+  const namespace = namespaceOf(ingress);
+  for (const t of records(specOf(ingress).tls)) {
+    const hosts = strings(t.hosts);
+    const secretName = nonEmpty(t.secretName);
+    if (hosts.length === 0 || !secretName) continue;
+    const key = `${namespace}/${secretName}`;
+    const claimed = getOrInsert(tls.hostsBySecret, key, () => []);
+    for (const host of hosts) {
+      if (tls.seenHosts.has(host)) continue;
+      tls.seenHosts.add(host);
+      claimed.push(host);
+    }
+    const parents = getOrInsert(tls.parentsBySecret, key, () => []);
+    if (!parents.includes(ingress)) parents.push(ingress);
+  }
 }
 
 /** Translates Ingresses into Kong services and routes (KIC's `subtranslator/ingress.go` + default backend). */
@@ -73,20 +96,7 @@ export function translateIngresses(
     const spec = specOf(ingress);
     const namespace = namespaceOf(ingress);
     if (rec(spec.defaultBackend)) withDefaultBackend.push(ingress);
-    for (const t of records(spec.tls)) {
-      const hosts = strings(t.hosts);
-      const secretName = nonEmpty(t.secretName);
-      if (hosts.length === 0 || !secretName) continue;
-      const key = `${namespace}/${secretName}`;
-      const claimed = getOrInsert(tls.hostsBySecret, key, () => []);
-      for (const host of hosts) {
-        if (tls.seenHosts.has(host)) continue;
-        tls.seenHosts.add(host);
-        claimed.push(host);
-      }
-      const parents = getOrInsert(tls.parentsBySecret, key, () => []);
-      if (!parents.includes(ingress)) parents.push(ingress);
-    }
+    claimIngressTls(ingress, tls);
     for (const rule of records(spec.rules)) {
       const http = rec(rule.http);
       const paths = records(http?.paths);

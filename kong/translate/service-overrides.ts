@@ -1,9 +1,11 @@
+import type { KongUpstreamEntity } from '../declarative.ts';
 import { A, commaList, KONG_PROTOCOLS, parseGoBool, parseGoInt } from './annotations.ts';
 import { tlsSecretProblem } from './certificates.ts';
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import type { TlsClaims } from './ingress.ts';
 import { annotationsOf, type K8sObject, namespaceOf, secretData, uidOf } from './k8s-object.ts';
+import { kongIngressUpstream } from './kong-ingress.ts';
 import type { ServiceDraft } from './model.ts';
 import { facadeOf } from './service-backends.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -31,6 +33,8 @@ export function applyServiceOverrides(
   errors: ErrorCollector,
 ): void {
   const s = service.entity;
+  const kongIngress = kongIngressUpstream(snapshot, service, errors);
+  const policies: Array<Partial<KongUpstreamEntity>> = [];
   for (const svc of service.k8sServices) {
     const anns = annotationsOf(svc);
     const owner = facadeOf(svc) ?? svc;
@@ -68,6 +72,9 @@ export function applyServiceOverrides(
     clientCertificate(snapshot, service, svc, owner, tls, errors);
     caCertificates(snapshot, service, svc, owner, errors);
 
+    // KIC's Upstream.override, per Service: the KongIngress upstream section, then the host-header annotation;
+    // KongUpstreamPolicy fields are applied after every Service (below), so they win over both.
+    if (kongIngress) Object.assign(service.upstream, kongIngress);
     const hostHeader = anns[A.hostHeader];
     if (hostHeader) service.upstream.host_header = hostHeader;
     const policyName = anns[A.upstreamPolicy];
@@ -79,12 +86,14 @@ export function applyServiceOverrides(
         const translated = translateUpstreamPolicy(policy);
         const gated = upstreamPolicyGateProblem(policy, snapshot.settings.kongVersion);
         if (typeof translated === 'string') errors.reject(policy, translated);
-        // KIC reports it on the Service as a translation failure and leaves the upstream at Kong's defaults.
+        // KIC reports it on the Service as a translation failure and leaves the policy out (the upstream keeps
+        // Kong's defaults, or the KongIngress upstream section).
         else if (gated) errors.drop(owner, gated);
-        else Object.assign(service.upstream, translated);
+        else policies.push(translated);
       }
     }
   }
+  for (const policy of policies) Object.assign(service.upstream, policy);
   if (s.protocol === 'grpc' || s.protocol === 'grpcs') delete s.path;
 }
 

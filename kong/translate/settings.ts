@@ -18,7 +18,7 @@ export interface FeatureFlags {
   KongCustomEntity: boolean;
   /** Kong Enterprise features (accepted for compatibility; changes nothing in the emitted config). @defaultValue false */
   EnterpriseEdition: boolean;
-  /** Group HTTPRoute rules with identical backends across HTTPRoutes (not supported; must stay false). @defaultValue false */
+  /** One Kong service for HTTPRoute rules with the same backends across the HTTPRoutes of a namespace (KIC's flag; on in Kong Operator). @defaultValue false */
   CombinedServicesFromDifferentHTTPRoutes: boolean;
   /** Use the `redirect` plugin for HTTPRoute RequestRedirect (accepted; not used). @defaultValue false */
   SupportRedirectPlugin: boolean;
@@ -146,12 +146,6 @@ function parseFlags(value: unknown): Partial<FeatureFlags> {
       throw new SettingsError(`unknown feature flag "${name}" (allowed: ${known.join(', ')})`);
     }
     if (typeof flag !== 'boolean') throw new SettingsError(`feature flag "${name}" must be true or false`);
-    if (name === 'CombinedServicesFromDifferentHTTPRoutes' && flag) {
-      // Silently translating as if it were off would give different Kong service names than KIC would.
-      throw new SettingsError(
-        'feature flag "CombinedServicesFromDifferentHTTPRoutes" is not supported (must be false)',
-      );
-    }
     (flags as Record<string, boolean>)[name] = flag;
   }
   return flags;

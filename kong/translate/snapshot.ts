@@ -39,6 +39,10 @@ export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['KongServiceFacade', ['incubator.ingress-controller.konghq.com']],
   ['KongCustomEntity', [KONG]],
   ['KongVault', [KONG]],
+  // Deprecated, still translated by KIC 3.x (with a warning each): kept for migrated clusters.
+  ['KongIngress', [KONG]],
+  ['TCPIngress', [KONG]],
+  ['UDPIngress', [KONG]],
   ['Gateway', [GATEWAY]],
   ['GatewayClass', [GATEWAY]],
   ['HTTPRoute', [GATEWAY]],
@@ -47,13 +51,6 @@ export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['UDPRoute', [GATEWAY]],
   ['TLSRoute', [GATEWAY]],
   ['ReferenceGrant', [GATEWAY]],
-]);
-
-/** Kinds KIC once supported that kong-fleet deliberately does not translate. */
-export const UNSUPPORTED_KINDS: ReadonlyMap<string, string> = new Map([
-  ['KongIngress', 'KongIngress is deprecated; use annotations and KongUpstreamPolicy instead'],
-  ['TCPIngress', 'TCPIngress is deprecated; use TCPRoute or TLSRoute instead'],
-  ['UDPIngress', 'UDPIngress is deprecated; use UDPRoute instead'],
 ]);
 
 /**
@@ -77,10 +74,6 @@ export class Snapshot {
     for (const raw of objects) {
       if (!isRecord(raw)) continue;
       const kind = kindOf(raw);
-      if (UNSUPPORTED_KINDS.has(kind)) {
-        errors.drop(raw, UNSUPPORTED_KINDS.get(kind)!);
-        continue;
-      }
       const groups = KNOWN_KINDS.get(kind);
       if (!groups?.includes(groupVersionOf(raw).group)) continue;
       if (!nonEmpty(nameOf(raw))) {

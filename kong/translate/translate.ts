@@ -17,6 +17,7 @@ import { translateGRPCRoutes } from './grpcroute.ts';
 import { translateHTTPRoutes } from './httproute.ts';
 import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
 import { annotationsOf, type K8sObject, namespaceOf, type ObjectRef } from './k8s-object.ts';
+import { reportKongIngresses } from './kong-ingress.ts';
 import { translateL4Routes } from './l4routes.ts';
 import type { ServiceMap } from './model.ts';
 import { type BuiltPlugin, PluginBindings } from './plugins.ts';
@@ -26,6 +27,7 @@ import { facadeOf, resolveServiceBackends } from './service-backends.ts';
 import { applyServiceOverrides } from './service-overrides.ts';
 import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
 import { Snapshot } from './snapshot.ts';
+import { translateStreamIngresses } from './stream-ingress.ts';
 import { buildUpstreams } from './upstreams.ts';
 
 export interface TranslateResult {
@@ -64,11 +66,16 @@ export function translate(
   const ingresses = ingressesOfClass(snapshot);
   for (const ingress of ingresses) {
     if (annotationsOf(ingress)[A.override] !== undefined) {
-      errors.warn(ingress, `annotation ${A.override} (KongIngress) is not supported; ignored`);
+      errors.warn(
+        ingress,
+        `annotation ${A.override}: KongIngress route and proxy overrides are not applied (as in KIC 3.x); use annotations`,
+      );
     }
   }
+  reportKongIngresses(snapshot, errors);
   translateIngresses(snapshot, ingresses, services, tls, errors);
   rewriteRoutes(services, flags.RewriteURIs, errors);
+  translateStreamIngresses(snapshot, services, tls, errors);
   translateHTTPRoutes(snapshot, services, errors);
   translateL4Routes(snapshot, services, errors);
   translateGRPCRoutes(snapshot, services, errors);

@@ -69,6 +69,11 @@ export class ProxyRegistry {
     return { added, removed, updated };
   }
 
+  /** How many proxies are known (one HLEN, for policies that scale with the fleet). */
+  async count(): Promise<number> {
+    return this.#redis.hlen(this.#key('proxies'));
+  }
+
   async list(): Promise<ProxyEndpoint[]> {
     const all = await this.#redis.hgetall(this.#key('proxies'));
     return Object.values(all)

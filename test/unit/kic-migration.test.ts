@@ -21,8 +21,9 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
         env: {
           ingress_class: 'kong',
           admin_port_names: 'admin-tls',
-          // GatewayAlpha is no gate kong-fleet knows: dropped, and named below.
-          feature_gates: 'FillIDs=true,RewriteURIs=true',
+          // GatewayAlpha is no gate kong-fleet knows: dropped, and named below. KIC 3.5's
+          // --combined-services-from-different-httproutes is the translator flag of that name.
+          feature_gates: 'FillIDs=true,RewriteURIs=true,CombinedServicesFromDifferentHTTPRoutes=true',
           watch_namespaces: 'apps,payments',
           log_level: 'debug',
           admin_timeout_cap: '20s',
@@ -49,7 +50,7 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
     expect(migration.leftovers.find((l) => l.source === '--proxy-sync-seconds')?.reason).toMatch(/on change/);
     expect(migration.env).toMatchObject({
       KONG_FLEET_ADMIN_SERVICE: 'kong/kong-gateway-admin',
-      KONG_FLEET_FEATURE_GATES: 'FillIDs=true,RewriteURIs=true',
+      KONG_FLEET_FEATURE_GATES: 'FillIDs=true,RewriteURIs=true,CombinedServicesFromDifferentHTTPRoutes=true',
     });
     // Every variable it writes is a setting, with a value the setting accepts.
     const specs = Object.values(settingSpecs);

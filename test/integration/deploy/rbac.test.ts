@@ -24,6 +24,8 @@ const CLUSTER_WIDE = [
   ...watchedKinds.flatMap((kind) => expand(['list', 'watch'], kind.group, kind.plural)),
   permission('create', '', 'events'),
   permission('patch', 'networking.k8s.io', 'ingresses/status'),
+  permission('patch', 'configuration.konghq.com', 'tcpingresses/status'),
+  permission('patch', 'configuration.konghq.com', 'udpingresses/status'),
   ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tcproutes', 'udproutes', 'tlsroutes'].map(
     (plural) => permission('patch', 'gateway.networking.k8s.io', `${plural}/status`),
   ),

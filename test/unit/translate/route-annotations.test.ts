@@ -83,7 +83,9 @@ describe('Ingress route annotations (KIC tier 1)', () => {
     ]);
   });
 
-  it('konghq.com/override (KongIngress) is reported as unsupported', () => {
-    expect(routeWith({ 'konghq.com/override': 'ki' }).errors[0]?.reason).toContain('KongIngress');
+  it('konghq.com/override on an Ingress: KongIngress route overrides are not applied, as in KIC 3.x', () => {
+    expect(routeWith({ 'konghq.com/override': 'ki' }).errors[0]?.reason).toContain(
+      'KongIngress route and proxy overrides are not applied',
+    );
   });
 });

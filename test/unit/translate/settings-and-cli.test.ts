@@ -24,7 +24,6 @@ describe('settings', () => {
     ['other: 1\n', 'unknown settings key "other"'],
     ['- a\n', 'must be a YAML mapping'],
     ['kong_version: three\n', 'kong_version'],
-    ['feature_flags:\n  CombinedServicesFromDifferentHTTPRoutes: true\n', 'not supported'],
   ])('rejects %j', (text, message) => {
     expect(() => parseSettings(text)).toThrow(SettingsError);
     expect(() => parseSettings(text)).toThrow(message);
