@@ -6,7 +6,7 @@ import { involvedObjectOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
 import { compareVersions } from '../kong/admin/kong-version.ts';
 import { describeEntityError, trimDescription } from '../kong/kong-errors.ts';
-import { refFromTags, type ValidatorProfile, validatesFor } from '../kong/translate/index.ts';
+import { refFromTags } from '../kong/translate/index.ts';
 import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { PipelineDeps } from './ports.ts';
@@ -103,13 +103,12 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
       edition: profile.edition,
       lastSeenAt: new Date().toISOString(),
     });
-    const newProfile =
+    if (
       profile.version !== status.kongVersion ||
       profile.routerFlavor !== status.routerFlavor ||
-      profile.edition !== status.edition;
-    if (newProfile) {
-      // Builds validate against every profile in the fleet, and are gated by its lowest Kong version: a new one
-      // may drop or hold back objects locally.
+      profile.edition !== status.edition
+    ) {
+      // Builds validate against every profile in the fleet: a new one may drop objects locally.
       await deps.requestBuild(
         `proxy ${id} reports Kong ${profile.version} (${profile.routerFlavor}, ${profile.edition})`,
       );
@@ -120,20 +119,6 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
         lastError: `Kong ${profile.version} is older than the supported minimum ${deps.minimumKongVersion}`,
       });
       return { label: 'incompatible', result: { outcome: 'incompatible', version: profile.version } };
-    }
-    const validator = {
-      kongVersion: profile.version,
-      routerFlavor: profile.routerFlavor,
-      edition: profile.edition,
-    };
-    if (newProfile && !buildValidatesFor(desired.hash, text, validator)) {
-      // The desired build was made without this proxy's profile (a 3.9 proxy joining a 3.11 fleet): its 400
-      // would exclude whole objects from every build, where the rebuild asked for above only holds back what
-      // this Kong lacks. That rebuild pushes to every proxy; the drift check covers one that changes nothing.
-      return skipped(
-        'awaiting-rebuild',
-        `the desired build was made without Kong ${profile.version}'s profile`,
-      );
     }
   }
 
@@ -190,22 +175,6 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
     case 'failed':
       return failed(deps, id, desired.hash, status, answer);
   }
-}
-
-/** Verdicts of `buildValidatesFor`, newest last: a fleet of proxies all new to the registry costs one each. */
-const buildVerdicts = new Map<string, boolean>();
-const MAX_BUILD_VERDICTS = 32;
-
-/** Whether a proxy of `profile` would accept the build `hash` (the shared validator), once per build and profile. */
-function buildValidatesFor(hash: string, text: string, profile: ValidatorProfile): boolean {
-  const key = `${hash}\u0000${profile.kongVersion}\u0000${profile.routerFlavor}\u0000${profile.edition}`;
-  let verdict = buildVerdicts.get(key);
-  if (verdict === undefined) {
-    verdict = validatesFor(profile, JSON.parse(text));
-    buildVerdicts.set(key, verdict);
-    if (buildVerdicts.size > MAX_BUILD_VERDICTS) buildVerdicts.delete(buildVerdicts.keys().next().value!);
-  }
-  return verdict;
 }
 
 function skipped(label: string, reason: string): PushAttempt {

@@ -180,11 +180,6 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
   };
 }
 
-/** Whether a Kong node of `profile` would accept `config` (the shared validator, as the fallback runs it). */
-export function validatesFor(profile: ValidatorProfile, config: KongDeclarativeConfig): boolean {
-  return validateWith(profile, config).ok;
-}
-
 function validateWith(profile: ValidatorProfile, config: KongDeclarativeConfig): ValidationVerdict {
   // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
   let counter = 0;

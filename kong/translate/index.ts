@@ -9,7 +9,7 @@
 export type { ObjectError } from './errors.ts';
 export { formatObjectError } from './errors.ts';
 export type { ExcludedObject, FallbackOptions, FallbackResult, ValidatorProfile } from './fallback.ts';
-export { buildWithFallback, refFromTags, validatesFor } from './fallback.ts';
+export { buildWithFallback, refFromTags } from './fallback.ts';
 export { judgeGatewayAPI } from './gateway-api/judge.ts';
 export type {
   ConditionVerdict,
