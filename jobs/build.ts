@@ -99,9 +99,11 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       durationMs,
       droppedObjects: dropped.length,
       secretPaths: secretPaths(result.config, result.secretValues),
-      dropped: dropped
-        .slice(0, MAX_DROPPED_KEPT)
-        .map((error) => ({ object: describeObject(error.object), reason: error.reason.slice(0, 500) })),
+      // Redacted before cutting, as the Events are: the record is shown by the API and the fleet console.
+      dropped: dropped.slice(0, MAX_DROPPED_KEPT).map((error) => ({
+        object: describeObject(error.object),
+        reason: redactor.redactText(error.reason).slice(0, 500),
+      })),
       ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
     });
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);

@@ -89,6 +89,9 @@ export interface KongUpstreamEntity {
   hash_fallback_header?: string;
   hash_fallback_query_arg?: string;
   hash_fallback_uri_capture?: string;
+  /** Kong 3.11+ (`algorithm: sticky-sessions`). */
+  sticky_sessions_cookie?: string;
+  sticky_sessions_cookie_path?: string;
   healthchecks?: Record<string, unknown>;
   targets?: KongTargetEntity[];
   tags?: KongTags;

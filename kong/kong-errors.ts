@@ -1,4 +1,5 @@
 import type { FlattenedError } from '@kong-fleet/kong-dbless';
+import { wholeTokenPattern } from './redact-secrets.ts';
 
 /**
  * The one describer of Kong's configuration errors, for Events, `lastError` and logs alike. Kong's
@@ -29,10 +30,9 @@ export function redactValues(message: string, entity: Readonly<Record<string, un
     }
   };
   collect(entity, '');
-  if (values.size === 0) return message;
   // One pass, longest value first, so a replacement is never matched again by a shorter value.
-  const alternatives = [...values].sort((a, b) => b.length - a.length).map(wholeToken);
-  return message.replace(new RegExp(alternatives.join('|'), 'g'), REDACTED);
+  const pattern = wholeTokenPattern([...values]);
+  return pattern ? message.replace(pattern, REDACTED) : message;
 }
 
 /** For messages with no entity to compare against: every quoted part ('…' or "…") is a value. */
@@ -62,28 +62,29 @@ export function summarizeEntityErrors(flattened: readonly FlattenedError[]): str
 /**
  * Kong's errors left in `fields` after flattening: not about one tagged entity (an unknown top-level
  * key, a bad `_format_version`, a parse failure, and the uniqueness violations Kong keys by name,
- * which quote the duplicated value). Each message under its path; quoted parts redacted.
+ * which quote the duplicated value). Each message under its path; quoted parts redacted. Directly under a
+ * collection Kong keys errors by entity: an index, an id, or the entity's endpoint key (a key-auth `key`, a
+ * basic-auth `username`), which is a value like any other and shown redacted; field names below stay.
  */
 export function describeTopLevelErrors(fields: Readonly<Record<string, unknown>>): string {
   const out: string[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (typeof value === 'string') out.push(`${path}: ${redactQuoted(value)}`);
+  const walk = (value: unknown, path: readonly string[]) => {
+    const shown = path
+      .map((key, depth) => (depth === 1 && !ENTITY_INDEX.test(key) ? REDACTED : key))
+      .join('.');
+    if (typeof value === 'string') out.push(`${shown}: ${redactQuoted(value)}`);
     else if (Array.isArray(value)) for (const item of value) walk(item, path);
     else if (value !== null && typeof value === 'object')
-      for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
   };
-  walk(fields, '');
+  walk(fields, []);
   return out.join(', ');
 }
+
+/** An entity's position or id: not secret. */
+const ENTITY_INDEX = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /** Cuts a description to `max` characters. */
 export function trimDescription(text: string, max = MAX_DESCRIPTION): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-
-function wholeToken(value: string): string {
-  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const before = /^\w/.test(value) ? '(?<!\\w)' : '';
-  const after = /\w$/.test(value) ? '(?!\\w)' : '';
-  return `${before}${escaped}${after}`;
 }

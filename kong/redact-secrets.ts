@@ -52,12 +52,7 @@ export class SecretRedactor {
 
   constructor(values: Iterable<string>) {
     this.#values = new Set([...values].filter((value) => value !== ''));
-    // Longest first, so a secret containing a shorter one is replaced whole.
-    const embedded = [...this.#values]
-      .filter((value) => value.length >= MIN_EMBEDDED)
-      .sort((a, b) => b.length - a.length)
-      .map(escapeRegExp);
-    this.#embedded = embedded.length > 0 ? new RegExp(embedded.join('|'), 'g') : undefined;
+    this.#embedded = wholeTokenPattern([...this.#values].filter((value) => value.length >= MIN_EMBEDDED));
   }
 
   /** The redactor for a stored build: the values at its recorded secret paths. */
@@ -75,7 +70,12 @@ export class SecretRedactor {
     return this.#redact(value) as T;
   }
 
-  /** `text` with every Secret-sourced value in it replaced (for messages, log lines, Event notes). */
+  /**
+   * `text` with every Secret-sourced value in it replaced (for messages, log lines, Event notes). Inside text a
+   * value is replaced where it stands as a whole token, so field names are left alone: a key-auth key `key` does
+   * not turn `config.keys` into `config.[redacted]s`, nor a value `cookie` `hash_on_cookie_path` into
+   * `hash_on_[redacted]_path`.
+   */
   redactText(text: string): string {
     if (this.#values.has(text)) return REDACTED;
     return this.#embedded ? text.replace(this.#embedded, REDACTED) : text;
@@ -99,6 +99,20 @@ function unescapePointer(part: string): string {
   return part.replaceAll('~1', '/').replaceAll('~0', '~');
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * One pattern matching any of `values` where it stands as a whole token: a value beginning (ending) with a word
+ * character must not have one right before (after) it. Longest first, so a value containing a shorter one is
+ * replaced whole. Undefined for no values. Shared with kong/kong-errors.ts (values of rejected entities).
+ */
+export function wholeTokenPattern(values: readonly string[]): RegExp | undefined {
+  if (values.length === 0) return undefined;
+  const alternatives = [...values].sort((a, b) => b.length - a.length).map(wholeToken);
+  return new RegExp(alternatives.join('|'), 'g');
+}
+
+function wholeToken(value: string): string {
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const before = /^\w/.test(value) ? '(?<!\\w)' : '';
+  const after = /\w$/.test(value) ? '(?!\\w)' : '';
+  return `${before}${escaped}${after}`;
 }

@@ -135,8 +135,10 @@ export function translateCACertificates(
       continue;
     const data = secretData(secret);
     const id = data.get('id');
-    const cert = data.get('cert')?.trim();
-    if (!id || !cert) {
+    // The Secret's bytes exactly, trailing newline included, as KIC's getCACerts copies them (only TLS pairs
+    // are trimmed, by KIC too).
+    const cert = data.get('cert');
+    if (!id || !cert?.trim()) {
       errors.reject(secret, 'CA certificate Secret needs "id" and "cert" data fields');
       continue;
     }

@@ -4,8 +4,18 @@ import type {
   KongConsumerGroupEntity,
   KongCredentialEntity,
 } from '../declarative.ts';
+import { CredentialConflicts } from './credential-conflicts.ts';
 import type { ErrorCollector } from './errors.ts';
-import { type K8sObject, labelsOf, namespaceOf, nonEmpty, secretData, str, strings } from './k8s-object.ts';
+import {
+  type K8sObject,
+  labelsOf,
+  nameOf,
+  namespaceOf,
+  nonEmpty,
+  secretData,
+  str,
+  strings,
+} from './k8s-object.ts';
 import type { PluginBindings } from './plugins.ts';
 import type { Snapshot } from './snapshot.ts';
 import { tagsForObject } from './tags.ts';
@@ -13,22 +23,18 @@ import { tagsForObject } from './tags.ts';
 /**
  * Credential type (label `konghq.com/credential` or legacy data key `kongCredType`) → consumer collection, the
  * fields the credential cannot do without (KIC's `New*Credential` checks plus what Kong's schema requires, so a
- * credential Kong would reject is skipped here instead of taking its KongConsumer out of the build), and the
- * field that must be unique across consumers.
+ * credential Kong would reject is skipped here instead of taking its KongConsumer out of the build). Fields Kong
+ * keeps unique across consumers are checked by credential-conflicts.ts.
  */
 const CREDENTIAL_TYPES: Readonly<
-  Record<string, { collection: keyof KongConsumerEntity; required: readonly string[]; unique?: string }>
+  Record<string, { collection: keyof KongConsumerEntity; required: readonly string[] }>
 > = {
-  'key-auth': { collection: 'keyauth_credentials', required: ['key'], unique: 'key' },
-  'basic-auth': {
-    collection: 'basicauth_credentials',
-    required: ['username', 'password'],
-    unique: 'username',
-  },
-  'hmac-auth': { collection: 'hmacauth_credentials', required: ['username'], unique: 'username' },
-  jwt: { collection: 'jwt_secrets', required: ['key'], unique: 'key' },
+  'key-auth': { collection: 'keyauth_credentials', required: ['key'] },
+  'basic-auth': { collection: 'basicauth_credentials', required: ['username', 'password'] },
+  'hmac-auth': { collection: 'hmacauth_credentials', required: ['username'] },
+  jwt: { collection: 'jwt_secrets', required: ['key'] },
   acl: { collection: 'acls', required: ['group'] },
-  oauth2: { collection: 'oauth2_credentials', required: ['name', 'client_id'], unique: 'client_id' },
+  oauth2: { collection: 'oauth2_credentials', required: ['name', 'client_id'] },
   'mtls-auth': { collection: 'mtls_auth_credentials', required: ['subject_name'] },
 };
 
@@ -85,9 +91,8 @@ export function translateConsumers(
     bindings.add('consumerGroup', namespaceOf(obj), obj, name);
   }
 
-  const consumers: KongConsumerEntity[] = [];
-  const memberships: KongConsumerGroupConsumerEntity[] = [];
-  const seenCredentials = new Map<string, string>();
+  const built: { obj: K8sObject; consumer: KongConsumerEntity; identity: string; groups: string[] }[] = [];
+  const conflicts = new CredentialConflicts();
   for (const obj of snapshot.list('KongConsumer')) {
     if (!snapshot.annotationMatchesClass(obj)) continue;
     const username = nonEmpty(obj.username);
@@ -101,23 +106,40 @@ export function translateConsumers(
     if (customId) consumer.custom_id = customId;
     consumer.tags = tagsForObject(obj);
     const identity = (username ?? customId)!;
+    const groups: string[] = [];
     for (const group of strings(obj.consumerGroups)) {
       if (!groupNames.has(`${namespaceOf(obj)}/${group}`)) {
         errors.warn(obj, `nonexistent consumer group "${group}"; membership skipped`);
         continue;
       }
-      memberships.push({ consumer: identity, consumer_group: group });
+      groups.push(group);
     }
     for (const secretName of strings(obj.credentials)) {
       // KIC logs and skips a credential it cannot build; the consumer and its other credentials still ship.
       // Reported on the Secret (when it exists) and on the consumer; reasons never hold Secret values.
-      const problem = addCredential(snapshot, obj, consumer, secretName, seenCredentials, errors);
+      const problem = addCredential(snapshot, obj, consumer, secretName, conflicts, errors);
       if (!problem) continue;
       const where = `${namespaceOf(obj)}/${secretName}`;
       if (problem.secret) errors.drop(problem.secret, `${problem.reason}; credential skipped`);
       errors.warn(obj, `credential Secret ${where} skipped: ${problem.reason}`);
     }
+    built.push({ obj, consumer, identity, groups });
+  }
+
+  // KIC's conflict rule: every consumer holding a credential another one also holds is left out, with KIC's
+  // message on the consumer and on the credential's Secret.
+  const conflicted = new Set<K8sObject>();
+  for (const { message, consumer, secret } of conflicts.detect()) {
+    conflicted.add(consumer);
+    errors.drop(consumer, `${message}; consumer not configured`);
+    errors.drop(secret, `${message}; credential of KongConsumer ${nameOf(consumer)} not configured`);
+  }
+  const consumers: KongConsumerEntity[] = [];
+  const memberships: KongConsumerGroupConsumerEntity[] = [];
+  for (const { obj, consumer, identity, groups } of built) {
+    if (conflicted.has(obj)) continue;
     consumers.push(consumer);
+    for (const group of groups) memberships.push({ consumer: identity, consumer_group: group });
     bindings.add('consumer', namespaceOf(obj), obj, identity);
   }
   return { consumers, groups, memberships };
@@ -134,7 +156,7 @@ function addCredential(
   consumerObj: K8sObject,
   consumer: KongConsumerEntity,
   secretName: string,
-  seen: Map<string, string>,
+  conflicts: CredentialConflicts,
   errors: ErrorCollector,
 ): CredentialProblem | undefined {
   const where = `${namespaceOf(consumerObj)}/${secretName}`;
@@ -180,15 +202,7 @@ function addCredential(
         `jwt credential Secret ${where}: algorithm ${algorithm} needs an \`rsa_public_key\` (PEM public key)`,
       );
   }
-  if (spec.unique) {
-    const key = `${type}\u0000${String(credential[spec.unique])}`;
-    const owner = seen.get(key);
-    if (owner !== undefined)
-      return problem(
-        `${type} credential Secret ${where}: \`${spec.unique}\` is already used by another credential (${owner})`,
-      );
-    seen.set(key, where);
-  }
+  conflicts.register(type, credential, secret, consumerObj);
   // Everything but the tags came out of the Secret.
   snapshot.fromSecret(credential);
   credential.tags = tagsForObject(secret);

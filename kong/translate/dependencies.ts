@@ -1,4 +1,4 @@
-import { A, INGRESS_CLASS_ANNOTATION, pluginNames } from './annotations.ts';
+import { A, INGRESS_CLASS_ANNOTATION } from './annotations.ts';
 import { getOrInsert } from './collections.ts';
 import {
   annotationsOf,
@@ -13,6 +13,7 @@ import {
   str,
   strings,
 } from './k8s-object.ts';
+import { pluginReferences, referencedNamespace } from './plugin-references.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
@@ -24,7 +25,8 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
   const spec = specOf(obj);
   const found: Array<K8sObject | undefined> = [];
   const plugins = () => {
-    for (const name of pluginNames(annotationsOf(obj))) found.push(snapshot.plugin(ns, name));
+    for (const ref of pluginReferences(obj))
+      found.push(snapshot.plugin(referencedNamespace(obj, ref), ref.name));
   };
   const upstreamPolicy = () => {
     const name = annotationsOf(obj)[A.upstreamPolicy];

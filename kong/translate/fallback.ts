@@ -9,12 +9,14 @@ import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { parseObjectKey, shortObjectName } from '../../domain/object-ref.ts';
 import type { KongDeclarativeConfig } from '../declarative.ts';
 import { describeEntityError, trimDescription } from '../kong-errors.ts';
+import { SecretRedactor } from '../redact-secrets.ts';
 import { exclusionClosure } from './dependencies.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
 import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
 import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
 import { Snapshot } from './snapshot.ts';
 import { type TranslateResult, translate } from './translate.ts';
+import { lowestKongVersion } from './version-gates.ts';
 
 export interface FallbackOptions {
   settings?: TranslateSettings | SettingsOverrides;
@@ -34,7 +36,7 @@ export interface FallbackOptions {
   /**
    * What the proxies report (`GET /`): the default validator checks the build against each distinct
    * profile, and an object any of them would reject is dropped. Empty or absent: `validation` and the
-   * settings' Kong version.
+   * settings' Kong version. Translation is gated by the lowest of their Kong versions (version-gates.ts).
    */
   profiles?: readonly ValidatorProfile[];
   /** Bound on translate → validate rounds. @defaultValue 5 */
@@ -79,7 +81,7 @@ export function buildWithFallback(
   objects: readonly unknown[],
   options: FallbackOptions = {},
 ): FallbackResult {
-  const full = resolveSettings(options.settings);
+  const full = gatedSettings(resolveSettings(options.settings), options.profiles);
   // The dependency graph is only needed once something is excluded (rare): build it lazily.
   let graph: Snapshot | undefined;
   const all = objects.filter(isRecord) as K8sObject[];
@@ -100,6 +102,8 @@ export function buildWithFallback(
         : defaultValidator(full, options);
   const max = Math.max(1, options.maxIterations ?? 5);
 
+  // Every round's Secret-sourced values: a reason may name an entity of an object a later round excluded.
+  const secretValues = new Set<string>();
   let iterations = 0;
   for (;;) {
     iterations++;
@@ -110,7 +114,9 @@ export function buildWithFallback(
       closure = exclusionClosure(graph, all, new Set(broken.keys()));
       kept = objects.filter((o) => !isRecord(o) || !closure.has(keyOf(o)));
     }
-    const result = translate(kept, full);
+    const translated = translate(kept, full);
+    for (const value of translated.secretValues) secretValues.add(value);
+    const result: TranslateResult = { ...translated, secretValues };
     const excluded = closure.size > 0 ? describeExclusions(closure, known(), broken) : [];
     const errors = mergeErrors(result.errors, excluded);
     const empty = isStub(result.config);
@@ -126,12 +132,27 @@ export function buildWithFallback(
     if (!validate) return { ...result, errors, excluded, iterations, valid: undefined, empty };
     const { verdict, rejecter } = validate(result.config);
     if (verdict.ok) return { ...result, errors, excluded, iterations, valid: true, empty };
-    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], rejecter, known(), broken);
+    const redactor = new SecretRedactor(secretValues);
+    const culprits = culpritsOf(verdict.error.flattened_errors ?? [], rejecter, known(), broken, redactor);
     if (culprits.size === 0 || iterations >= max) {
       return { ...result, errors, excluded, iterations, valid: false, validationError: verdict.error, empty };
     }
     for (const [key, reason] of culprits) broken.set(key, reason);
   }
+}
+
+/**
+ * The settings translation runs with: gated by the lowest Kong version the proxies report, so no proxy is sent
+ * a feature it does not have (version-gates.ts); the settings' own version when none has reported yet.
+ */
+function gatedSettings(
+  settings: TranslateSettings,
+  profiles: readonly ValidatorProfile[] | undefined,
+): TranslateSettings {
+  const lowest = lowestKongVersion((profiles ?? []).map((p) => p.kongVersion));
+  return lowest === undefined || lowest === settings.kongVersion
+    ? settings
+    : { ...settings, kongVersion: lowest };
 }
 
 function defaultValidator(settings: TranslateSettings, options: FallbackOptions): Validator {
@@ -182,6 +203,7 @@ function culpritsOf(
   rejecter: string,
   known: ReadonlyMap<string, K8sObject>,
   broken: ReadonlyMap<string, string>,
+  redactor: SecretRedactor,
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const entity of flattened) {
@@ -189,7 +211,10 @@ function culpritsOf(
     const key = ref ? keyOfRef(ref) : customEntityCulprit(entity, known);
     if (key === undefined) continue;
     if (!known.has(key) || broken.has(key)) continue;
-    const reason = `${rejecter} would reject ${trimDescription(describeEntityError(entity), 300)}`;
+    // Kong's errors name the entity (an oauth2 credential's `name` comes out of its Secret): redact by provenance
+    // too, before cutting, so no part of a value survives a cut.
+    const described = redactor.redactText(describeEntityError(entity));
+    const reason = `${rejecter} would reject ${trimDescription(described, 300)}`;
     out.set(key, out.has(key) ? `${out.get(key)}; ${reason}` : reason);
   }
   return out;

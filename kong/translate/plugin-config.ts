@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { type DocumentOptions, type ParseOptions, parse, type SchemaOptions } from 'yaml';
 import type { KongPluginEntity } from '../declarative.ts';
 import {
   bool,
@@ -48,7 +48,7 @@ export function pluginTemplate(snapshot: Snapshot, obj: K8sObject): PluginTempla
     secrets.push(value.secret);
     let parsed: unknown;
     try {
-      parsed = parse(value.text);
+      parsed = parseSecretConfig(value.text);
     } catch {
       return { error: `configFrom: Secret key "${str(ref?.key)}" does not hold YAML or JSON` };
     }
@@ -141,3 +141,27 @@ function addAtPointer(target: Record<string, unknown>, pointer: string, value: u
   node[last] = value;
   return undefined;
 }
+
+/**
+ * A `configFrom` Secret value as KIC's `SecretToConfiguration` reads it: JSON first, else YAML as
+ * sigs.k8s.io/yaml (go-yaml v2) resolves it: YAML 1.1 scalars (`on`, `yes`, `y` are true; `0755` is octal;
+ * `1_000` is 1000), but timestamps, sexagesimal numbers and `!!binary` stay strings, as go-yaml v2 leaves them
+ * when it decodes into an untyped map. So the same Secret gives the same plugin config as under KIC.
+ */
+export function parseSecretConfig(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return parse(text, GO_YAML_V2);
+  }
+}
+
+const GO_YAML_V2: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) =>
+    tags.filter(
+      (tag) =>
+        typeof tag === 'string' ||
+        (tag.format !== 'TIME' && !tag.tag.endsWith(':timestamp') && !tag.tag.endsWith(':binary')),
+    ),
+};

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { KongPluginEntity } from '../declarative.ts';
-import { pluginNames } from './annotations.ts';
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
-import { annotationsOf, type K8sObject, labelsOf } from './k8s-object.ts';
+import { type K8sObject, labelsOf, namespaceOf } from './k8s-object.ts';
 import { pluginTemplate } from './plugin-config.ts';
+import { type PluginReference, pluginReferences, remotePluginRefusal } from './plugin-references.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /** Entities a KongPlugin can be bound to, by Kong name (KIC's `util.ForeignRelations`). */
@@ -30,30 +30,59 @@ interface Rel {
   consumerGroup?: string;
 }
 
+type BindingKind = 'service' | 'route' | 'consumer' | 'consumerGroup';
+
+/** A `namespace:name` reference, bound at build time once its ReferenceGrant is checked. */
+interface RemoteReference {
+  ref: PluginReference;
+  kind: BindingKind;
+  obj: K8sObject;
+  entity: string;
+  referrer: K8sObject;
+}
+
 /** Collects `konghq.com/plugins` references while services, routes, consumers and groups are built. */
 export class PluginBindings {
   private readonly relations = new Map<string, Relations>();
+  private readonly remote: RemoteReference[] = [];
 
   add(
-    kind: 'service' | 'route' | 'consumer' | 'consumerGroup',
+    kind: BindingKind,
     namespace: string,
     obj: K8sObject,
     entity: string,
     extra: readonly string[] = [],
     referrer: K8sObject = obj,
   ) {
-    for (const plugin of [...pluginNames(annotationsOf(obj)), ...extra]) {
-      const key = `${namespace}:${plugin}`;
-      const rel = getOrInsert(this.relations, key, () => ({
-        service: [] as string[],
-        route: [] as string[],
-        consumer: [] as string[],
-        consumerGroup: [] as string[],
-        referrers: [] as K8sObject[],
-      }));
-      if (!rel[kind].includes(entity)) rel[kind].push(entity);
-      if (!rel.referrers.includes(referrer)) rel.referrers.push(referrer);
+    for (const ref of pluginReferences(obj)) {
+      if (ref.namespace === undefined) this.relate(`${namespace}:${ref.name}`, kind, entity, referrer);
+      else this.remote.push({ ref, kind, obj, entity, referrer });
     }
+    for (const plugin of extra) this.relate(`${namespace}:${plugin}`, kind, entity, referrer);
+  }
+
+  private relate(key: string, kind: BindingKind, entity: string, referrer: K8sObject) {
+    const rel = getOrInsert(this.relations, key, () => ({
+      service: [] as string[],
+      route: [] as string[],
+      consumer: [] as string[],
+      consumerGroup: [] as string[],
+      referrers: [] as K8sObject[],
+    }));
+    if (!rel[kind].includes(entity)) rel[kind].push(entity);
+    if (!rel.referrers.includes(referrer)) rel.referrers.push(referrer);
+  }
+
+  /** Cross-namespace references a ReferenceGrant permits join the relations; the others are reported. */
+  private bindRemote(snapshot: Snapshot, errors: ErrorCollector) {
+    for (const { ref, kind, obj, entity, referrer } of this.remote) {
+      const refusal = remotePluginRefusal(snapshot, obj, ref);
+      // A warning, as for a plugin that does not exist: the referrer ships without the plugin, and the admission
+      // webhook does not refuse it for a grant that `kubectl apply -f dir` may create next.
+      if (refusal) errors.warn(referrer, refusal);
+      else this.relate(`${ref.namespace}:${ref.name}`, kind, entity, referrer);
+    }
+    this.remote.length = 0;
   }
 
   /**
@@ -61,6 +90,7 @@ export class PluginBindings {
    * combination, plus global KongClusterPlugins. Plugins that cannot be built are reported and left out.
    */
   build(snapshot: Snapshot, errors: ErrorCollector): BuiltPlugin[] {
+    this.bindRemote(snapshot, errors);
     const out: BuiltPlugin[] = [];
     for (const key of [...this.relations.keys()].sort()) {
       const rel = this.relations.get(key)!;
@@ -70,7 +100,8 @@ export class PluginBindings {
       const obj = snapshot.plugin(namespace, name);
       if (!obj) {
         for (const referrer of rel.referrers) {
-          errors.warn(referrer, `KongPlugin or KongClusterPlugin "${name}" not found; plugin not applied`);
+          const what = namespace === namespaceOf(referrer) ? name : `${namespace}:${name}`;
+          errors.warn(referrer, `KongPlugin or KongClusterPlugin "${what}" not found; plugin not applied`);
         }
         continue;
       }

@@ -10,6 +10,7 @@ import type { ServiceDraft } from './model.ts';
 import { facadeOf } from './service-backends.ts';
 import type { Snapshot } from './snapshot.ts';
 import { translateUpstreamPolicy } from './upstream-policy.ts';
+import { upstreamPolicyGateProblem } from './version-gates.ts';
 
 const NON_TLS_PROTOCOLS: ReadonlySet<string> = new Set([
   'http',
@@ -83,7 +84,11 @@ export function applyServiceOverrides(
         warn(`KongUpstreamPolicy "${policyName}" not found; upstream uses Kong's defaults`);
       } else {
         const translated = translateUpstreamPolicy(policy);
+        const gated = upstreamPolicyGateProblem(policy, snapshot.settings.kongVersion);
         if (typeof translated === 'string') errors.reject(policy, translated);
+        // KIC reports it on the Service as a translation failure and leaves the policy out (the upstream keeps
+        // Kong's defaults, or the KongIngress upstream section).
+        else if (gated) errors.drop(owner, gated);
         else policies.push(translated);
       }
     }

@@ -45,12 +45,13 @@ export function translateUpstreamPolicy(policy: K8sObject): Partial<KongUpstream
     if (!isRecord(spec.healthchecks)) return 'spec.healthchecks must be an object';
     out.healthchecks = snakeCaseDeep(spec.healthchecks) as Record<string, unknown>;
   }
+  // Kong 3.11's sticky-sessions balancer has cookie fields of its own (`hash_on_cookie*` belong to hashing).
   const sticky = rec(spec.stickySessions);
   if (sticky) {
     const cookie = str(sticky.cookie);
-    if (cookie) out.hash_on_cookie = cookie;
+    if (cookie) out.sticky_sessions_cookie = cookie;
     const path = str(sticky.cookiePath);
-    if (path) out.hash_on_cookie_path = path;
+    if (path) out.sticky_sessions_cookie_path = path;
   }
   return out;
 }

@@ -86,4 +86,10 @@ describe('admission verdict: refused exactly when the build would drop the objec
     });
     expect(admissionVerdict('not an object')).toEqual({ allowed: true });
   });
+
+  it('admits an Ingress using another namespace’s plugin before its ReferenceGrant exists', () => {
+    // `kubectl apply -f dir` may create the grant next: the build reports the missing grant, the webhook does not refuse.
+    const remote = ingress('i', { annotations: { 'konghq.com/plugins': 'shared:auth' } });
+    expect(admissionVerdict(remote)).toEqual({ allowed: true });
+  });
 });

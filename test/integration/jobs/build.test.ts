@@ -3,6 +3,7 @@ import { objectKey } from '../../../domain/object-ref.ts';
 import { buildConfig } from '../../../jobs/build.ts';
 import { jobs } from '../../../jobs/index.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
+import { eventsOn } from '../../helpers/events.ts';
 import { jobInState } from '../../helpers/jobs.ts';
 import { freshNamespace } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
@@ -116,5 +117,37 @@ describe('build job', () => {
     expect(result).toMatchObject({ outcome: 'kept-last-good' });
     expect(result.dropped).toBeGreaterThanOrEqual(1);
     expect(await pipeline.builds.desired()).toEqual(good);
+  });
+
+  it('never shows a Secret-sourced value in its record or Events, even one of an object it excluded', async () => {
+    // An oauth2 credential Kong would reject (a redirect URI that is no URL): Kong's error names the entity by
+    // its `name`, which comes out of the Secret.
+    const appName = 'S3cretAppName-7f1c';
+    await put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'oauth-app', namespace, labels: { 'konghq.com/credential': 'oauth2' } },
+      stringData: { name: appName, client_id: 'cid-5d2e9a', redirect_uris: 'not a url' },
+    } as never);
+    await put({
+      apiVersion: 'configuration.konghq.com/v1',
+      kind: 'KongConsumer',
+      metadata: { name: 'app', namespace, annotations: { 'kubernetes.io/ingress.class': 'kong' } },
+      username: 'app',
+      credentials: ['oauth-app'],
+    } as never);
+    await put(service('fine'));
+    await put(ingress('fine'));
+    const result = await build();
+    expect(result).toMatchObject({ outcome: 'new' });
+    const record = await pipeline.builds.record(result.hash);
+    const reasons = (record?.dropped ?? []).map((d) => `${d.object}: ${d.reason}`);
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/Secret.*oauth-app.*would reject oauth2_credential \[redacted\]/),
+    );
+    expect(JSON.stringify(record)).not.toContain(appName);
+    const events = await eventsOn(namespace, 'oauth-app');
+    expect(events.map((e) => e.message).join('\n')).toContain('[redacted]');
+    expect(JSON.stringify(events)).not.toContain(appName);
   });
 });

@@ -110,10 +110,12 @@ describe('POST /config answers', () => {
     const answer = parsePushAnswer(json(400, kongAnswer), HASH, NOW);
     expect(answer).toMatchObject({ kind: 'rejected', errors: [] });
     if (answer.kind !== 'rejected') return;
-    // The quoted value is redacted; the path segment (Kong's endpoint key) is left as Kong wrote it.
-    expect(answer.description).toMatch(
-      /^keyauth_credentials\.\S+: uniqueness violation: .*key set to '<redacted>'/,
+    // The quoted value is redacted, and so is the path segment Kong keys the error by (the endpoint key is
+    // the key-auth key itself); the collection name stays.
+    expect(answer.description).toBe(
+      "keyauth_credentials.<redacted>: uniqueness violation: '<redacted>' entity with key set to '<redacted>' already declared",
     );
+    expect(answer.description).not.toContain('s3cr3t-api-key');
   });
 
   it('413 is a verdict (too large); 5xx a failure with the message', () => {

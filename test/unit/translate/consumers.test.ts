@@ -161,17 +161,75 @@ describe('KongConsumer, credentials, KongConsumerGroup', () => {
     );
   });
 
-  it('a key-auth key used twice keeps the first credential only', () => {
+  it("colliding key-auth keys drop every consumer holding one, with KIC's message (kongstate.go)", () => {
     const { config, errors } = run([
-      consumer('a', { username: 'a', credentials: ['k1'] }),
-      consumer('b', { username: 'b', credentials: ['k2'] }),
-      cred('k1', 'key-auth', { key: 'same' }),
-      cred('k2', 'key-auth', { key: 'same' }),
+      group('gold'),
+      consumer(
+        'a',
+        { username: 'a', credentials: ['k1'], consumerGroups: ['gold'] },
+        { 'konghq.com/plugins': 'rl' },
+      ),
+      consumer('b', { username: 'b', credentials: ['k2', 'other'] }),
+      consumer('c', { username: 'c', credentials: ['k3'], consumerGroups: ['gold'] }),
+      cred('k1', 'key-auth', { key: 'same-key' }),
+      cred('k2', 'key-auth', { key: 'same-key' }),
+      cred('k3', 'key-auth', { key: 'unique-key' }),
+      cred('other', 'basic-auth', { username: 'bob', password: 'pw' }),
+      kongPlugin('rl', 'rate-limiting', { config: { minute: 5 } }),
     ]);
-    const keys = config.consumers?.map((c) => c.keyauth_credentials?.length ?? 0);
-    expect(keys).toEqual([1, 0]);
-    expect(errorsFor(errors, 'Secret', 'k2')[0]?.reason).toContain('already used');
-    expect(errorsFor(errors, 'Secret', 'k2')[0]?.reason).not.toContain('same');
+    // KIC keeps no winner: both holders of the key are left out, with their memberships and plugin bindings.
+    expect(config.consumers?.map((c) => c.username)).toEqual(['c']);
+    expect(config.consumer_group_consumers).toEqual([{ consumer: 'c', consumer_group: 'gold' }]);
+    expect(config.plugins).toBeUndefined();
+    const message = `conflict detected in "key-auth on 'key'" index`;
+    for (const name of ['a', 'b'])
+      expect(errorsFor(errors, 'KongConsumer', name)).toEqual([
+        expect.objectContaining({ reason: `${message}; consumer not configured`, dropped: true }),
+      ]);
+    expect(errorsFor(errors, 'Secret', 'k1')[0]?.reason).toBe(
+      `${message}; credential of KongConsumer a not configured`,
+    );
+    expect(errorsFor(errors, 'Secret', 'k2')[0]?.reason).toContain(message);
+    expect(errorsFor(errors, 'KongConsumer', 'c')).toEqual([]);
+    expect(JSON.stringify(errors)).not.toContain('same-key');
+  });
+
+  it('the same rule holds for every credential with a unique field, within one consumer too', () => {
+    const cases: [string, Record<string, string>, string][] = [
+      ['basic-auth', { username: 'u', password: 'p' }, "basic-auth on 'username'"],
+      ['hmac-auth', { username: 'u', secret: 's' }, "hmac-auth on 'username'"],
+      ['jwt', { key: 'iss', secret: 's' }, "jwt-auth on 'key'"],
+      ['oauth2', { name: 'app', client_id: 'id1' }, "oauth2-credentials on 'client_id'"],
+    ];
+    for (const [type, data, index] of cases) {
+      const { config, errors } = run([
+        consumer('one', { username: 'one', credentials: ['s1', 's2'] }),
+        consumer('two', { username: 'two', credentials: ['s3'] }),
+        cred('s1', type, data),
+        cred('s2', type, data),
+        cred('s3', type, {
+          ...data,
+          ...(type === 'oauth2' ? { client_id: 'id2' } : {}),
+          ...('username' in data ? { username: 'v' } : {}),
+          ...('key' in data ? { key: 'other' } : {}),
+        }),
+      ]);
+      expect(
+        config.consumers?.map((c) => c.username),
+        type,
+      ).toEqual(['two']);
+      expect(errorsFor(errors, 'KongConsumer', 'one')[0]?.reason, type).toBe(
+        `conflict detected in "${index}" index; consumer not configured`,
+      );
+    }
+    // ACLs have no unique field: the same group twice is no conflict.
+    const acl = run([
+      consumer('one', { username: 'one', credentials: ['a1'] }),
+      consumer('two', { username: 'two', credentials: ['a2'] }),
+      cred('a1', 'acl', { group: 'admins' }),
+      cred('a2', 'acl', { group: 'admins' }),
+    ]);
+    expect(acl.config.consumers?.map((c) => c.username)).toEqual(['one', 'two']);
   });
 
   it('consumer groups: ids, memberships, plugins on groups, unknown groups reported', () => {
