@@ -11,6 +11,7 @@ import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
+import { targetHash } from './target-hash.ts';
 
 export const PushPayload = z.strictObject({
   /** Which proxy. Never which config: the push sends whatever is desired when it runs. */
@@ -78,14 +79,18 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
 
 async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;
-  // Three independent reads, in flight together (one round trip).
-  const [proxy, desired, status] = await Promise.all([
+  // Four independent reads, in flight together (one round trip).
+  const [proxy, newest, status, fleetTarget] = await Promise.all([
     deps.registry.get(id),
     deps.builds.desired(),
     deps.registry.status(id),
+    deps.rollouts.read(),
   ]);
   if (!proxy) return skipped('forgotten', 'proxy no longer known');
-  if (!desired) return skipped('no-build', 'no build yet');
+  // The build this proxy gets: the newest one, unless a pin or a rollout says otherwise.
+  const hash = targetHash(id, newest?.hash, fleetTarget);
+  if (!newest || !hash) return skipped('no-build', 'no build yet');
+  const desired = { hash };
   if (status.rejectedHash === desired.hash) {
     return skipped('already-rejected', 'this proxy already rejected this build');
   }
@@ -217,7 +222,7 @@ async function noteConvergence(deps: PipelineDeps, hash: string, proxy: string):
     deps.metrics.converged({ seconds: (Date.now() - record.firstChangeAt) / 1000 });
 }
 
-/** Asks every known proxy to converge on the desired build; returns how many were asked. */
+/** Asks every known proxy to converge on its build (jobs/target-hash.ts); returns how many were asked. */
 export async function pushEveryProxy(deps: Pick<PipelineDeps, 'registry' | 'producer'>): Promise<number> {
   const proxies = await deps.registry.list();
   await Promise.all(proxies.map((proxy) => deps.producer.enqueue(pushConfig, { proxy: proxy.id })));

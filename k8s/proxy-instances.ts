@@ -27,11 +27,27 @@ export interface ProxyInstanceStatus {
   readonly conditions: readonly ConditionInput[];
 }
 
+/** A rollout's progress as `kubectl get proxyfleet` shows it (status.rollout). */
+export interface ProxyFleetRolloutStatus {
+  readonly hash: string;
+  readonly stableHash: string;
+  readonly phase: string;
+  /** 1-based. */
+  readonly step: number;
+  readonly steps: number;
+  readonly updatedProxies: number;
+  readonly progress: string;
+  readonly message: string;
+}
+
 export interface ProxyFleetStatus {
   readonly desiredHash?: string;
   readonly proxies: number;
   readonly syncedProxies: number;
   readonly summary: string;
+  /** Set while the fleet is pinned (`kong-fleet rollback`); absent removes it. */
+  readonly pinnedHash?: string | undefined;
+  readonly rollout?: ProxyFleetRolloutStatus | undefined;
   readonly conditions: readonly ConditionInput[];
 }
 
@@ -64,7 +80,7 @@ export function instanceName(proxyId: string): string {
 export class ProxyInstances {
   readonly #options: ProxyInstancesOptions;
   readonly #api: CustomObjectsApi;
-  #fleet: { uid: string; repairMode: RepairMode; readAt: number } | undefined;
+  #fleet: { uid: string; repairMode: RepairMode; rollout: unknown; readAt: number } | undefined;
 
   constructor(options: ProxyInstancesOptions) {
     this.#options = options;
@@ -82,6 +98,24 @@ export class ProxyInstances {
       version: VERSION,
       namespace: this.#options.namespace,
       name: instanceName(proxyId),
+    };
+  }
+
+  /** ProxyFleet `spec.rollout` as written (undefined when absent). */
+  async rolloutSpec(): Promise<unknown> {
+    return (await this.#fleetObject()).rollout;
+  }
+
+  /** The ProxyFleet itself (for Events about the whole fleet). */
+  fleetRef(): ObjectRef {
+    const uid = this.#fleet?.uid;
+    return {
+      kind: 'ProxyFleet',
+      group: GROUP,
+      version: VERSION,
+      namespace: this.#options.namespace,
+      name: this.fleetName,
+      ...(uid ? { uid } : {}),
     };
   }
 
@@ -206,12 +240,12 @@ export class ProxyInstances {
     );
   }
 
-  async #fleetObject(): Promise<{ uid: string; repairMode: RepairMode }> {
+  async #fleetObject(): Promise<{ uid: string; repairMode: RepairMode; rollout: unknown }> {
     const cached = this.#fleet;
     if (cached && Date.now() - cached.readAt < (this.#options.cacheMs ?? 5000)) return cached;
     const { namespace } = this.#options;
     const target = { group: GROUP, version: VERSION, namespace, plural: 'proxyfleets', name: this.fleetName };
-    let fleet: { metadata?: { uid?: string }; spec?: { repairMode?: RepairMode } };
+    let fleet: { metadata?: { uid?: string }; spec?: { repairMode?: RepairMode; rollout?: unknown } };
     try {
       fleet = await this.#api.getNamespacedCustomObject(target);
     } catch (err) {
@@ -243,6 +277,7 @@ export class ProxyInstances {
     this.#fleet = {
       uid: fleet.metadata?.uid ?? '',
       repairMode: fleet.spec?.repairMode ?? this.#options.defaultRepairMode,
+      rollout: fleet.spec?.rollout,
       readAt: Date.now(),
     };
     return this.#fleet;

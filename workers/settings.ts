@@ -456,6 +456,13 @@ export const settingSpecs = {
     help: 'initial repairMode of a ProxyFleet the controller creates: enforce (re-push drifted proxies), warn, disabled',
     schema: z.enum(['enforce', 'warn', 'disabled'], { message: 'expected one of: enforce, warn, disabled' }),
   }),
+  buildsKept: setting({
+    env: 'KONG_FLEET_BUILDS_KEPT',
+    flag: 'builds-kept',
+    default: '5',
+    help: 'builds kept in Redis besides those in use, for kong-fleet rollback and diffs (a pinned or stable build is never evicted)',
+    schema: integer(1, 100),
+  }),
   driftIntervalMs: setting({
     env: 'KONG_FLEET_DRIFT_INTERVAL',
     flag: 'drift-interval',
