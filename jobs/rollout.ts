@@ -204,7 +204,7 @@ function promoted(
 ): { change: TargetChange; result: Effects } {
   const last = rollout.step + 1 >= rollout.spec.steps.length;
   if (last) {
-    const done = completeAt(rollout.hash, rollout.spec, at, why, rollout.startedAt);
+    const done = completeAt(rollout.hash, rollout.spec, at, why, rollout.startedAt, rollout.stableHash);
     return {
       change: { rollout: done },
       result: {
@@ -269,16 +269,18 @@ function beginRollout(
   };
 }
 
+/** A rollout whose build every proxy gets; `previous` (the stable build it replaced) is what a rollback returns to. */
 function completeAt(
   hash: string,
   spec: RolloutSpec,
   at: string,
   message: string,
   startedAt = at,
+  previous = hash,
 ): RolloutState {
   return {
     hash,
-    stableHash: hash,
+    stableHash: previous,
     spec,
     step: spec.steps.length - 1,
     cohort: [],

@@ -82,8 +82,18 @@ export class BuildStore {
    */
   async protect(hashes: readonly string[]): Promise<void> {
     const key = this.#key('builds', 'protected');
+    const [before, recent, desired] = await Promise.all([
+      this.#redis.smembers(key),
+      this.#redis.lrange(this.#key('builds', 'recent'), 0, -1),
+      this.#redis.hget(this.#key('desired'), 'hash'),
+    ]);
     const tx = this.#redis.multi().del(key);
     if (hashes.length > 0) tx.sadd(key, ...hashes);
+    // A build protected only while in use, and evicted from the kept ones meanwhile, goes now.
+    const keep = new Set([...hashes, ...recent, ...(desired ? [desired] : [])]);
+    const released = before.filter((hash) => !keep.has(hash));
+    if (released.length > 0)
+      tx.del(...released.flatMap((hash) => [this.#key('builds', hash), this.#key('builds', hash, 'meta')]));
     await tx.exec();
   }
 

@@ -185,6 +185,21 @@ describe('pin rules', () => {
     expect(choosePin({ kept, current: NEW })).toEqual({ hash: OLD });
     expect(choosePin({ kept, current: OLD })).toEqual({ hash: 'c'.repeat(32) });
     expect(choosePin({ kept: [NEW], current: NEW })).toMatchObject({ error: expect.any(String) });
+    // After a rollout, the build it replaced, even when a halted build came in between.
+    const halted = 'c'.repeat(32);
+    const complete = {
+      hash: NEW,
+      stableHash: OLD,
+      spec,
+      step: 2,
+      cohort: [],
+      phase: 'Complete' as const,
+      startedAt: '',
+      stepStartedAt: '',
+      message: '',
+      updatedAt: '',
+    };
+    expect(choosePin({ kept: [NEW, halted, OLD], current: NEW, rollout: complete })).toEqual({ hash: OLD });
   });
 });
 
