@@ -343,12 +343,22 @@ async function observeCanaries(
   return observations;
 }
 
-/** The rollout spec in force: the ProxyFleet's, or when that is invalid the one the rollout began with. */
+/**
+ * The rollout spec in force: the ProxyFleet's, or when that is invalid or unreadable the one the rollout
+ * under way began with (the last good one).
+ */
 export async function rolloutSpecOf(
   deps: Pick<PipelineDeps, 'fleet'>,
   rollout: RolloutState | undefined,
 ): Promise<{ spec: RolloutSpec | undefined; error?: string }> {
-  const parsed = parseRolloutSpec(await deps.fleet.rolloutSpec());
+  let raw: unknown;
+  try {
+    raw = await deps.fleet.rolloutSpec();
+  } catch (err) {
+    // The API server away must not stop builds from shipping: the rollout in force carries on.
+    return { spec: rollout?.spec, error: `cannot read the ProxyFleet: ${(err as Error).message}` };
+  }
+  const parsed = parseRolloutSpec(raw);
   if ('error' in parsed) return { spec: rollout?.spec, error: parsed.error };
   return { spec: parsed.spec };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutSpec, RolloutState } from '../../../domain/rollout.ts';
-import { advance } from '../../../jobs/rollout.ts';
+import { advance, rolloutSpecOf } from '../../../jobs/rollout.ts';
 import {
   type CanaryObservation,
   choosePin,
@@ -218,6 +218,46 @@ describe('spec.rollout', () => {
     const error = 'error' in parsed ? parsed.error : '';
     expect(error).toContain('spec.rollout.pause: expected a duration such as 30s or 5m');
     expect(error).toContain('spec.rollout.steps.0.percent:');
+  });
+});
+
+describe('the spec in force', () => {
+  const under = {
+    hash: NEW,
+    stableHash: OLD,
+    spec,
+    step: 0,
+    cohort: [],
+    phase: 'Progressing' as const,
+    startedAt: '',
+    stepStartedAt: '',
+    message: '',
+    updatedAt: '',
+  };
+  const fleetWith = (rolloutSpec: () => Promise<unknown>) => ({ fleet: { rolloutSpec } }) as never;
+
+  it("keeps the rollout's own spec when the ProxyFleet's is invalid or cannot be read", async () => {
+    const invalid = await rolloutSpecOf(
+      fleetWith(async () => ({ steps: [] })),
+      under,
+    );
+    expect(invalid.spec).toBe(spec);
+    expect(invalid.error).toContain('spec.rollout.steps');
+    const unreadable = await rolloutSpecOf(
+      fleetWith(async () => {
+        throw new Error('connect ECONNREFUSED');
+      }),
+      under,
+    );
+    expect(unreadable).toMatchObject({ spec, error: expect.stringContaining('ECONNREFUSED') });
+    expect(
+      (
+        await rolloutSpecOf(
+          fleetWith(async () => undefined),
+          under,
+        )
+      ).spec,
+    ).toBeUndefined();
   });
 });
 
