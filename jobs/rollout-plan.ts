@@ -182,7 +182,8 @@ export function choosePin(input: {
   // The build the whole fleet ran before this one: a rollout's stable build (under way, or the one a
   // complete rollout replaced), not a build that never got past its canaries.
   const rollout = input.rollout;
-  if (rollout && rollout.stableHash !== current && kept.includes(rollout.stableHash))
+  const underWay = rollout !== undefined && rollout.phase !== 'Complete' && rollout.phase !== 'Aborted';
+  if (rollout && (underWay || rollout.stableHash !== current) && kept.includes(rollout.stableHash))
     return { hash: rollout.stableHash };
   const index = current === undefined ? -1 : kept.indexOf(current);
   const earlier = index >= 0 ? kept[index + 1] : kept.find((hash) => hash !== current);

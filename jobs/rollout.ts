@@ -462,11 +462,12 @@ export async function pinFleet(
   const kept = recent.map((build) => build.hash);
   const at = new Date().toISOString();
   const outcome = await deps.rollouts.update<ActionOutcome>(async (current) => {
-    const current_ = targetHash('', desired?.hash, current);
+    // What a proxy outside any cohort is given: the build the fleet as a whole runs now.
+    const fleetHash = targetHash('', desired?.hash, current);
     const choice = choosePin({
       ...(requested ? { requested } : {}),
       kept,
-      current: current_,
+      current: fleetHash,
       ...(current.rollout ? { rollout: current.rollout } : {}),
     });
     if ('error' in choice) return { result: refused(choice.error) };

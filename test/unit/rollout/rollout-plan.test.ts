@@ -200,6 +200,11 @@ describe('pin rules', () => {
       updatedAt: '',
     };
     expect(choosePin({ kept: [NEW, halted, OLD], current: NEW, rollout: complete })).toEqual({ hash: OLD });
+    // During a halted rollout, the stable build (the canaries return to it).
+    const haltedRollout = { ...complete, hash: halted, stableHash: NEW, phase: 'Halted' as const };
+    expect(choosePin({ kept: [halted, NEW, OLD], current: NEW, rollout: haltedRollout })).toEqual({
+      hash: NEW,
+    });
   });
 });
 
