@@ -44,6 +44,45 @@ export const eventReasons = {
       'the proxy runs a configuration other than the desired build (lost it, an older build, or a foreign push); the message says what the drift check did',
     action: 'none in enforce mode (it is re-pushed); in warn mode, find who changed the proxy',
   },
+  RolloutStepPromoted: {
+    type: 'Normal',
+    on: 'the ProxyFleet',
+    meaning:
+      "a rollout step's proxies served the new build healthily (or were promoted by hand): the next step's proxies get it",
+    action: 'none; `kong-fleet rollout status` shows the progress',
+  },
+  RolloutCompleted: {
+    type: 'Normal',
+    on: 'the ProxyFleet',
+    meaning: 'the last rollout step passed: every proxy gets the new build',
+    action: 'none',
+  },
+  RolloutHalted: {
+    type: 'Warning',
+    on: 'the ProxyFleet',
+    meaning:
+      "a rollout step's proxies were unhealthy (5xx rate, a rejected push, unreachable, or not synced in time): no further proxy gets the build",
+    action:
+      'look at the canaries; `kong-fleet rollout abort` returns them to the previous build, `promote` goes on anyway',
+  },
+  RolloutAborted: {
+    type: 'Warning',
+    on: 'the ProxyFleet',
+    meaning: 'a rollout was aborted: every proxy returns to the previous build',
+    action: 'fix the change; the next build starts a new rollout',
+  },
+  FleetPinned: {
+    type: 'Normal',
+    on: 'the ProxyFleet',
+    meaning: 'the fleet was pinned to an earlier build (`kong-fleet rollback`): it takes no new builds',
+    action: '`kong-fleet rollback --unpin` when the fleet may take new builds again',
+  },
+  FleetUnpinned: {
+    type: 'Normal',
+    on: 'the ProxyFleet',
+    meaning: 'the pin was lifted: the newest build goes out (through a rollout where `spec.rollout` is set)',
+    action: 'none',
+  },
 } as const satisfies Record<string, EventReasonSpec>;
 
 export type EventReason = keyof typeof eventReasons;

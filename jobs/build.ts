@@ -9,7 +9,7 @@ import { fleetProfiles } from './fleet-profiles.ts';
 import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
-import { pushEveryProxy } from './push.ts';
+import { deliverNewBuild } from './rollout.ts';
 
 export const BuildPayload = z.strictObject({
   /** Why a build was asked for (for logs and Bull Board only; the build reads the current state). */
@@ -109,7 +109,8 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
     let pushes = 0;
     if (advanced && previous !== hash) {
-      pushes = await pushEveryProxy(deps);
+      // Every proxy at once, or through a rollout (spec.rollout), or none while pinned: jobs/rollout.ts.
+      pushes = await deliverNewBuild(deps, { hash, revision, at: new Date().toISOString() }, previous);
       if (deps.ingressStatus) await deps.producer.enqueue(ingressStatus, {});
     }
     // Verdicts can change without the config changing (a refused route ships nothing either way). A cluster

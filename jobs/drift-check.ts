@@ -3,6 +3,7 @@ import type { DriftReport, ProxyDriftEntry, RepairMode } from '../domain/drift.t
 import type { EventReason } from '../domain/event-reasons.ts';
 import { DRIFT_INTERVAL_MS } from '../domain/policies.ts';
 import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
+import type { FleetTarget } from '../domain/rollout.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { summarizeDiff } from '../kong/config-diff.ts';
 import { mapLimit } from '../lib/map-limit.ts';
@@ -14,6 +15,7 @@ import { diffProxy } from './proxy-diff.ts';
 import { requestFleetStatus, requestStatusUpdate } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
 import { shadowAndTakeover } from './shadow-check.ts';
+import { targetHash, targetSince } from './target-hash.ts';
 
 export const DriftCheckPayload = z.strictObject({});
 export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
@@ -26,7 +28,9 @@ const CHECK_TIMEOUT_MS = 3000;
 const MAX_DIFFS_PER_CHECK = 10;
 
 interface CheckContext {
-  readonly expectedHash: string | null;
+  /** The newest build; each proxy's expected hash is its target (jobs/target-hash.ts). */
+  readonly desiredHash: string | null;
+  readonly target: FleetTarget;
   /** When the desired build was made (ms). */
   readonly desiredSince: number;
   readonly previousHashes: ReadonlySet<string>;
@@ -59,15 +63,17 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
     }
     const repairMode = await deps.fleet.repairMode();
     if (repairMode === 'disabled') return { skipped: 'repair mode disabled' };
-    const [desired, proxies, recent] = await Promise.all([
+    const [desired, proxies, recent, target] = await Promise.all([
       deps.builds.desired(),
       deps.registry.list(),
       deps.builds.recent(),
+      deps.rollouts.read(),
     ]);
     const previousHashes = new Set(recent.map((build) => build.hash));
     const check: CheckContext = {
-      expectedHash: desired?.hash ?? null,
-      desiredSince: desired ? Date.parse(desired.at) : 0,
+      desiredHash: desired?.hash ?? null,
+      target,
+      desiredSince: targetSince(desired, target),
       previousHashes,
       repairMode,
       diffsLeft: MAX_DIFFS_PER_CHECK,
@@ -104,7 +110,8 @@ async function checkProxy(
   check: CheckContext,
   signal: AbortSignal,
 ): Promise<ProxyDriftEntry> {
-  const { expectedHash, previousHashes, repairMode } = check;
+  const { previousHashes, repairMode } = check;
+  const expectedHash = targetHash(proxy.id, check.desiredHash ?? undefined, check.target) ?? null;
   const started = performance.now();
   const base = { proxy: proxy.id, address: proxy.adminUrl, expectedHash };
   const latency = () => Math.round(performance.now() - started);

@@ -6,6 +6,7 @@ import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
+import { rolloutTick } from './rollout.ts';
 import { trafficScrape } from './traffic-scrape.ts';
 
 /**
@@ -21,4 +22,5 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   ingressStatus,
   gatewayStatus,
   trafficScrape,
+  rolloutTick,
 ];

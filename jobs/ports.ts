@@ -21,6 +21,7 @@ import type { ConvergenceTracker } from '../queue/store/convergence.ts';
 import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { ShadowStore } from '../queue/store/shadow-store.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import type { TrafficStore } from '../queue/store/traffic-store.ts';
@@ -51,6 +52,10 @@ export interface FleetApi {
   repairMode(): Promise<RepairMode>;
   /** `spec.mode` and `spec.takeover.force` (shadow mode and takeover, domain/shadow.ts). */
   modeSpec(): Promise<FleetModeSpec>;
+  /** ProxyFleet `spec.rollout` as written (parsed by jobs/rollout-plan.ts); undefined when absent. */
+  rolloutSpec(): Promise<unknown>;
+  /** The ProxyFleet, for Events about the whole fleet (rollout steps, pins). */
+  fleetRef(): ObjectRef;
   /** The ProxyInstance an Event about this proxy is attached to. */
   instanceRef(proxyId: string): ObjectRef;
   /** Returns the conditions written; `previous` (what was written last) spares reading the object first. */
@@ -100,6 +105,8 @@ export interface PipelineDeps {
   readonly objects: ObjectStore;
   readonly snapshot: SnapshotCache;
   readonly builds: BuildStore;
+  /** The rollout under way and the pin (which build each proxy gets: jobs/target-hash.ts). */
+  readonly rollouts: RolloutStore;
   readonly registry: ProxyRegistry;
   readonly producer: JobProducer;
   readonly admin: AdminApi;

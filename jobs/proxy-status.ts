@@ -6,6 +6,8 @@ import type { ConditionInput } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
+import { rolloutSummary } from './rollout-plan.ts';
+import { targetHash } from './target-hash.ts';
 
 export const ProxyStatusPayload = z.strictObject({ proxy: z.string().min(1).max(253) });
 export type ProxyStatusPayload = z.infer<typeof ProxyStatusPayload>;
@@ -39,14 +41,20 @@ export const proxyStatus = defineJob<ProxyStatusPayload, PipelineDeps>({
       await requestFleetStatus(deps);
       return { deleted: id };
     }
-    const [status, desired] = await Promise.all([deps.registry.status(id), deps.builds.desired()]);
+    const [status, desired, target] = await Promise.all([
+      deps.registry.status(id),
+      deps.builds.desired(),
+      deps.rollouts.read(),
+    ]);
     const now = Date.now();
-    const view = viewOfProxy(status, desired?.hash, now, deps.fleet.staleAfterMs);
+    // The build this proxy should run (a pin or a rollout may hold it on an earlier one).
+    const hash = targetHash(id, desired?.hash, target);
+    const view = viewOfProxy(status, hash, now, deps.fleet.staleAfterMs);
     const body = {
       address: addressOf(proxy),
       kongVersion: status.kongVersion,
       state: view.state,
-      desiredHash: desired?.hash,
+      desiredHash: hash,
       actualHash: status.actualHash,
       lastPushTime: status.lastPushAt,
       lastSeenTime: status.lastSeenAt,
@@ -82,13 +90,14 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
   attempts: 5,
   backoff: { baseMs: 1000, capMs: 30_000, jitter: 0.3 },
   run: async (_payload, { deps }) => {
-    const [proxies, desired, instances, spec, recorded, shadow] = await Promise.all([
+    const [proxies, desired, instances, spec, recorded, shadow, target] = await Promise.all([
       deps.registry.list(),
       deps.builds.desired(),
       deps.fleet.listInstances(),
       deps.fleet.modeSpec(),
       deps.shadow.mode(),
       deps.shadow.report(),
+      deps.rollouts.read(),
     ]);
     const mode = modeInForce(spec, recorded);
     // Instances of proxies that went away while no status job ran for them (e.g. a controller restart).
@@ -99,21 +108,51 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
     const now = Date.now();
     const views = await Promise.all(
       proxies.map(async (proxy) =>
-        viewOfProxy(await deps.registry.status(proxy.id), desired?.hash, now, deps.fleet.staleAfterMs),
+        viewOfProxy(
+          await deps.registry.status(proxy.id),
+          targetHash(proxy.id, desired?.hash, target),
+          now,
+          deps.fleet.staleAfterMs,
+        ),
       ),
     );
+    // Synced: running the build it should (its rollout step's, or the pinned one).
     const synced = views.filter((view) => view.state === 'Synced').length;
     const hash = desired?.hash;
     const all = proxies.length > 0 && synced === proxies.length;
-    const summary = hash
-      ? `${synced}/${proxies.length} proxies at hash ${hash}`
-      : `${proxies.length} proxies, no build yet`;
+    const pin = target.pin;
+    const rollout = target.rollout;
+    const summary = pin
+      ? `${synced}/${proxies.length} proxies at pinned hash ${pin.hash}${hash && hash !== pin.hash ? ` (newest build ${hash} not taken: pinned)` : ''}`
+      : rollout && rollout.phase !== 'Complete'
+        ? `${synced}/${proxies.length} proxies synced; rollout ${rolloutSummary(rollout, proxies.length)}`
+        : hash
+          ? `${synced}/${proxies.length} proxies at hash ${hash}`
+          : `${proxies.length} proxies, no build yet`;
     await deps.fleet.writeFleetStatus({
       desiredHash: hash,
       proxies: proxies.length,
       syncedProxies: synced,
       summary,
       mode,
+      pinnedHash: pin?.hash,
+      rollout: rollout
+        ? {
+            hash: rollout.hash,
+            stableHash: rollout.stableHash,
+            phase: rollout.phase,
+            step: rollout.step + 1,
+            steps: rollout.spec.steps.length,
+            updatedProxies:
+              rollout.phase === 'Complete'
+                ? proxies.length
+                : rollout.phase === 'Aborted'
+                  ? 0
+                  : rollout.cohort.length,
+            progress: rolloutSummary(rollout, proxies.length),
+            message: rollout.message.slice(0, 1000),
+          }
+        : undefined,
       conditions: [
         ...migrationConditions(mode, recorded, shadow),
         {

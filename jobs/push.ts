@@ -12,6 +12,7 @@ import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
+import { targetHash } from './target-hash.ts';
 
 export const PushPayload = z.strictObject({
   /** Which proxy. Never which config: the push sends whatever is desired when it runs. */
@@ -79,11 +80,12 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
 
 async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;
-  // Three independent reads, in flight together (one round trip).
-  const [proxy, desired, status, spec, recorded] = await Promise.all([
+  // Independent reads, in flight together (one round trip).
+  const [proxy, newest, status, fleetTarget, spec, recorded] = await Promise.all([
     deps.registry.get(id),
     deps.builds.desired(),
     deps.registry.status(id),
+    deps.rollouts.read(),
     // Without the API server the recorded mode decides: pushes go on through an API outage.
     deps.fleet.modeSpec().catch(() => null),
     deps.shadow.mode(),
@@ -92,7 +94,10 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
   // Beside KIC: KIC pushes; the takeover (jobs/shadow-check.ts) asks every proxy again.
   const mode = spec ? modeInForce(spec, recorded) : (recorded?.mode ?? 'active');
   if (mode === 'shadow') return skipped('shadow', 'shadow mode: not pushing');
-  if (!desired) return skipped('no-build', 'no build yet');
+  // The build this proxy gets: the newest one, unless a pin or a rollout says otherwise.
+  const hash = targetHash(id, newest?.hash, fleetTarget);
+  if (!newest || !hash) return skipped('no-build', 'no build yet');
+  const desired = { hash };
   if (status.rejectedHash === desired.hash) {
     return skipped('already-rejected', 'this proxy already rejected this build');
   }
@@ -224,7 +229,7 @@ async function noteConvergence(deps: PipelineDeps, hash: string, proxy: string):
     deps.metrics.converged({ seconds: (Date.now() - record.firstChangeAt) / 1000 });
 }
 
-/** Asks every known proxy to converge on the desired build; returns how many were asked. */
+/** Asks every known proxy to converge on its build (jobs/target-hash.ts); returns how many were asked. */
 export async function pushEveryProxy(deps: Pick<PipelineDeps, 'registry' | 'producer'>): Promise<number> {
   const proxies = await deps.registry.list();
   await Promise.all(proxies.map((proxy) => deps.producer.enqueue(pushConfig, { proxy: proxy.id })));

@@ -28,6 +28,19 @@ export interface ProxyInstanceStatus {
   readonly conditions: readonly ConditionInput[];
 }
 
+/** A rollout's progress as `kubectl get proxyfleet` shows it (status.rollout). */
+export interface ProxyFleetRolloutStatus {
+  readonly hash: string;
+  readonly stableHash: string;
+  readonly phase: string;
+  /** 1-based. */
+  readonly step: number;
+  readonly steps: number;
+  readonly updatedProxies: number;
+  readonly progress: string;
+  readonly message: string;
+}
+
 export interface ProxyFleetStatus {
   readonly desiredHash?: string;
   readonly proxies: number;
@@ -35,6 +48,9 @@ export interface ProxyFleetStatus {
   readonly summary: string;
   /** The mode the controller acts on (shadow: not pushing). */
   readonly mode?: FleetMode;
+  /** Set while the fleet is pinned (`kong-fleet rollback`); absent removes it. */
+  readonly pinnedHash?: string | undefined;
+  readonly rollout?: ProxyFleetRolloutStatus | undefined;
   readonly conditions: readonly ConditionInput[];
 }
 
@@ -87,6 +103,24 @@ export class ProxyInstances {
       version: VERSION,
       namespace: this.#options.namespace,
       name: instanceName(proxyId),
+    };
+  }
+
+  /** ProxyFleet `spec.rollout` as written (undefined when absent). */
+  async rolloutSpec(): Promise<unknown> {
+    return (await this.#fleetObject()).rollout;
+  }
+
+  /** The ProxyFleet itself (for Events about the whole fleet). */
+  fleetRef(): ObjectRef {
+    const uid = this.#fleet?.uid;
+    return {
+      kind: 'ProxyFleet',
+      group: GROUP,
+      version: VERSION,
+      namespace: this.#options.namespace,
+      name: this.fleetName,
+      ...(uid ? { uid } : {}),
     };
   }
 
@@ -244,7 +278,7 @@ export class ProxyInstances {
     const target = { group: GROUP, version: VERSION, namespace, plural: 'proxyfleets', name: this.fleetName };
     let fleet: {
       metadata?: { uid?: string };
-      spec?: { repairMode?: RepairMode; mode?: FleetMode; takeover?: { force?: boolean } };
+      spec?: { repairMode?: RepairMode; mode?: FleetMode; takeover?: { force?: boolean }; rollout?: unknown };
     };
     try {
       fleet = await this.#api.getNamespacedCustomObject(target);
@@ -283,6 +317,7 @@ export class ProxyInstances {
       // A ProxyFleet from before spec.mode existed (or without it) is active: it was pushing.
       mode: fleet.spec?.mode === 'shadow' ? 'shadow' : 'active',
       force: fleet.spec?.takeover?.force === true,
+      rollout: fleet.spec?.rollout,
       readAt: Date.now(),
     };
     return this.#fleet;
@@ -294,6 +329,8 @@ interface FleetObject {
   readonly repairMode: RepairMode;
   readonly mode: FleetMode;
   readonly force: boolean;
+  /** `spec.rollout` as written (parsed by jobs/rollout-plan.ts). */
+  readonly rollout: unknown;
 }
 
 /** A merge patch leaves absent fields alone; null removes a field that no longer applies. */

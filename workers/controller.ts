@@ -99,6 +99,7 @@ export function createController(settings: Settings, logger: Logger): Controller
     current = pipelineDeps(io, {
       prefix: settings.queuePrefix,
       sealed: storageKeys.sealed,
+      buildsKept: settings.buildsKept,
       admin,
       events,
       fleet,

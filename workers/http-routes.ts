@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { PipelineDeps } from '../jobs/ports.ts';
+import {
+  abortRollout,
+  pinFleet,
+  promoteRollout,
+  type RolloutActionResult,
+  requestUnpin,
+} from '../jobs/rollout.ts';
 import { redactConfig } from '../kong/redact-config.ts';
 import { SecretRedactor } from '../kong/redact-secrets.ts';
 import { summarizeTraffic } from '../kong/traffic/traffic-summary.ts';
@@ -7,6 +14,7 @@ import { parseDuration } from '../lib/duration.ts';
 import type { HttpAccess } from '../queue/bull-board/http-access.ts';
 import { proxyRows } from './fleet-snapshot.ts';
 import type { Metrics } from './metrics.ts';
+import { rolloutView } from './rollout-view.ts';
 
 export interface ControllerRoutesOptions {
   /** The pipeline dependencies once the runtime has started (routes answer 503 before). */
@@ -22,9 +30,10 @@ export interface ControllerRoutesOptions {
 /**
  * The controller's own HTTP API: /metrics (Prometheus), /api/proxies (the fleet table),
  * /api/drift-reports (?since=1h), /api/traffic (?since=1h: fleet traffic per route), /api/shadow (shadow
- * mode beside KIC: the mode and the latest shadow check), /debug/config
- * (the desired build, secrets redacted). Every one needs viewer credentials, /metrics only when
- * `metricsAuth`; none changes anything, so none needs the operator role.
+ * mode beside KIC: the mode and the latest shadow check), /debug/config (the desired build, secrets
+ * redacted), /api/rollout (the staged rollout and pin). Every one needs viewer credentials, /metrics only
+ * when `metricsAuth`. The actions — POST /api/rollout/promote, /api/rollout/abort, /api/rollback
+ * (`{"hash": …}` optional), /api/rollback/unpin — need the operator role.
  */
 export function mountControllerRoutes(app: FastifyInstance, options: ControllerRoutesOptions): void {
   const ready = (reply: { code(status: number): { send(body: unknown): unknown } }) => {
@@ -102,6 +111,41 @@ export function mountControllerRoutes(app: FastifyInstance, options: ControllerR
       deps.shadow.report(),
     ]);
     return { spec, mode: mode ?? { mode: spec.mode }, report };
+  });
+
+  app.get('/api/rollout', guarded, async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    return rolloutView(deps, options.staleAfterMs);
+  });
+
+  const operator = { onRequest: options.access.requireOperator };
+  const act = (reply: { code(status: number): unknown }, result: RolloutActionResult) => {
+    if (!result.ok) reply.code(409);
+    return result;
+  };
+  app.post('/api/rollout/promote', operator, async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    return act(reply, await promoteRollout(deps, 'POST /api/rollout/promote'));
+  });
+  app.post('/api/rollout/abort', operator, async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    return act(reply, await abortRollout(deps, 'POST /api/rollout/abort'));
+  });
+  app.post<{ Body: { hash?: unknown } | undefined }>('/api/rollback', operator, async (request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    const hash = request.body?.hash;
+    if (hash !== undefined && (typeof hash !== 'string' || !/^[0-9a-f]{1,64}$/i.test(hash)))
+      return reply.code(400).send({ message: 'hash: expected (a prefix of) a build hash' });
+    return act(reply, await pinFleet(deps, hash, 'POST /api/rollback'));
+  });
+  app.post('/api/rollback/unpin', operator, async (_request, reply) => {
+    const deps = ready(reply);
+    if (!deps) return reply;
+    return act(reply, await requestUnpin(deps, 'POST /api/rollback/unpin'));
   });
 
   app.get('/debug/config', guarded, async (_request, reply) => {

@@ -16,6 +16,7 @@ import { ConvergenceTracker } from '../queue/store/convergence.ts';
 import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
 import { ShadowStore } from '../queue/store/shadow-store.ts';
 import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
@@ -32,6 +33,8 @@ export interface PipelineParts {
   readonly translateSettings: TranslateSettings;
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
+  /** Builds kept besides those in use (KONG_FLEET_BUILDS_KEPT). @defaultValue 5 */
+  readonly buildsKept?: number;
   /** Seals Secrets and build texts at rest (queue/store/sealed-values.ts). */
   readonly sealed?: SealedValues;
   /** Where traffic is scraped: the Status API client and its settings (the store is made here). */
@@ -47,7 +50,13 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
   return {
     objects: new ObjectStore({ redis: io.redis, prefix, ...(sealed ? { sealed } : {}) }),
     snapshot: new SnapshotCache(),
-    builds: new BuildStore({ redis: io.redis, prefix, ...(sealed ? { sealed } : {}) }),
+    builds: new BuildStore({
+      redis: io.redis,
+      prefix,
+      ...(sealed ? { sealed } : {}),
+      ...(parts.buildsKept ? { keep: parts.buildsKept } : {}),
+    }),
+    rollouts: new RolloutStore({ redis: io.redis, prefix }),
     registry: new ProxyRegistry({ redis: io.redis, prefix }),
     driftReports: new DriftReports({ redis: io.redis, prefix }),
     convergence: new ConvergenceTracker({ redis: io.redis, prefix }),
@@ -87,6 +96,8 @@ export function fleetApi(instances: ProxyInstances, staleAfterMs: number): Fleet
   return {
     repairMode: () => instances.repairMode(),
     modeSpec: () => instances.modeSpec(),
+    rolloutSpec: () => instances.rolloutSpec(),
+    fleetRef: () => instances.fleetRef(),
     instanceRef: (proxyId) => instances.instanceRef(proxyId),
     writeInstance: (proxy, status, previous) => instances.upsert(proxy, status, previous),
     deleteInstance: (proxyId) => instances.delete(proxyId),

@@ -463,6 +463,13 @@ export const settingSpecs = {
     help: 'initial spec.mode of a ProxyFleet the controller creates: active (push), shadow (beside KIC: compare, never push)',
     schema: z.enum(['active', 'shadow'], { message: 'expected one of: active, shadow' }),
   }),
+  buildsKept: setting({
+    env: 'KONG_FLEET_BUILDS_KEPT',
+    flag: 'builds-kept',
+    default: '5',
+    help: 'builds kept in Redis besides those in use, for kong-fleet rollback and diffs (a pinned or stable build is never evicted)',
+    schema: integer(1, 100),
+  }),
   driftIntervalMs: setting({
     env: 'KONG_FLEET_DRIFT_INTERVAL',
     flag: 'drift-interval',

@@ -107,6 +107,20 @@ export class HttpAccess {
   ): Promise<FastifyReply | undefined> => {
     return this.authenticate(request, reply) ? undefined : reply;
   };
+
+  /** An `onRequest` hook admitting the operator role only (actions: rollout promote/abort, rollback). */
+  readonly requireOperator = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
+    const role = this.authenticate(request, reply);
+    if (!role) return reply;
+    if (role === 'operator') return undefined;
+    return reply.code(403).send({
+      error: 'forbidden',
+      message: 'this action needs the operator role (KONG_FLEET_OPERATOR_TOKEN_FILE)',
+    });
+  };
 }
 
 function pathOf(request: FastifyRequest): string {

@@ -25,7 +25,7 @@ return {1, old}
 export interface BuildStoreOptions {
   readonly redis: Redis;
   readonly prefix: string;
-  /** Builds kept besides the desired one. @defaultValue 5 */
+  /** Builds kept besides the desired one (and those a pin or rollout uses). @defaultValue 5 */
   readonly keep?: number;
   /** Seals config texts at rest. @defaultValue SealedValues.plaintext (no key configured) */
   readonly sealed?: SealedValues;
@@ -63,15 +63,43 @@ export class BuildStore {
       .lrange(recent, this.#keep, -1)
       .ltrim(recent, 0, this.#keep - 1)
       .hget(this.#key('desired'), 'hash')
+      .smembers(this.#key('builds', 'protected'))
       .exec();
     const evicted = (reply?.[4]?.[1] ?? []) as string[];
     const desired = reply?.[6]?.[1] as string | null;
-    const doomed = evicted.filter((hash) => hash !== desired && hash !== record.hash);
+    const kept = new Set((reply?.[7]?.[1] ?? []) as string[]);
+    const doomed = evicted.filter((hash) => hash !== desired && hash !== record.hash && !kept.has(hash));
     if (doomed.length > 0) {
       await this.#redis.del(
         ...doomed.flatMap((hash) => [this.#key('builds', hash), this.#key('builds', hash, 'meta')]),
       );
     }
+  }
+
+  /**
+   * The builds some proxy may be given besides `desired` (a pin, a rollout's stable build): never
+   * evicted while listed, however many newer builds come.
+   */
+  async protect(hashes: readonly string[]): Promise<void> {
+    const key = this.#key('builds', 'protected');
+    const [before, recent, desired] = await Promise.all([
+      this.#redis.smembers(key),
+      this.#redis.lrange(this.#key('builds', 'recent'), 0, -1),
+      this.#redis.hget(this.#key('desired'), 'hash'),
+    ]);
+    const tx = this.#redis.multi().del(key);
+    if (hashes.length > 0) tx.sadd(key, ...hashes);
+    // A build protected only while in use, and evicted from the kept ones meanwhile, goes now.
+    const keep = new Set([...hashes, ...recent, ...(desired ? [desired] : [])]);
+    const released = before.filter((hash) => !keep.has(hash));
+    if (released.length > 0)
+      tx.del(...released.flatMap((hash) => [this.#key('builds', hash), this.#key('builds', hash, 'meta')]));
+    await tx.exec();
+  }
+
+  /** Whether the text of `hash` is still stored (a pin needs it). */
+  async has(hash: string): Promise<boolean> {
+    return (await this.#redis.exists(this.#key('builds', hash))) === 1;
   }
 
   /**

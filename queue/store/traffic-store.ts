@@ -169,6 +169,19 @@ export class TrafficStore {
     });
   }
 
+  /** Each proxy's last seen counters (what its last applied scrape read), for the rollout's health check. */
+  async seen(proxies: readonly string[]): Promise<Map<string, ProxyCounters>> {
+    const tx = this.#redis.multi();
+    for (const proxy of proxies) tx.hget(this.#key('seen', proxy), 'counters');
+    const replies = (await tx.exec()) ?? [];
+    const seen = new Map<string, ProxyCounters>();
+    proxies.forEach((proxy, i) => {
+      const json = replies[i]?.[1] as string | null | undefined;
+      if (json) seen.set(proxy, JSON.parse(json) as ProxyCounters);
+    });
+    return seen;
+  }
+
   /** The fleet totals since the first scrape (what /metrics exports as counters). */
   async totals(): Promise<Record<string, number>> {
     return toNumbers(await this.#redis.hgetall(this.#key('totals')));

@@ -46,6 +46,18 @@ export const commands: readonly CliCommand[] = [
     load: () => import('./shadow.ts'),
   },
   {
+    name: 'rollout',
+    summary: 'show the staged rollout of the newest build, or promote its step or abort it',
+    usage: 'kong-fleet rollout status|promote|abort [--json]',
+    load: () => import('./rollout.ts'),
+  },
+  {
+    name: 'rollback',
+    summary: 'pin every proxy to an earlier kept build (the previous one by default) until --unpin',
+    usage: 'kong-fleet rollback [HASH] | --unpin | --list',
+    load: () => import('./rollback.ts'),
+  },
+  {
     name: 'migrate',
     summary:
       'print kong-fleet chart values for a KIC Deployment or kong/ingress values, naming what cannot move',

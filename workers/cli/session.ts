@@ -2,9 +2,11 @@ import { pino } from 'pino';
 import { KongAdminClient } from '../../kong/admin/client.ts';
 import { ReloadingTlsCredentials } from '../../kong/admin/tls-credentials.ts';
 import { connectRedis, createRedisConnection, type RedisConnection } from '../../queue/connection.ts';
+import { JobProducer } from '../../queue/producer.ts';
 import { BuildStore } from '../../queue/store/build-store.ts';
 import { DriftReports } from '../../queue/store/drift-reports.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
+import { RolloutStore } from '../../queue/store/rollout-store.ts';
 import { StorageKeys } from '../../queue/store/storage-keys.ts';
 import { TrafficStore } from '../../queue/store/traffic-store.ts';
 import { ConfigError, type ParsedCommandLine, parseSettings, settingsHelp } from '../config.ts';
@@ -12,7 +14,7 @@ import { redisTargetFromSettings } from '../redis-target.ts';
 import type { Settings } from '../settings.ts';
 import { ExitCode } from './command.ts';
 
-/** What the read-only commands (status, drift-report, diff, top) work with: the controller's stores in Redis. */
+/** What the commands other than run work with: the controller's stores in Redis (and a producer for those that act). */
 export interface Session {
   readonly settings: Settings;
   readonly options: ParsedCommandLine['options'];
@@ -23,6 +25,10 @@ export interface Session {
   readonly traffic: TrafficStore;
   /** The Redis connection, for stores a single command reads. */
   readonly redis: RedisConnection;
+  /** The rollout and the pin (jobs/rollout.ts). */
+  readonly rollouts: RolloutStore;
+  /** Adds jobs (pushes, a rollout look) for the commands that act: rollout promote|abort, rollback. */
+  readonly producer: JobProducer;
   /** An Admin API client with the controller's TLS settings (created on first use). */
   admin(): Promise<KongAdminClient>;
 }
@@ -60,6 +66,7 @@ export async function withSession(
   const redis = createRedisConnection(redisTargetFromSettings(settings), 'producer', `cli-${spec.name}`);
   redis.on('error', () => {});
   let admin: KongAdminClient | undefined;
+  const producer = new JobProducer({ connection: redis, prefix: settings.queuePrefix });
   try {
     await connectRedis(redis, 5000);
   } catch (err) {
@@ -77,6 +84,8 @@ export async function withSession(
       positionals: parsed.positionals,
       builds: new BuildStore({ redis, prefix, sealed: storageKeys.sealed }),
       registry: new ProxyRegistry({ redis, prefix }),
+      rollouts: new RolloutStore({ redis, prefix }),
+      producer,
       driftReports: new DriftReports({ redis, prefix }),
       redis,
       traffic: new TrafficStore({
@@ -104,6 +113,7 @@ export async function withSession(
     });
   } finally {
     await admin?.close();
+    await producer.close();
     redis.disconnect();
   }
 }

@@ -160,6 +160,17 @@ describe("kong-fleet's own CRDs", () => {
           syncedProxies: 50,
           summary: '50/50 proxies at hash abc123',
           mode: 'active',
+          pinnedHash: 'def456',
+          rollout: {
+            hash: 'abc123',
+            stableHash: 'def456',
+            phase: 'Halted',
+            step: 1,
+            steps: 3,
+            updatedProxies: 1,
+            progress: 'step-1/3-Halted',
+            message: '50/50 requests answered 5xx',
+          },
           conditions: [
             { type: 'Synced', status: 'True', reason: 'AllSynced', message: '', lastTransitionTime: now },
           ],
@@ -174,7 +185,47 @@ describe("kong-fleet's own CRDs", () => {
       PROXIES: '50',
       HASH: 'abc123',
       MODE: 'active',
+      ROLLOUT: 'step-1/3-Halted',
+      PINNED: 'def456',
     });
-    expect(Object.keys(row!)).toEqual(['NAME', 'SYNCED', 'PROXIES', 'HASH', 'MODE', 'SUMMARY', 'AGE']);
+    expect(Object.keys(row!)).toEqual([
+      'NAME',
+      'SYNCED',
+      'PROXIES',
+      'HASH',
+      'MODE',
+      'ROLLOUT',
+      'PINNED',
+      'SUMMARY',
+      'AGE',
+    ]);
+  });
+
+  it('ProxyFleet spec.rollout: defaults filled in, a bad step or pause refused by the API server', async () => {
+    const namespace = await freshNamespace('proxyfleet-rollout');
+    const fleet = (rollout: string) =>
+      `apiVersion: kongfleet.io/v1alpha1\nkind: ProxyFleet\nmetadata:\n  name: default\nspec:\n  rollout: ${rollout}\n`;
+    await kubectlApply(fleet('{ steps: [{ proxies: 1 }, { percent: 100 }] }'), { namespace });
+    const spec = JSON.parse(
+      await kubectl(['get', 'pf', 'default', `--namespace=${namespace}`, '-o=jsonpath={.spec.rollout}']),
+    );
+    expect(spec).toEqual({
+      strategy: 'Canary',
+      steps: [{ proxies: 1 }, { percent: 100 }],
+      pause: '30s',
+      promote: 'auto',
+      maxErrorPercent: 5,
+      minRequests: 20,
+      stepTimeout: '5m',
+    });
+    await expect(kubectlApply(fleet('{ steps: [{ percent: 250 }] }'), { namespace })).rejects.toThrow(
+      /percent/,
+    );
+    await expect(
+      kubectlApply(fleet('{ steps: [{ proxies: 1 }], pause: soon }'), { namespace }),
+    ).rejects.toThrow(/pause/);
+    await expect(
+      kubectlApply(fleet('{ steps: [{ proxies: 1, percent: 5 }] }'), { namespace }),
+    ).rejects.toThrow(/steps/);
   });
 });
