@@ -3,7 +3,9 @@ import { buildConfig } from './build.ts';
 import { driftCheck } from './drift-check.ts';
 import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
+import { podReadiness } from './pod-readiness.ts';
 import type { PipelineDeps } from './ports.ts';
+import { propagationStatus } from './propagation-status.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
 import { trafficScrape } from './traffic-scrape.ts';
@@ -21,4 +23,6 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   ingressStatus,
   gatewayStatus,
   trafficScrape,
+  propagationStatus,
+  podReadiness,
 ];

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defineJob } from '../queue/define-job.ts';
+import { requestPodReadiness } from './pod-readiness.ts';
 import type { PipelineDeps } from './ports.ts';
+import { requestPropagationStatus } from './propagation-status.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
 
 export const ProxyStatusPayload = z.strictObject({ proxy: z.string().min(1).max(253) });
@@ -125,11 +127,16 @@ export const fleetStatus = defineJob<FleetStatusPayload, PipelineDeps>({
   },
 });
 
+/** After anything learned about a proxy: its ProxyInstance, its Pod gate and the objects' propagation status. */
 export async function requestStatusUpdate(
-  deps: Pick<PipelineDeps, 'producer'>,
+  deps: Pick<PipelineDeps, 'producer' | 'propagation'>,
   proxy: string,
 ): Promise<void> {
-  await deps.producer.enqueue(proxyStatus, { proxy });
+  await Promise.all([
+    deps.producer.enqueue(proxyStatus, { proxy }),
+    requestPodReadiness(deps, proxy),
+    requestPropagationStatus(deps),
+  ]);
 }
 
 export async function requestFleetStatus(deps: Pick<PipelineDeps, 'producer'>): Promise<void> {
