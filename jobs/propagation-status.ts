@@ -39,7 +39,16 @@ export const propagationStatus = defineJob<PropagationStatusPayload, PipelineDep
     const desired = await deps.builds.desired();
     if (!desired) return { skipped: 'no build yet' };
     const proxies = await deps.registry.list();
-    const hashes = await Promise.all(proxies.map(async (p) => (await deps.registry.status(p.id)).actualHash));
+    // A proxy counts with the hash it reported within the freshness window; one not heard from since (down,
+    // partitioned) counts as not serving the object, as its ProxyInstance shows it Unreachable.
+    const now = Date.now();
+    const hashes = await Promise.all(
+      proxies.map(async (p) => {
+        const status = await deps.registry.status(p.id);
+        const readAt = status.actualHashAt ? Date.parse(status.actualHashAt) : Number.NaN;
+        return now - readAt <= deps.fleet.staleAfterMs ? status.actualHash : undefined;
+      }),
+    );
     const builds = await store.buildObjects([
       ...new Set([desired.hash, ...hashes.filter((h) => h !== undefined)]),
     ]);
