@@ -72,6 +72,7 @@ export const propagationStatus = defineJob<PropagationStatusPayload, PipelineDep
       );
     }
     await store.markObjectsWritten(done);
+    await store.pruneObjects(new Set(verdicts.map((v) => v.key)));
     const retry = changed.length - done.size;
     if (retry > 0) await deps.producer.enqueue(propagationStatus, {});
     if (results.written)

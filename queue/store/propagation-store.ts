@@ -65,6 +65,12 @@ export class PropagationStore {
     if (keys.length > 0) await this.#redis.hdel(this.#key('propagation', 'written'), ...keys);
   }
 
+  /** Forget every object not in `current` (deleted, or no longer served): the record does not grow forever. */
+  async pruneObjects(current: ReadonlySet<string>): Promise<void> {
+    const known = await this.#redis.hkeys(this.#key('propagation', 'written'));
+    await this.forgetObjects(known.filter((key) => !current.has(key)));
+  }
+
   async writtenPod(proxyId: string): Promise<string | undefined> {
     return (await this.#read('pod-gates', [proxyId]))[0];
   }
