@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeObject } from '../domain/object-ref.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { canonicalConfig } from '../kong/canonical.ts';
+import { buildObjectsOf } from '../kong/propagation.ts';
 import { SecretRedactor, secretPaths } from '../kong/redact-secrets.ts';
 import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
@@ -9,6 +10,7 @@ import { fleetProfiles } from './fleet-profiles.ts';
 import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
+import { requestPropagationStatus } from './propagation-status.ts';
 import { deliverNewBuild } from './rollout.ts';
 
 export const BuildPayload = z.strictObject({
@@ -106,6 +108,17 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       })),
       ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
     });
+    // Which served objects this build holds (and at which version), for their propagation status. Saved before
+    // `desired` moves, so a status round never finds the desired build without its list.
+    if (deps.propagation)
+      await deps.propagation.store.saveBuildObjects(
+        hash,
+        buildObjectsOf(
+          result.config,
+          objects,
+          dropped.map((error) => ({ ...error, reason: redactor.redactText(error.reason) })),
+        ),
+      );
     const { advanced, previous } = await deps.builds.advanceDesired(hash, revision);
     let pushes = 0;
     if (advanced && previous !== hash) {
@@ -117,6 +130,8 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     // without a GatewayClass of ours costs no lists per build; the job's schedule still clears leftovers.
     if (deps.gatewayStatus && result.gatewayAPI.gatewayClasses.length > 0)
       await deps.producer.enqueue(gatewayStatus, {});
+    if (advanced && previous !== hash) await deps.propagation?.store.markDesiredSince(hash, Date.now());
+    if (advanced) await requestPropagationStatus(deps);
     const outcome = !advanced ? 'superseded' : previous === hash ? 'unchanged' : 'new';
     deps.metrics?.buildFinished({
       outcome,

@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { objectKey } from '../domain/object-ref.ts';
 import type { GatewayAddress } from '../k8s/gateway-status-patches.ts';
 import { gatewayStatusPatches } from '../k8s/gateway-status-patches.ts';
 import type { LoadBalancerAddress } from '../k8s/ingress-status.ts';
 import { judgeGatewayAPI } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
+import { requestPropagationStatus } from './propagation-status.ts';
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 export const GatewayStatusPayload = z.strictObject({});
 export type GatewayStatusPayload = z.infer<typeof GatewayStatusPayload>;
@@ -41,6 +45,16 @@ export const gatewayStatus = defineJob<GatewayStatusPayload, PipelineDeps>({
       new Date(),
     );
     for (const patch of patches) await writer.write(patch);
+    // A route parent written anew has no `Programmed` yet: the propagation round adds it.
+    const routes = patches.filter((p) => p.kind.endsWith('Route'));
+    if (routes.length > 0 && deps.propagation) {
+      await deps.propagation.store.forgetObjects(
+        routes.map((p) =>
+          objectKey({ kind: p.kind, group: GATEWAY_GROUP, namespace: p.namespace, name: p.name }),
+        ),
+      );
+      await requestPropagationStatus(deps);
+    }
     if (patches.length > 0)
       log.info(
         {

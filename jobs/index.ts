@@ -3,7 +3,9 @@ import { buildConfig } from './build.ts';
 import { driftCheck } from './drift-check.ts';
 import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
+import { podReadiness } from './pod-readiness.ts';
 import type { PipelineDeps } from './ports.ts';
+import { propagationStatus } from './propagation-status.ts';
 import { fleetStatus, proxyStatus } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
 import { rolloutTick } from './rollout.ts';
@@ -23,4 +25,6 @@ export const jobs: readonly AnyJobDefinition<PipelineDeps>[] = [
   gatewayStatus,
   trafficScrape,
   rolloutTick,
+  propagationStatus,
+  podReadiness,
 ];

@@ -5,12 +5,14 @@
 import type { DriftReport, RepairMode } from '../domain/drift.ts';
 import type { EventReason } from '../domain/event-reasons.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
+import type { ObjectPropagation, PodGate } from '../domain/propagation.ts';
 import type { ProxyEndpoint } from '../domain/proxy.ts';
 import type { FleetModeSpec } from '../domain/shadow.ts';
 import type { Condition } from '../k8s/conditions.ts';
 import type { EventType, InvolvedObject } from '../k8s/event-recorder.ts';
 import type { GatewayStatusPatch, LiveGatewayObject } from '../k8s/gateway-status-patches.ts';
 import type { IngressRef, IngressState, LoadBalancerAddress } from '../k8s/ingress-status.ts';
+import type { PropagationWriteResult } from '../k8s/propagation-status.ts';
 import type { ProxyFleetStatus, ProxyInstanceStatus } from '../k8s/proxy-instances.ts';
 import type { KongAdminClient } from '../kong/admin/client.ts';
 import type { StatusMetricsClient } from '../kong/admin/status-metrics.ts';
@@ -20,6 +22,7 @@ import type { BuildStore } from '../queue/store/build-store.ts';
 import type { ConvergenceTracker } from '../queue/store/convergence.ts';
 import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
+import type { PropagationStore } from '../queue/store/propagation-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import type { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { ShadowStore } from '../queue/store/shadow-store.ts';
@@ -101,6 +104,23 @@ export interface TrafficPorts {
   readonly intervalMs: number;
 }
 
+/** Propagation status and the Pod readiness gate (jobs/propagation-status.ts, jobs/pod-readiness.ts). */
+export interface PropagationPorts {
+  readonly store: PropagationStore;
+  /** Writes an object's `Programmed` condition or annotations (k8s/propagation-status.ts); absent: none. */
+  readonly objects?: { write(verdict: ObjectPropagation): Promise<PropagationWriteResult> };
+  /** Writes a proxy Pod's gate condition and annotations; absent: no Pod is written. */
+  readonly pods?: {
+    write(
+      pod: { readonly name: string; readonly namespace: string },
+      gate: PodGate,
+      transition: boolean,
+    ): Promise<'written' | 'missing'>;
+  };
+  /** After `desired` moves, a Pod still running an earlier known build keeps its gate True this long. */
+  readonly gateGraceMs: number;
+}
+
 export interface PipelineDeps {
   readonly objects: ObjectStore;
   readonly snapshot: SnapshotCache;
@@ -126,6 +146,8 @@ export interface PipelineDeps {
   /** Proxies older than this Kong version are not pushed to (state Incompatible). */
   readonly minimumKongVersion: string;
   readonly metrics?: PipelineMetrics;
+  /** Present when propagation status or the Pod gate is on. */
+  readonly propagation?: PropagationPorts;
   /** Present where traffic is scraped (the controller); the scrape job skips without it. */
   readonly traffic?: TrafficPorts;
 }

@@ -4,7 +4,9 @@ import { lastSeenRefreshMs } from '../domain/policies.ts';
 import { type FleetMode, type FleetModeRecord, modeInForce, type ShadowReport } from '../domain/shadow.ts';
 import type { ConditionInput } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
+import { requestPodReadiness } from './pod-readiness.ts';
 import type { PipelineDeps } from './ports.ts';
+import { requestPropagationStatus } from './propagation-status.ts';
 import { addressOf, viewOfProxy } from './proxy-state.ts';
 import { rolloutSummary } from './rollout-plan.ts';
 import { targetHash } from './target-hash.ts';
@@ -212,11 +214,16 @@ function migrationConditions(
   return [diff, takeover];
 }
 
+/** After anything learned about a proxy: its ProxyInstance, its Pod gate and the objects' propagation status. */
 export async function requestStatusUpdate(
-  deps: Pick<PipelineDeps, 'producer'>,
+  deps: Pick<PipelineDeps, 'producer' | 'propagation'>,
   proxy: string,
 ): Promise<void> {
-  await deps.producer.enqueue(proxyStatus, { proxy });
+  await Promise.all([
+    deps.producer.enqueue(proxyStatus, { proxy }),
+    requestPodReadiness(deps, proxy),
+    requestPropagationStatus(deps),
+  ]);
 }
 
 export async function requestFleetStatus(deps: Pick<PipelineDeps, 'producer'>): Promise<void> {

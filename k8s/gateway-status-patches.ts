@@ -1,3 +1,4 @@
+import { PROGRAMMED } from '../domain/propagation.ts';
 import { canonicalJson } from '../kong/canonical.ts';
 import type {
   ConditionVerdict,
@@ -104,10 +105,12 @@ export function gatewayStatusPatches(
       const before = previous.find(
         (p) => p.controllerName === parent.controllerName && sameParentRef(p.parentRef, parent.parentRef),
       );
+      // `Programmed` is the propagation status job's (jobs/propagation-status.ts): kept as it is.
+      const programmed = conditionsOf(before)?.filter((c) => c.type === PROGRAMMED) ?? [];
       return {
         parentRef: { ...parent.parentRef },
         controllerName: parent.controllerName,
-        conditions: merge(conditionsOf(before), parent.conditions, now),
+        conditions: [...merge(conditionsOf(before), parent.conditions, now), ...programmed],
       };
     });
     offer(object, { parents: [...others, ...ours] });

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { OWN_ANNOTATIONS } from '../domain/propagation.ts';
 import { apiVersionOf, type WatchedKind } from './watched-kinds.ts';
 
 /** Secret types the translator never reads; storing them would copy unrelated credentials into Redis. */
@@ -15,8 +16,9 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /**
  * The form in which an object enters the state store: what the translator reads and nothing that
  * changes without meaning. Drops managedFields, resourceVersion and status (written by controllers,
- * including this one, and never translated) and kubectl's last-applied annotation (a second copy of
- * the object, secret data included). Returns undefined for objects that are not stored at all.
+ * including this one, and never translated), kubectl's last-applied annotation (a second copy of
+ * the object, secret data included) and the propagation annotations this controller writes (its own write
+ * must not look like a change to build from). Returns undefined for objects that are not stored at all.
  */
 export function storedForm(
   object: KubernetesObject,
@@ -33,7 +35,9 @@ export function storedForm(
   } = object.metadata ?? {};
   const { status: _status, metadata: _metadata, apiVersion: _a, kind: _k, ...rest } = raw;
   const keptAnnotations = annotations
-    ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED))
+    ? Object.fromEntries(
+        Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED && !OWN_ANNOTATIONS.includes(k)),
+      )
     : undefined;
   return {
     apiVersion: apiVersionOf(watched),

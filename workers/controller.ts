@@ -12,6 +12,7 @@ import { GatewayStatusWriter } from '../k8s/gateway-status.ts';
 import { IngressStatusWriter } from '../k8s/ingress-status.ts';
 import { loadKubeConfig } from '../k8s/kube-config.ts';
 import { LeaderElector } from '../k8s/leader-election.ts';
+import { PodReadinessWriter, PropagationStatusWriter } from '../k8s/propagation-status.ts';
 import { ProxyDiscovery, staticProxies } from '../k8s/proxy-discovery.ts';
 import { ProxyInstances } from '../k8s/proxy-instances.ts';
 import { StaticProxies } from '../k8s/static-proxies.ts';
@@ -86,6 +87,21 @@ export function createController(settings: Settings, logger: Logger): Controller
         })
       : undefined;
   const gatewayStatus = new GatewayStatusWriter({ kubeConfig, namespaces: settings.watchNamespaces });
+  const propagation =
+    settings.propagationStatus || settings.readinessGate
+      ? {
+          ...(settings.propagationStatus
+            ? {
+                objects: new PropagationStatusWriter({
+                  kubeConfig,
+                  ourControllers: settings.gatewayControllerNames,
+                }),
+              }
+            : {}),
+          ...(settings.readinessGate ? { pods: new PodReadinessWriter({ kubeConfig }) } : {}),
+          gateGraceMs: settings.readinessGateGraceMs,
+        }
+      : undefined;
   let current: PipelineDeps | undefined;
 
   async function deps(io: RuntimeIo): Promise<PipelineDeps> {
@@ -106,6 +122,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       metrics: metrics.pipeline,
       ...(publishing ? { ingressStatus: publishing } : {}),
       gatewayStatus,
+      ...(propagation ? { propagation } : {}),
       translateSettings: resolveSettings({
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,

@@ -7,6 +7,7 @@ import type {
   IngressStatusApi,
   PipelineDeps,
   PipelineMetrics,
+  PropagationPorts,
   TrafficPorts,
 } from '../jobs/ports.ts';
 import { instanceName, type ProxyInstances } from '../k8s/proxy-instances.ts';
@@ -15,6 +16,7 @@ import { BuildStore } from '../queue/store/build-store.ts';
 import { ConvergenceTracker } from '../queue/store/convergence.ts';
 import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
+import { PropagationStore } from '../queue/store/propagation-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
 import { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
@@ -37,6 +39,8 @@ export interface PipelineParts {
   readonly buildsKept?: number;
   /** Seals Secrets and build texts at rest (queue/store/sealed-values.ts). */
   readonly sealed?: SealedValues;
+  /** Propagation status and the Pod gate writers (the store is made here); absent: both off. */
+  readonly propagation?: Omit<PropagationPorts, 'store'>;
   /** Where traffic is scraped: the Status API client and its settings (the store is made here). */
   readonly traffic?: Omit<TrafficPorts, 'store'> & {
     readonly retentionMs: number;
@@ -73,6 +77,9 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     translateSettings: parts.translateSettings,
     minimumKongVersion: parts.minimumKongVersion,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
+    ...(parts.propagation
+      ? { propagation: { ...parts.propagation, store: new PropagationStore({ redis: io.redis, prefix }) } }
+      : {}),
     ...(parts.traffic
       ? {
           traffic: {

@@ -477,6 +477,27 @@ export const settingSpecs = {
     help: 'how often every proxy is asked for its configuration hash',
     schema: duration(1000, 3_600_000),
   }),
+  propagationStatus: setting({
+    env: 'KONG_FLEET_PROPAGATION_STATUS',
+    flag: 'propagation-status',
+    default: 'true',
+    help: 'write each served object\'s propagation status (Programmed on Kong CRDs and route parents, annotations on Ingresses: "live on 47/50 proxies at …")',
+    schema: z.stringbool({ error: 'expected true or false' }),
+  }),
+  readinessGate: setting({
+    env: 'KONG_FLEET_READINESS_GATE',
+    flag: 'readiness-gate',
+    default: 'true',
+    help: 'set the kongfleet.io/config-applied condition (pods/status) and config annotations on proxy Pods, for Pods that declare it as a readinessGate',
+    schema: z.stringbool({ error: 'expected true or false' }),
+  }),
+  readinessGateGraceMs: setting({
+    env: 'KONG_FLEET_READINESS_GATE_GRACE',
+    flag: 'readiness-gate-grace',
+    default: '60s',
+    help: 'after a new build, how long a Pod still running an earlier build keeps its readiness gate True (0s: only the desired build)',
+    schema: duration(0, 86_400_000),
+  }),
   trafficScrapeIntervalMs: setting({
     env: 'KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL',
     flag: 'traffic-scrape-interval',

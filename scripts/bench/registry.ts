@@ -25,4 +25,10 @@ export const benchmarks: ReadonlyArray<{ name: string; summary: string; load: ()
     summary: 'Kong declarative-config validation of 4N entities (full 201 body and errors-only), N=1k,10k',
     load: async () => (await import('./validate.ts')).benchmark,
   },
+  {
+    name: 'status-writes',
+    summary:
+      'Kubernetes API writes/min of propagation status and the Pod readiness gate at N=1,000 proxies (first rollout, steady, changes)',
+    load: async () => (await import('./status-writes.ts')).benchmark,
+  },
 ];

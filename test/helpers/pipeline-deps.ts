@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import type { GatewayStatusApi, IngressStatusApi, PipelineDeps } from '../../jobs/ports.ts';
+import type { GatewayStatusApi, IngressStatusApi, PipelineDeps, PropagationPorts } from '../../jobs/ports.ts';
 import { EventRecorder } from '../../k8s/event-recorder.ts';
 import { ProxyInstances } from '../../k8s/proxy-instances.ts';
 import { KongAdminClient } from '../../kong/admin/client.ts';
@@ -36,6 +36,8 @@ export interface TestPipelineOptions {
   readonly ingressStatus?: IngressStatusApi;
   /** Gateway API status; none by default. */
   readonly gatewayStatus?: GatewayStatusApi;
+  /** Propagation status and Pod gate writers (the store is the pipeline's); none by default. */
+  readonly propagation?: Omit<PropagationPorts, 'store'>;
 }
 
 /** The controller's real pipeline dependencies for one test prefix and namespace (Redis, Admin API, the API server). */
@@ -59,6 +61,7 @@ export function testPipeline(prefix: string, options: TestPipelineOptions): Test
         fleet: fleetApi(instances, options.staleAfterMs ?? 30_000),
         ...(options.ingressStatus ? { ingressStatus: options.ingressStatus } : {}),
         ...(options.gatewayStatus ? { gatewayStatus: options.gatewayStatus } : {}),
+        ...(options.propagation ? { propagation: options.propagation } : {}),
         translateSettings: resolveSettings(),
         minimumKongVersion: '3.4.1',
       }),

@@ -26,6 +26,11 @@ const CLUSTER_WIDE = [
   permission('patch', 'networking.k8s.io', 'ingresses/status'),
   permission('patch', 'configuration.konghq.com', 'tcpingresses/status'),
   permission('patch', 'configuration.konghq.com', 'udpingresses/status'),
+  // Propagation status and the proxy Pods' readiness gate (k8s/propagation-status.ts).
+  ...['kongplugins', 'kongclusterplugins', 'kongconsumers'].map((plural) =>
+    permission('patch', 'configuration.konghq.com', `${plural}/status`),
+  ),
+  permission('patch', '', 'pods/status'),
   ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tcproutes', 'udproutes', 'tlsroutes'].map(
     (plural) => permission('patch', 'gateway.networking.k8s.io', `${plural}/status`),
   ),
