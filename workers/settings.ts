@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DRIFT_INTERVAL_MS, PUSH_BACKOFF } from '../domain/policies.ts';
+import { DRIFT_INTERVAL_MS, PUSH_BACKOFF, STATUS_PROBE_INTERVAL_MS } from '../domain/policies.ts';
 import { TRAFFIC_SCRAPE_INTERVAL_MS } from '../jobs/traffic-scrape.ts';
 import {
   DEFAULT_FEATURE_FLAGS,
@@ -462,6 +462,13 @@ export const settingSpecs = {
     default: `${DRIFT_INTERVAL_MS / 1000}s`,
     help: 'how often every proxy is asked for its configuration hash',
     schema: duration(1000, 3_600_000),
+  }),
+  statusProbeIntervalMs: setting({
+    env: 'KONG_FLEET_STATUS_PROBE_INTERVAL',
+    flag: 'status-probe-interval',
+    default: `${STATUS_PROBE_INTERVAL_MS}ms`,
+    help: 'how often every proxy is probed (GET /status) for a lost config, to re-push a restarted proxy at once; 0 turns it off',
+    schema: z.union([z.literal('0').transform(() => 0), duration(100, 600_000)]),
   }),
   trafficScrapeIntervalMs: setting({
     env: 'KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL',

@@ -25,4 +25,16 @@ export const benchmarks: ReadonlyArray<{ name: string; summary: string; load: ()
     summary: 'Kong declarative-config validation of 4N entities (full 201 body and errors-only), N=1k,10k',
     load: async () => (await import('./validate.ts')).benchmark,
   },
+  {
+    name: 'restart',
+    summary:
+      'proxy restart (config lost) → restored p50/p99 for the 1st … 5th restart in a row, and probe CPU',
+    load: async () => (await import('./restart.ts')).benchmark,
+  },
+  {
+    name: 'soak',
+    summary:
+      'controller RSS over time: N proxies, KIC fixture config, one change every 5 s (table each minute)',
+    load: async () => (await import('./soak.ts')).benchmark,
+  },
 ];
