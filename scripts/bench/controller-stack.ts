@@ -25,6 +25,9 @@ export interface ControllerStack {
   readonly core: CoreV1Api;
   readonly networking: NetworkingV1Api;
   readonly fleet: SimulatedFleet;
+  readonly redisUrl: string;
+  /** A client of the stack's Redis for the benchmark's own reads. */
+  readonly store: Redis;
   readonly builds: BuildStore;
   readonly controller: ChildProcess;
   stop(): Promise<void>;
@@ -38,10 +41,12 @@ export interface ControllerStackOptions {
   readonly nodeFlags?: readonly string[];
   /** The controller's info log goes here; warnings only otherwise. */
   readonly controllerLog?: string;
+  /** Watch only the benchmark's namespace (every namespace otherwise). */
+  readonly watchOwnNamespace?: boolean;
   readonly log: (line: string) => void;
 }
 
-/** Starts the stack; the controller watches every namespace and talks to the simulated proxies as a static list. */
+/** Starts the stack; the controller talks to the simulated proxies as a static list. */
 export async function startControllerStack(options: ControllerStackOptions): Promise<ControllerStack> {
   const runDir = await mkdtemp(join(tmpdir(), 'kf-bench-cp-'));
   options.log(`starting the control plane, Redis and ${options.proxies} simulated proxies`);
@@ -62,6 +67,7 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
       KONG_FLEET_QUEUE_PREFIX: prefix,
       KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
       KONG_FLEET_NAMESPACE: namespace,
+      ...(options.watchOwnNamespace ? { KONG_FLEET_WATCH_NAMESPACES: namespace } : {}),
       KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
       KONG_FLEET_HTTP_HOST: '127.0.0.1',
       KONG_FLEET_HTTP_PORT: '0',
@@ -80,6 +86,8 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
     core,
     networking,
     fleet,
+    redisUrl: redis.url,
+    store,
     builds,
     controller,
     async stop() {
