@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node scripts/bench/heap-compare.ts <earlier.heapsnapshot> <later.heapsnapshot> [top]`: what grew between two
+// `node scripts/bench/heap-compare.ts <earlier.heapsnapshot> [<later.heapsnapshot>] [top]`: what grew between two
 // V8 heap snapshots (the soak benchmark's `--heap-snapshots-at`), as self sizes and counts summed by node type
 // and constructor name, largest growth first. Self sizes, not retained ones: enough to see which kind of
 // object piles up, and cheap to compute on a snapshot of hundreds of megabytes.
@@ -34,13 +34,16 @@ function aggregate(file: string): Map<string, { size: number; count: number }> {
   return out;
 }
 
-const [earlier, later, top = '25'] = process.argv.slice(2);
-if (!earlier || !later) {
-  process.stderr.write('usage: heap-compare.ts <earlier.heapsnapshot> <later.heapsnapshot> [top]\n');
+const files = process.argv.slice(2).filter((arg) => !/^\d+$/.test(arg));
+const top = process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? '25';
+const [earlier, later] = files;
+if (!earlier) {
+  process.stderr.write('usage: heap-compare.ts <earlier.heapsnapshot> [<later.heapsnapshot>] [top]\n');
   process.exit(2);
 }
-const before = aggregate(earlier);
-const after = aggregate(later);
+// One snapshot: what it holds, largest first (as growth from nothing).
+const before = later ? aggregate(earlier) : new Map<string, { size: number; count: number }>();
+const after = aggregate(later ?? earlier);
 const total = (m: Map<string, { size: number }>) => [...m.values()].reduce((sum, e) => sum + e.size, 0);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
 process.stdout.write(`self size: ${mib(total(before))} MiB → ${mib(total(after))} MiB\n\n`);
