@@ -15,6 +15,11 @@ import { startLocalRedis } from '../../testing/redis-server.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
 
 const CLI = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
+/** The heap flags of the Dockerfile's ENTRYPOINT: the benchmarks measure the controller as it ships. */
+export const CONTROLLER_NODE_FLAGS: readonly string[] = [
+  '--max-semi-space-size=2',
+  '--max-old-space-size=256',
+];
 const CLOCK_TICKS_PER_S = 100;
 
 export interface ControllerStack {
@@ -37,7 +42,7 @@ export interface ControllerStackOptions {
   readonly proxies: number;
   /** Extra controller environment (settings). */
   readonly env?: Record<string, string>;
-  /** Extra node flags for the controller (`--heapsnapshot-signal=SIGUSR2`). */
+  /** Node flags for the controller, after CONTROLLER_NODE_FLAGS (a later flag wins). */
   readonly nodeFlags?: readonly string[];
   /** The controller's info log goes here; warnings only otherwise. */
   readonly controllerLog?: string;
@@ -60,7 +65,8 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
   const namespace = `bench-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   const prefix = 'bench';
-  const controller = spawn(process.execPath, [...(options.nodeFlags ?? []), CLI, 'run'], {
+  const flags = [...CONTROLLER_NODE_FLAGS, ...(options.nodeFlags ?? [])];
+  const controller = spawn(process.execPath, [...flags, CLI, 'run'], {
     env: {
       ...process.env,
       KONG_FLEET_REDIS_URL: redis.url,

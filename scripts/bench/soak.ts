@@ -81,6 +81,8 @@ export const benchmark: Benchmark = {
         /** Ask the controller for a heap snapshot (written in its working directory) at these minutes, e.g. "3,10". */
         'heap-snapshots-at': { type: 'string' },
         'controller-log': { type: 'string' },
+        /** Extra node flags for the controller, space-separated (to compare heap settings). */
+        'node-flags': { type: 'string', default: '' },
       },
     });
     const proxyCount = Number(values.proxies);
@@ -96,7 +98,10 @@ export const benchmark: Benchmark = {
     const stack = await startControllerStack({
       proxies: proxyCount,
       log,
-      ...(snapshotMinutes.size > 0 ? { nodeFlags: ['--heapsnapshot-signal=SIGUSR2'] } : {}),
+      nodeFlags: [
+        ...values['node-flags'].split(' ').filter(Boolean),
+        ...(snapshotMinutes.size > 0 ? ['--heapsnapshot-signal=SIGUSR2'] : []),
+      ],
       ...(values['controller-log'] ? { controllerLog: values['controller-log'] } : {}),
     });
     const pid = stack.controller.pid!;
