@@ -29,15 +29,17 @@ export function countersWentBack(
  * proxy lost its config when it answers with the empty hash, or restarted (counters went back) and
  * answers with a hash other than the desired one. It is a new episode when the previous observation
  * did not already show it empty in the same process: a proxy that stays empty is the push job's to
- * retry, with that job's own backoff (a proxy that keeps failing pushes keeps backing off). `desired`
- * null: nothing built yet, nothing to restore. Pure.
+ * retry, with that job's own backoff (a proxy that keeps failing pushes keeps backing off). A proxy seen
+ * for the first time is a newcomer, pushed by discovery (or by a new leader) already. `desired` null:
+ * nothing built yet, nothing to restore. Pure.
  */
 export function lostConfig(
   previous: StatusObservation | undefined,
   current: StatusObservation,
   desired: string | null,
 ): 'empty' | 'restarted' | undefined {
-  if (!current.answered || desired === null || current.hash === desired) return undefined;
+  if (!current.answered || desired === null || current.hash === desired || previous === undefined)
+    return undefined;
   const restarted = previous?.answered === true && countersWentBack(previous.counters, current.counters);
   if (current.hash === EMPTY_CONFIG_HASH) {
     const alreadySeenEmpty = previous?.answered === true && previous.hash === EMPTY_CONFIG_HASH;

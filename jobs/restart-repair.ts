@@ -21,21 +21,15 @@ export async function repairLostConfig(
   options: { readonly event?: boolean } = {},
 ): Promise<RestartRepair> {
   const [status, mode] = await Promise.all([deps.registry.status(proxy.id), deps.fleet.repairMode()]);
-  const seen = new Date().toISOString();
   const action: RestartRepair =
     status.rejectedHash === desiredHash
       ? 'not-repaired-rejected'
       : mode === 'enforce'
         ? 're-pushed'
         : 'reported';
-  await deps.registry.updateStatus(proxy.id, {
-    actualHash: observed.hash,
-    actualHashAt: seen,
-    lastSeenAt: seen,
-    repairAttempts: null,
-    nextRepairAt: null,
-    ...(action === 're-pushed' ? { state: 'Pending' as const } : {}),
-  });
+  // Only the pause: the hash and state are the push's to write (a write from this observation could
+  // land after a push that already restored the proxy, and show it Pending again).
+  await deps.registry.updateStatus(proxy.id, { repairAttempts: null, nextRepairAt: null });
   if (action === 're-pushed') await deps.producer.expedite(pushConfig, { proxy: proxy.id });
   if (options.event === false) return action;
   await deps.events.record(

@@ -16,9 +16,12 @@ describe('lostConfig', () => {
     expect(lostConfig(seen(desired, 10), seen(EMPTY_CONFIG_HASH, 1), desired)).toBe('empty');
   });
 
-  it('starts one when a proxy comes back empty after not answering, or is first seen empty', () => {
+  it('starts one when a proxy comes back empty after not answering', () => {
     expect(lostConfig(silent, seen(EMPTY_CONFIG_HASH, 1), desired)).toBe('empty');
-    expect(lostConfig(undefined, seen(EMPTY_CONFIG_HASH, 1), desired)).toBe('empty');
+  });
+
+  it('leaves a proxy seen for the first time to discovery, which pushes newcomers', () => {
+    expect(lostConfig(undefined, seen(EMPTY_CONFIG_HASH, 1), desired)).toBeUndefined();
   });
 
   it('leaves a proxy that stays empty in the same process to the push job and its backoff', () => {
