@@ -9,6 +9,13 @@ export const PUSH_BACKOFF = Object.freeze({ baseMs: 500, capMs: 60_000, jitter: 
 /** How often every proxy is asked for its configuration hash (`--drift-interval`). */
 export const DRIFT_INTERVAL_MS = 10_000;
 
+/**
+ * How often every proxy's GET /status is probed for a lost config (`--status-probe-interval`): a
+ * restarted proxy is re-pushed within this long of answering again. About 0.2 ms of controller CPU
+ * per probe: at 500 ms, ~4 % of a core for 100 proxies, ~40 % for 1,000 (raise it there).
+ */
+export const STATUS_PROBE_INTERVAL_MS = 500;
+
 /** Three missed drift checks (and some slack) and a proxy no longer counts as reachable. */
 export function staleAfterMs(driftIntervalMs: number): number {
   return 3 * driftIntervalMs + 5000;

@@ -14,13 +14,17 @@ import type { PipelineDeps } from './ports.ts';
 import { diffProxy } from './proxy-diff.ts';
 import { requestFleetStatus, requestStatusUpdate } from './proxy-status.ts';
 import { pushConfig } from './push.ts';
+import { repairLostConfig } from './restart-repair.ts';
 import { shadowAndTakeover } from './shadow-check.ts';
 import { targetHash, targetSince } from './target-hash.ts';
 
 export const DriftCheckPayload = z.strictObject({});
 export type DriftCheckPayload = z.infer<typeof DriftCheckPayload>;
 
-/** A drifted proxy is re-pushed at once, then no sooner than 10 s, 20 s, … up to 5 min while it stays drifted. */
+/**
+ * A drifted proxy is re-pushed at once, then no sooner than 10 s, 20 s, … up to 5 min while it stays
+ * drifted. Not one that lost its config (restarted): that is no failed repair, it is re-pushed every time.
+ */
 const REPAIR_BACKOFF = { baseMs: 10_000, capMs: 300_000, jitter: 0 };
 const CHECK_CONCURRENCY = 20;
 const CHECK_TIMEOUT_MS = 3000;
@@ -157,7 +161,12 @@ async function checkProxy(
           .then(summarizeDiff)
           .catch(() => undefined)
       : undefined;
-  const action = await repair(deps, proxy, status, expectedHash, repairMode);
+  const action =
+    cause === 'empty'
+      ? await repairLostConfig(deps, proxy, { hash: actualHash, why: 'empty' }, expectedHash, {
+          event: false,
+        })
+      : await repair(deps, proxy, status, expectedHash, repairMode);
   await deps.registry.updateStatus(proxy.id, {
     actualHash,
     actualHashAt: seen,

@@ -22,6 +22,17 @@ export interface DiscoveryOptions {
   readonly logger: Logger;
   /** Re-apply the current list this often even without events (repairs a registry that lost data). @defaultValue 30000 */
   readonly resyncMs?: number;
+  /**
+   * Known proxies whose endpoint turned ready or not ready (a pod restarting, or one that got its
+   * config back): a hint to look at them now. Newcomers and moved proxies come through `apply`.
+   */
+  readonly onReadinessChanged?: (ids: readonly string[]) => void;
+}
+
+/** One discovered proxy and whether its endpoint is ready (its pod passes its readiness probe). */
+export interface DiscoveredProxy {
+  readonly endpoint: ProxyEndpoint;
+  readonly ready: boolean;
 }
 
 /**
@@ -33,10 +44,18 @@ export function proxiesFromSlices(
   slices: readonly V1EndpointSlice[],
   options: Pick<DiscoveryOptions, 'service' | 'portNames' | 'scheme' | 'serverName'>,
 ): ProxyEndpoint[] {
+  return discoveredProxies(slices, options).map((proxy) => proxy.endpoint);
+}
+
+/** As proxiesFromSlices, with each endpoint's readiness (unset in the slice means ready). */
+export function discoveredProxies(
+  slices: readonly V1EndpointSlice[],
+  options: Pick<DiscoveryOptions, 'service' | 'portNames' | 'scheme' | 'serverName'>,
+): DiscoveredProxy[] {
   const portNames = options.portNames ?? ['admin-tls', 'kong-admin-tls'];
   const scheme = options.scheme ?? 'https';
   const serverName = options.serverName ?? `pod.${options.service.name}.${options.service.namespace}.svc`;
-  const byId = new Map<string, ProxyEndpoint>();
+  const byId = new Map<string, DiscoveredProxy>();
   // IPv4 first, so a dual-stack pod is reached over IPv4.
   const ordered = [...slices].sort(
     (a, b) => (a.addressType === 'IPv4' ? 0 : 1) - (b.addressType === 'IPv4' ? 0 : 1),
@@ -53,7 +72,7 @@ export function proxiesFromSlices(
       const id = pod?.name ?? address;
       if (byId.has(id)) continue;
       const host = slice.addressType === 'IPv6' ? `[${address}]` : address;
-      byId.set(id, {
+      const endpointOfProxy: ProxyEndpoint = {
         id,
         adminUrl: `${scheme}://${host}:${port.port}`,
         source: 'EndpointSlice',
@@ -61,10 +80,19 @@ export function proxiesFromSlices(
           ? { podRef: { name: pod.name, namespace: pod.namespace ?? options.service.namespace } }
           : {}),
         ...(scheme === 'https' ? { serverName } : {}),
-      });
+      };
+      byId.set(id, { endpoint: endpointOfProxy, ready: endpoint.conditions?.ready !== false });
     }
   }
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...byId.values()].sort((a, b) => a.endpoint.id.localeCompare(b.endpoint.id));
+}
+
+/** Ids known in both maps whose readiness differs. Pure. */
+export function readinessChanges(
+  before: ReadonlyMap<string, boolean>,
+  after: ReadonlyMap<string, boolean>,
+): string[] {
+  return [...after].filter(([id, ready]) => before.has(id) && before.get(id) !== ready).map(([id]) => id);
 }
 
 /** Keeps the registry's discovered proxies equal to the admin Service's endpoints. */
@@ -72,6 +100,8 @@ export class ProxyDiscovery implements Runnable {
   readonly name = 'proxy-discovery';
   readonly #options: DiscoveryOptions;
   #listed = false;
+  /** Each proxy's readiness at the last apply (memory only: after a restart everyone is pushed anyway). */
+  #readiness = new Map<string, boolean>();
   /** Ends the wait for the next resync early (set while one waits). */
   #wake: () => void = () => {};
 
@@ -135,8 +165,15 @@ export class ProxyDiscovery implements Runnable {
   }
 
   async #apply(slices: readonly V1EndpointSlice[]): Promise<void> {
-    const endpoints = proxiesFromSlices(slices, this.#options);
-    const change = await this.#options.apply(endpoints);
+    const discovered = discoveredProxies(slices, this.#options);
+    const change = await this.#options.apply(discovered.map((proxy) => proxy.endpoint));
+    const readiness = new Map(discovered.map((proxy) => [proxy.endpoint.id, proxy.ready]));
+    const flipped = readinessChanges(this.#readiness, readiness);
+    this.#readiness = readiness;
+    if (flipped.length > 0) {
+      this.#options.logger.info({ proxies: flipped }, 'proxy readiness changed; looking at them now');
+      this.#options.onReadinessChanged?.(flipped);
+    }
     if (change.added.length + change.removed.length + change.updated.length > 0) {
       this.#options.logger.info(
         {

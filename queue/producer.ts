@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CoalescingWindow } from './coalescing-window.ts';
@@ -47,6 +47,21 @@ export class JobProducer {
     }
     const job = await this.queue(definition.name).add(definition.name, parsed.data, options);
     return job.id;
+  }
+
+  /**
+   * Like enqueue, and when the job that carries the work is waiting out a retry delay, runs it now:
+   * for work that became urgent (a proxy that lost its config must not wait out a backoff grown while
+   * it was away). Jobs without coalescing are new and never delayed, so this matters for coalesced ones.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any dependencies; the producer never calls the handler
+  async expedite<P>(definition: JobDefinition<P, any>, payload: P): Promise<string | undefined> {
+    const id = await this.enqueue(definition, payload);
+    if (id === undefined) return id;
+    const job = await Job.fromId(this.queue(definition.name), id);
+    // Promote fails when the job moved on meanwhile (active, done): then nothing is waiting anyway.
+    if (job && (await job.isDelayed())) await job.promote().catch(() => {});
+    return id;
   }
 
   /** The BullMQ queue of a job name (created once, sharing the producer connection). */

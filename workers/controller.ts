@@ -7,6 +7,7 @@ import { jobs } from '../jobs/index.ts';
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { requestStatusUpdate } from '../jobs/proxy-status.ts';
 import { pushConfig, pushEveryProxy } from '../jobs/push.ts';
+import { StatusProbe } from '../jobs/status-probe.ts';
 import { EventRecorder } from '../k8s/event-recorder.ts';
 import { GatewayStatusWriter } from '../k8s/gateway-status.ts';
 import { IngressStatusWriter } from '../k8s/ingress-status.ts';
@@ -196,6 +197,13 @@ export function createController(settings: Settings, logger: Logger): Controller
         portNames: settings.adminPortNames,
         serverName: settings.adminTlsServerName,
         apply: (endpoints) => applyFleet(deps, 'EndpointSlice', endpoints),
+        // A pod whose readiness flipped may have restarted (and lost its config): push now, not at the
+        // next probe or drift check; an unchanged proxy answers 304.
+        onReadinessChanged: (ids) => {
+          Promise.all(ids.map((proxy) => deps.producer.expedite(pushConfig, { proxy }))).catch(
+            (err: unknown) => logger.warn({ err }, 'could not queue pushes'),
+          );
+        },
         logger: logger.child({ component: 'discovery' }),
       });
       fleetSources.push(discovery);
@@ -209,6 +217,16 @@ export function createController(settings: Settings, logger: Logger): Controller
       });
       fleetSources.push(listed);
       parts.push({ role: 'leader', runnable: listed });
+    }
+    if (settings.statusProbeIntervalMs > 0) {
+      parts.push({
+        role: 'drift',
+        runnable: new StatusProbe({
+          deps,
+          intervalMs: settings.statusProbeIntervalMs,
+          logger: logger.child({ component: 'status-probe' }),
+        }),
+      });
     }
     // Every process that talks to proxies keeps its client certificate fresh.
     const talksToProxies = (['push', 'drift'] as const).find((role) => settings.roles.includes(role));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DRIFT_INTERVAL_MS, PUSH_BACKOFF } from '../domain/policies.ts';
+import { DRIFT_INTERVAL_MS, PUSH_BACKOFF, STATUS_PROBE_INTERVAL_MS } from '../domain/policies.ts';
 import { TRAFFIC_SCRAPE_INTERVAL_MS } from '../jobs/traffic-scrape.ts';
 import {
   DEFAULT_FEATURE_FLAGS,
@@ -497,6 +497,13 @@ export const settingSpecs = {
     default: '60s',
     help: 'after a new build, how long a Pod still running an earlier build keeps its readiness gate True (0s: only the desired build)',
     schema: duration(0, 86_400_000),
+  }),
+  statusProbeIntervalMs: setting({
+    env: 'KONG_FLEET_STATUS_PROBE_INTERVAL',
+    flag: 'status-probe-interval',
+    default: `${STATUS_PROBE_INTERVAL_MS}ms`,
+    help: 'how often every proxy is probed (GET /status) for a lost config, to re-push a restarted proxy at once; 0 turns it off',
+    schema: z.union([z.literal('0').transform(() => 0), duration(100, 600_000)]),
   }),
   trafficScrapeIntervalMs: setting({
     env: 'KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL',

@@ -49,6 +49,8 @@ export class KongAdminClient {
   readonly #agents = new Map<string, Agent>();
   readonly #timeouts: AdminTimeouts;
   #credentialsVersion = -1;
+  /** The last config pushed, as sent: a push wave shares one body and one hash, not one copy per proxy. */
+  #lastPush: { readonly text: string; readonly body: Buffer; readonly hash: string } | undefined;
 
   constructor(options: AdminClientOptions = {}) {
     this.#options = options;
@@ -64,9 +66,9 @@ export class KongAdminClient {
     configText: string,
     options: ExchangeOptions = {},
   ): Promise<PushAnswer> {
-    const body = JSON.stringify({ config: configText });
+    const { body, hash } = this.#pushBody(configText);
     const timeoutMs = this.#timeouts.timeoutFor(target.adminUrl, 'push', {
-      sizeBytes: Buffer.byteLength(body),
+      sizeBytes: body.byteLength,
       floorMs: options.floorMs,
     });
     const raw = await this.#exchange(target, 'push', 'POST', '/config?check_hash=1&flatten_errors=1', {
@@ -74,7 +76,20 @@ export class KongAdminClient {
       timeoutMs,
       signal: options.signal,
     });
-    return 'kind' in raw ? raw : parsePushAnswer(raw, configHash(configText), Date.now());
+    return 'kind' in raw ? raw : parsePushAnswer(raw, hash, Date.now());
+  }
+
+  /** The JSON body and hash of a config, made once per config (the same text object compares in O(1)). */
+  #pushBody(configText: string): { body: Buffer; hash: string } {
+    const last = this.#lastPush;
+    if (last && last.text === configText) return last;
+    const made = {
+      text: configText,
+      body: Buffer.from(JSON.stringify({ config: configText })),
+      hash: configHash(configText),
+    };
+    this.#lastPush = made;
+    return made;
   }
 
   /** GET /status: the configuration hash the proxy runs, and its counters. */
@@ -114,7 +129,7 @@ export class KongAdminClient {
     exchange: Exchange,
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: string; timeoutMs: number; signal?: AbortSignal },
+    options: { body?: Buffer; timeoutMs: number; signal?: AbortSignal },
   ): Promise<RawAnswer | AdminFailure> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;

@@ -43,6 +43,8 @@ export class BuildStore {
   readonly #prefix: string;
   readonly #keep: number;
   readonly #texts = new Map<string, string>();
+  /** Reads under way: a push wave's first hundred reads of a new build share one GET and one string. */
+  readonly #reading = new Map<string, Promise<string | null>>();
   readonly #sealed: SealedValues;
 
   constructor(options: BuildStoreOptions) {
@@ -133,6 +135,15 @@ export class BuildStore {
   async text(hash: string): Promise<string | null> {
     const cached = this.#texts.get(hash);
     if (cached !== undefined) return cached;
+    let reading = this.#reading.get(hash);
+    if (!reading) {
+      reading = this.#read(hash).finally(() => this.#reading.delete(hash));
+      this.#reading.set(hash, reading);
+    }
+    return reading;
+  }
+
+  async #read(hash: string): Promise<string | null> {
     const stored = await this.#redis.get(this.#key('builds', hash));
     const text = stored === null ? null : this.#sealed.open(stored);
     if (text !== null) {

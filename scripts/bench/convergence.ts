@@ -1,34 +1,16 @@
 // Apply-to-all-proxies-synced latency and burst collapsing, end to end: a real kube-apiserver, a real
 // redis-server, the real `kong-fleet run` process and N simulated proxies.
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
-import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
 import { objectKey } from '../../domain/object-ref.ts';
 import { buildConfig } from '../../jobs/build.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { JobProducer } from '../../queue/producer.ts';
-import { BuildStore } from '../../queue/store/build-store.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
 import { finishedJobsSince } from '../../testing/finished-jobs.ts';
 import { holdPort } from '../../testing/hanging-port.ts';
-import { startLocalRedis } from '../../testing/redis-server.ts';
-import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
+import { percentile, startControllerStack } from './controller-stack.ts';
 import type { Benchmark } from './registry.ts';
 import { printTable, round1 } from './report.ts';
-
-const CLI = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 export const benchmark: Benchmark = {
   name: 'convergence',
@@ -53,41 +35,15 @@ export const benchmark: Benchmark = {
     const downCount = Number(values.down);
     if (!Number.isInteger(downCount) || downCount < 0 || downCount >= proxyCount)
       throw new Error(`--down must be an integer from 0 to ${proxyCount - 1}`);
-    const runDir = await mkdtemp(join(tmpdir(), 'kf-bench-cp-'));
     const log = (line: string) => process.stderr.write(`${line}\n`);
-
-    log(`starting the control plane, Redis and ${proxyCount} simulated proxies`);
-    const controlPlane = await startControlPlane({ runDir });
-    const redis = await startLocalRedis();
-    const fleet = await startSimulatedFleet({ count: proxyCount, loadDurationMs: 5 });
-    const kc = new KubeConfig();
-    kc.loadFromFile(controlPlane.kubeconfig);
-    const core = kc.makeApiClient(CoreV1Api);
-    const networking = kc.makeApiClient(NetworkingV1Api);
-    const namespace = `bench-${Date.now().toString(36)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    const prefix = 'bench';
-    const controller = spawn(process.execPath, [CLI, 'run'], {
-      env: {
-        ...process.env,
-        KONG_FLEET_REDIS_URL: redis.url,
-        KONG_FLEET_QUEUE_PREFIX: prefix,
-        KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
-        KONG_FLEET_WATCH_NAMESPACES: namespace,
-        KONG_FLEET_NAMESPACE: namespace,
-        KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
-        KONG_FLEET_HTTP_HOST: '127.0.0.1',
-        KONG_FLEET_HTTP_PORT: '0',
-        KONG_FLEET_LOG_LEVEL: values['controller-log'] ? 'info' : 'warn',
-      },
-      stdio: [
-        'ignore',
-        values['controller-log'] ? openSync(values['controller-log'], 'w') : 'ignore',
-        'inherit',
-      ],
+    const stack = await startControllerStack({
+      proxies: proxyCount,
+      log,
+      watchOwnNamespace: true,
+      ...(values['controller-log'] ? { controllerLog: values['controller-log'] } : {}),
     });
-    const store = new Redis(redis.url);
-    const builds = new BuildStore({ redis: store, prefix });
+    const { core, networking, namespace, prefix, fleet, redisUrl } = stack;
+    const { store, builds } = stack;
     /** Routes in a build, counted once per build: parsing a megabyte text on every poll would load the machine. */
     const routeCounts = new Map<string, number>();
     const routesOf = async (hash: string) => {
@@ -226,7 +182,7 @@ export const benchmark: Benchmark = {
       const expectedRoutes = Math.floor(burstWrites / 2) + 1;
       await convergedWith(expectedRoutes, 'the burst to converge');
       const convergedMs = Date.now() - burstStart;
-      const burstBuilds = (await finishedJobsSince(redis.url, prefix, 'build', burstStart)).filter(
+      const burstBuilds = (await finishedJobsSince(redisUrl, prefix, 'build', burstStart)).filter(
         (job) => (job.returnvalue as { outcome?: string } | null)?.outcome !== 'waiting-for-sync',
       );
       // Configs each proxy loaded (201s), as the proxies counted them: job records are trimmed by retention.
@@ -272,7 +228,7 @@ export const benchmark: Benchmark = {
         await convergedWith(expected, 'the store burst to converge');
         const convergedMs = Date.now() - started;
         await producer.close();
-        const burstBuilds = await finishedJobsSince(redis.url, prefix, 'build', started);
+        const burstBuilds = await finishedJobsSince(redisUrl, prefix, 'build', started);
         return {
           writeMs,
           convergedMs,
@@ -312,13 +268,7 @@ export const benchmark: Benchmark = {
       printTable(rows);
       return rows;
     } finally {
-      controller.kill('SIGTERM');
-      await new Promise((resolve) => controller.once('exit', resolve));
-      store.disconnect();
-      await fleet.stop();
-      await redis.stop();
-      await stopControlPlane(runDir);
-      await rm(runDir, { recursive: true, force: true });
+      await stack.stop();
     }
   },
 };

@@ -31,4 +31,16 @@ export const benchmarks: ReadonlyArray<{ name: string; summary: string; load: ()
       'Kubernetes API writes/min of propagation status and the Pod readiness gate at N=1,000 proxies (first rollout, steady, changes)',
     load: async () => (await import('./status-writes.ts')).benchmark,
   },
+  {
+    name: 'restart',
+    summary:
+      'proxy restart (config lost) → restored p50/p99 for the 1st … 5th restart in a row, and probe CPU',
+    load: async () => (await import('./restart.ts')).benchmark,
+  },
+  {
+    name: 'soak',
+    summary:
+      'controller RSS over time: N proxies, KIC fixture config, one change every 5 s (table each minute)',
+    load: async () => (await import('./soak.ts')).benchmark,
+  },
 ];

@@ -98,6 +98,9 @@ describe('drift checks, reports and ProxyInstance status', () => {
     await writeFile(join(tokenDir, 'token'), API_TOKEN, { mode: 0o600 });
     await h.startController({
       KONG_FLEET_DRIFT_INTERVAL: '1s',
+      // These tests are about the drift check's own repairs and reports: without the status probe
+      // (test/e2e/restart-repair.test.ts), which would repair a restarted proxy before a check sees it.
+      KONG_FLEET_STATUS_PROBE_INTERVAL: '0',
       KONG_FLEET_NAMESPACE: namespace,
       KONG_FLEET_BOARD_TOKEN_FILE: join(tokenDir, 'token'),
     });

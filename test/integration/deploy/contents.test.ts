@@ -89,7 +89,8 @@ describe('what the install runs', () => {
     expect(dockerfile).toMatch(/^FROM node:24[-\w.]*slim/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "workers\/main\.ts"\]$/m);
+    // Node flags (the heap sizing) may come before the entry point; the entry point is the CLI.
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", (?:"--[a-z-]+=\d+", )*"workers\/main\.ts"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["run"\]$/m);
     const sources = [...dockerfile.matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((match) =>
       match[1]!.split(/\s+/),

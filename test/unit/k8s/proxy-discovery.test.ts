@@ -1,6 +1,11 @@
 import type { V1EndpointSlice } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { proxiesFromSlices, staticProxies } from '../../../k8s/proxy-discovery.ts';
+import {
+  discoveredProxies,
+  proxiesFromSlices,
+  readinessChanges,
+  staticProxies,
+} from '../../../k8s/proxy-discovery.ts';
 
 const service = { namespace: 'kong', name: 'kong-admin' };
 
@@ -108,5 +113,48 @@ describe('proxiesFromSlices', () => {
       },
       { id: '10-1-2-3-80', adminUrl: 'http://10.1.2.3', source: 'Static', serverName: 'admin.example' },
     ]);
+  });
+});
+
+describe('readiness of discovered proxies', () => {
+  const endpoint = (name: string, address: string, ready?: boolean) => ({
+    addresses: [address],
+    ...(ready === undefined ? {} : { conditions: { ready } }),
+    targetRef: { kind: 'Pod', name, namespace: 'kong' },
+  });
+
+  it('reads each endpoint’s ready condition, unset meaning ready', () => {
+    const found = discoveredProxies(
+      [
+        slice({
+          endpoints: [
+            endpoint('a', '10.0.0.1', true),
+            endpoint('b', '10.0.0.2', false),
+            endpoint('c', '10.0.0.3'),
+          ],
+        }),
+      ],
+      { service },
+    );
+    expect(found.map((p) => [p.endpoint.id, p.ready])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['c', true],
+    ]);
+  });
+
+  it('names known proxies whose readiness flipped either way, never newcomers or departed ones', () => {
+    const before = new Map([
+      ['a', true],
+      ['b', false],
+      ['gone', true],
+    ]);
+    const after = new Map([
+      ['a', false],
+      ['b', true],
+      ['new', false],
+    ]);
+    expect(readinessChanges(before, after)).toEqual(['a', 'b']);
+    expect(readinessChanges(after, after)).toEqual([]);
   });
 });

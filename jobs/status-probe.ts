@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { ProxyEndpoint } from '../domain/proxy.ts';
+import type { Runnable } from '../lib/runnable.ts';
+import { sleep } from '../lib/sleep.ts';
+import { lostConfig, type StatusObservation } from './lost-config.ts';
+import type { PipelineDeps } from './ports.ts';
+import { repairLostConfig } from './restart-repair.ts';
+
+export interface StatusProbeOptions {
+  readonly deps: Pick<PipelineDeps, 'registry' | 'builds' | 'admin' | 'producer' | 'fleet' | 'events'>;
+  /** Every proxy is asked for its hash this often (`--status-probe-interval`). */
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+/** A probe waits no longer than this for an answer: a slow proxy is the drift check's to judge. */
+const PROBE_DEADLINE_MS = 1000;
+
+/**
+ * The cheap, frequent half of the drift check: every interval, one `GET /status` (a few hundred bytes)
+ * to each proxy, kept in memory only, so a proxy that restarted and lost its config is noticed within
+ * one interval of answering again and re-pushed at once (jobs/restart-repair.ts). It writes to Redis
+ * only when it finds one; everything else (unreachable, older builds, foreign pushes, reports) stays
+ * with the drift check. One probe per proxy in flight at most, so a hung proxy delays nobody.
+ */
+export class StatusProbe implements Runnable {
+  readonly name = 'status-probe';
+  readonly #options: StatusProbeOptions;
+  readonly #last = new Map<string, StatusObservation>();
+  readonly #inFlight = new Set<string>();
+
+  constructor(options: StatusProbeOptions) {
+    this.#options = options;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { intervalMs, logger } = this.#options;
+    while (!signal.aborted) {
+      const started = performance.now();
+      await this.#round(signal).catch((err: unknown) => {
+        logger.warn({ err }, 'status probe round failed; trying again next interval');
+      });
+      await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
+    }
+  }
+
+  /** Starts a probe of every proxy not still being probed; waits for the Redis reads only. */
+  async #round(signal: AbortSignal): Promise<void> {
+    const { deps } = this.#options;
+    const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
+    const known = new Set(proxies.map((proxy) => proxy.id));
+    for (const id of this.#last.keys()) if (!known.has(id)) this.#last.delete(id);
+    for (const proxy of proxies) {
+      if (this.#inFlight.has(proxy.id)) continue;
+      this.#inFlight.add(proxy.id);
+      this.#probe(proxy, desired?.hash ?? null, signal)
+        .catch((err: unknown) => {
+          if (!signal.aborted) this.#options.logger.warn({ err, proxy: proxy.id }, 'status probe failed');
+        })
+        .finally(() => this.#inFlight.delete(proxy.id));
+    }
+  }
+
+  async #probe(proxy: ProxyEndpoint, desired: string | null, signal: AbortSignal): Promise<void> {
+    const { deps, logger } = this.#options;
+    const read = await deps.admin.readStatus(proxy, { signal, floorMs: PROBE_DEADLINE_MS });
+    const current: StatusObservation =
+      read.kind === 'ok'
+        ? { answered: true, hash: read.value.configurationHash, counters: read.value.server }
+        : { answered: false };
+    const previous = this.#last.get(proxy.id);
+    this.#last.set(proxy.id, current);
+    const loss = lostConfig(previous, current, desired);
+    if (!loss || !current.answered || desired === null) return;
+    const why =
+      loss === 'empty'
+        ? 'lost its configuration'
+        : 'restarted (its counters went back) with another configuration';
+    const action = await repairLostConfig(deps, proxy, { hash: current.hash, why }, desired);
+    logger.info({ proxy: proxy.id, actual: current.hash, desired, action }, `proxy ${why}`);
+  }
+}
