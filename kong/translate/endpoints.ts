@@ -1,4 +1,5 @@
 import { A } from './annotations.ts';
+import { ingressClassParameters } from './ingress-class-parameters.ts';
 import {
   annotationsOf,
   bool,
@@ -54,7 +55,7 @@ function parsePorts(raw: unknown[]): ServicePort[] {
 
 /**
  * `address:port` targets for one Service port, as KIC's `getEndpoints`: the Service's own DNS name with
- * `ingress.kubernetes.io/service-upstream`, the external name for ExternalName Services, else every ready endpoint
+ * `ingress.kubernetes.io/service-upstream` or our IngressClassParameters' `serviceUpstream`, the external name for ExternalName Services, else every ready endpoint
  * of the Service's EndpointSlices whose port name equals the Service port name and whose protocol is TCP or one
  * the Service uses. Deduplicated, in slice order.
  */
@@ -65,7 +66,7 @@ export function targetsFor(
   onInvalid: (slice: K8sObject, address: string) => void = () => {},
 ): string[] {
   const spec = specOf(svc);
-  if (annotationsOf(svc)[A.serviceUpstream] === 'true') {
+  if (annotationsOf(svc)[A.serviceUpstream] === 'true' || ingressClassParameters(snapshot).serviceUpstream) {
     return [`${nameOf(svc)}.${namespaceOf(svc)}.svc:${port.port}`];
   }
   if (str(spec.type) === 'ExternalName') {

@@ -1,6 +1,7 @@
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import { httpPath, render } from './expressions.ts';
+import { ingressClassParameters } from './ingress-class-parameters.ts';
 import { expressionRoute } from './ingress-expressions.ts';
 import {
   applyRegexPrefix,
@@ -90,6 +91,7 @@ export function translateIngresses(
   errors: ErrorCollector,
 ): void {
   const flags = snapshot.settings.featureFlags;
+  const legacyRegex = ingressClassParameters(snapshot).enableLegacyRegexDetection;
   const metas = new Map<string, RouteMeta>();
   const withDefaultBackend: K8sObject[] = [];
   for (const ingress of ingresses) {
@@ -154,7 +156,7 @@ export function translateIngresses(
       };
       services.set(serviceName, service);
     }
-    service.routes.push(flags.ExpressionRoutes ? expressionRoute(meta) : traditionalRoute(meta));
+    service.routes.push(flags.ExpressionRoutes ? expressionRoute(meta) : traditionalRoute(meta, legacyRegex));
   }
 
   const defaultIngress = withDefaultBackend[0];
@@ -219,7 +221,7 @@ function portFromServiceBackendPort(port: Record<string, unknown> | undefined): 
   return { mode: 'implicit' };
 }
 
-function traditionalRoute(meta: RouteMeta): RouteDraft {
+function traditionalRoute(meta: RouteMeta, legacyRegex: boolean): RouteDraft {
   const name = routeNameFor(
     namespaceOf(meta.ingress),
     nameOf(meta.ingress),
@@ -229,7 +231,9 @@ function traditionalRoute(meta: RouteMeta): RouteDraft {
   const regexPrefix = regexPrefixFor(annotationsOf(meta.ingress));
   const entity = { ...ingressRouteBase(meta, name), regex_priority: 0 } as RouteDraft['entity'];
   if (meta.host !== '') entity.hosts = [meta.host];
-  entity.paths = meta.paths.flatMap((p) => traditionalPaths(p).map((x) => applyRegexPrefix(x, regexPrefix)));
+  entity.paths = meta.paths.flatMap((p) =>
+    traditionalPaths(p).map((x) => applyRegexPrefix(x, regexPrefix, legacyRegex)),
+  );
   return { entity, source: meta.ingress, expression: false };
 }
 

@@ -16,6 +16,7 @@ import type { GatewayAPIVerdicts } from './gateway-api/verdicts.ts';
 import { translateGRPCRoutes } from './grpcroute.ts';
 import { translateHTTPRoutes } from './httproute.ts';
 import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
+import { reportIngressClassParameters } from './ingress-class-parameters.ts';
 import { annotationsOf, type K8sObject, namespaceOf, type ObjectRef } from './k8s-object.ts';
 import { reportKongIngresses } from './kong-ingress.ts';
 import { translateL4Routes } from './l4routes.ts';
@@ -73,6 +74,7 @@ export function translate(
     }
   }
   reportKongIngresses(snapshot, errors);
+  reportIngressClassParameters(snapshot, errors);
   translateIngresses(snapshot, ingresses, services, tls, errors);
   rewriteRoutes(services, flags.RewriteURIs, errors);
   translateStreamIngresses(snapshot, services, tls, errors);
