@@ -33,6 +33,8 @@ function kind(
 export const watchedKinds: readonly WatchedKind[] = [
   kind('', 'v1', 'Service', 'services'),
   kind('', 'v1', 'Secret', 'secrets'),
+  // Only the referenced ones are stored (k8s/secret-gate.ts configMapGate): CA certificates for Services.
+  kind('', 'v1', 'ConfigMap', 'configmaps'),
   // Labels of route namespaces, for Gateway listeners with `allowedRoutes.namespaces.from: Selector`.
   kind('', 'v1', 'Namespace', 'namespaces', { namespaced: false }),
   kind('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),

@@ -5,6 +5,7 @@ import type {
   KongUpstreamEntity,
 } from '../declarative.ts';
 import { A } from './annotations.ts';
+import { translateCAConfigMaps } from './ca-configmaps.ts';
 import { translateCACertificates, translateCertificates } from './certificates.ts';
 import { translateConsumers } from './consumers.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
@@ -110,7 +111,10 @@ export function translate(
   const consumers = translateConsumers(snapshot, bindings, errors);
   const plugins = bindings.build(snapshot, errors);
   const certificates: KongCertificateEntity[] = translateCertificates(snapshot, tls, errors);
-  const caCertificates = translateCACertificates(snapshot, errors);
+  const caCertificates = [
+    ...translateCACertificates(snapshot, errors),
+    ...translateCAConfigMaps(snapshot, errors),
+  ];
   const vaults = translateVaults(snapshot, errors);
 
   // 4. Assemble, IDs, custom entities (they reference service IDs), decK defaults and order.
