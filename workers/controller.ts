@@ -108,6 +108,7 @@ export function createController(settings: Settings, logger: Logger): Controller
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,
         gatewayControllerNames: settings.gatewayControllerNames,
+        enableDrainSupport: settings.enableDrainSupport,
       }),
       minimumKongVersion: settings.minKongVersion,
       traffic: {

@@ -335,6 +335,13 @@ export const settingSpecs = {
       'a controller name (domain/path)',
     ),
   }),
+  enableDrainSupport: setting({
+    env: 'KONG_FLEET_ENABLE_DRAIN_SUPPORT',
+    flag: 'enable-drain-support',
+    default: 'false',
+    help: "keep terminating endpoints as targets with weight 0 so their connections drain (KIC's --enable-drain-support; Kong Operator turns it on)",
+    schema: z.stringbool({ error: 'expected true or false' }),
+  }),
   featureGates: setting({
     env: 'KONG_FLEET_FEATURE_GATES',
     flag: 'feature-gates',

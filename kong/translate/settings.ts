@@ -42,6 +42,11 @@ export interface TranslateSettings {
    * every route is, as KIC's translator sees its store (KIC's golden tests). @defaultValue 'spec'
    */
   gatewayAttachment: GatewayAttachmentMode;
+  /**
+   * KIC's `--enable-drain-support`: terminating endpoints stay targets with weight 0, so their open connections
+   * finish instead of being cut (Kong Operator turns it on). @defaultValue false
+   */
+  enableDrainSupport: boolean;
 }
 
 export type GatewayAttachmentMode = 'spec' | 'unfiltered';
@@ -69,6 +74,7 @@ export const DEFAULT_SETTINGS: Readonly<TranslateSettings> = Object.freeze({
   kongVersion: '3.9.1',
   gatewayControllerNames: Object.freeze([KIC_GATEWAY_CONTROLLER, KONG_FLEET_GATEWAY_CONTROLLER]),
   gatewayAttachment: 'spec',
+  enableDrainSupport: false,
 });
 
 /** A settings file that cannot be used: the message names the setting and what is allowed. */
@@ -82,6 +88,7 @@ export interface SettingsOverrides {
   kongVersion?: string;
   gatewayControllerNames?: readonly string[];
   gatewayAttachment?: GatewayAttachmentMode;
+  enableDrainSupport?: boolean;
 }
 
 /** Defaults overlaid with the given values. */
@@ -92,6 +99,7 @@ export function resolveSettings(overrides: SettingsOverrides | TranslateSettings
     kongVersion: overrides.kongVersion ?? DEFAULT_SETTINGS.kongVersion,
     gatewayControllerNames: overrides.gatewayControllerNames ?? DEFAULT_SETTINGS.gatewayControllerNames,
     gatewayAttachment: overrides.gatewayAttachment ?? DEFAULT_SETTINGS.gatewayAttachment,
+    enableDrainSupport: overrides.enableDrainSupport ?? DEFAULT_SETTINGS.enableDrainSupport,
   };
 }
 
