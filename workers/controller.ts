@@ -109,6 +109,7 @@ export function createController(settings: Settings, logger: Logger): Controller
         featureFlags: settings.featureGates,
         gatewayControllerNames: settings.gatewayControllerNames,
         enableDrainSupport: settings.enableDrainSupport,
+        ingressNamespaceConflicts: settings.ingressNamespaceConflicts,
       }),
       minimumKongVersion: settings.minKongVersion,
       traffic: {

@@ -335,6 +335,13 @@ export const settingSpecs = {
       'a controller name (domain/path)',
     ),
   }),
+  ingressNamespaceConflicts: setting({
+    env: 'KONG_FLEET_INGRESS_NAMESPACE_CONFLICTS',
+    flag: 'ingress-namespace-conflicts',
+    default: 'oldest-wins',
+    help: 'Ingresses of different namespaces with the same host+path: oldest-wins serves the oldest (then namespace/name) and leaves the other out with a Warning; allow translates both (KIC)',
+    schema: z.enum(['oldest-wins', 'allow'], { error: 'expected oldest-wins or allow' }),
+  }),
   enableDrainSupport: setting({
     env: 'KONG_FLEET_ENABLE_DRAIN_SUPPORT',
     flag: 'enable-drain-support',

@@ -2,6 +2,7 @@ import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import { httpPath, render } from './expressions.ts';
 import { ingressClassParameters } from './ingress-class-parameters.ts';
+import { IngressPathClaims } from './ingress-conflicts.ts';
 import { expressionRoute } from './ingress-expressions.ts';
 import {
   applyRegexPrefix,
@@ -94,6 +95,7 @@ export function translateIngresses(
   const legacyRegex = ingressClassParameters(snapshot).enableLegacyRegexDetection;
   const metas = new Map<string, RouteMeta>();
   const withDefaultBackend: K8sObject[] = [];
+  const claims = new IngressPathClaims(snapshot.settings.ingressNamespaceConflicts === 'oldest-wins');
   for (const ingress of ingresses) {
     const spec = specOf(ingress);
     const namespace = namespaceOf(ingress);
@@ -112,6 +114,7 @@ export function translateIngresses(
           errors.drop(ingress, `path "${path}": unknown pathType "${rawType}"; path skipped`);
           continue;
         }
+        if (!claims.claim(ingress, host, path, errors)) continue;
         const backend = ingressBackend(
           snapshot,
           namespace,

@@ -47,7 +47,15 @@ export interface TranslateSettings {
    * finish instead of being cut (Kong Operator turns it on). @defaultValue false
    */
   enableDrainSupport: boolean;
+  /**
+   * Two Ingresses of different namespaces with the same host+path: `oldest-wins` serves the oldest (then
+   * namespace/name) and leaves the other out with a Warning; `allow` translates both, as KIC does.
+   * @defaultValue 'oldest-wins'
+   */
+  ingressNamespaceConflicts: IngressNamespaceConflicts;
 }
+
+export type IngressNamespaceConflicts = 'oldest-wins' | 'allow';
 
 export type GatewayAttachmentMode = 'spec' | 'unfiltered';
 
@@ -75,6 +83,7 @@ export const DEFAULT_SETTINGS: Readonly<TranslateSettings> = Object.freeze({
   gatewayControllerNames: Object.freeze([KIC_GATEWAY_CONTROLLER, KONG_FLEET_GATEWAY_CONTROLLER]),
   gatewayAttachment: 'spec',
   enableDrainSupport: false,
+  ingressNamespaceConflicts: 'oldest-wins',
 });
 
 /** A settings file that cannot be used: the message names the setting and what is allowed. */
@@ -89,6 +98,7 @@ export interface SettingsOverrides {
   gatewayControllerNames?: readonly string[];
   gatewayAttachment?: GatewayAttachmentMode;
   enableDrainSupport?: boolean;
+  ingressNamespaceConflicts?: IngressNamespaceConflicts;
 }
 
 /** Defaults overlaid with the given values. */
@@ -100,6 +110,8 @@ export function resolveSettings(overrides: SettingsOverrides | TranslateSettings
     gatewayControllerNames: overrides.gatewayControllerNames ?? DEFAULT_SETTINGS.gatewayControllerNames,
     gatewayAttachment: overrides.gatewayAttachment ?? DEFAULT_SETTINGS.gatewayAttachment,
     enableDrainSupport: overrides.enableDrainSupport ?? DEFAULT_SETTINGS.enableDrainSupport,
+    ingressNamespaceConflicts:
+      overrides.ingressNamespaceConflicts ?? DEFAULT_SETTINGS.ingressNamespaceConflicts,
   };
 }
 
