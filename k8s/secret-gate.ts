@@ -1,8 +1,27 @@
-import { secretAdmittedByLabels, secretReferencesOf } from '../kong/translate/secret-references.ts';
+import {
+  configMapAdmittedByLabels,
+  configMapReferencesOf,
+  secretAdmittedByLabels,
+  secretReferencesOf,
+} from '../kong/translate/secret-references.ts';
 
 /** A Kubernetes object as a watcher hands it over; read as the translator reads it. */
 type WatchedObject = object;
 type TranslatorObject = Parameters<typeof secretReferencesOf>[0];
+
+/** What a gate admits: the objects others reference, and those wanted by their own labels. */
+export interface GateRule {
+  readonly referencesOf: (referrer: TranslatorObject) => string[];
+  readonly admittedByLabels: (object: TranslatorObject) => boolean;
+}
+
+/** The same gate for ConfigMaps: those a Service's `konghq.com/ca-certificates-configmaps` names, CA ConfigMaps. */
+export function configMapGate(): SecretGate {
+  return new SecretGate(
+    {},
+    { referencesOf: configMapReferencesOf, admittedByLabels: configMapAdmittedByLabels },
+  );
+}
 
 /**
  * Which Secrets the controller may store: those some watched object references (as the translator
@@ -12,15 +31,18 @@ type TranslatorObject = Parameters<typeof secretReferencesOf>[0];
  * two objects arrived first.
  */
 export class SecretGate {
-  readonly #selector: Readonly<Record<string, string>>;
+  readonly #rule: GateRule;
   /** Referrer object key → the Secrets (`namespace/name`) it references. */
   readonly #byReferrer = new Map<string, readonly string[]>();
   /** Secret (`namespace/name`) → how many referrers name it. */
   readonly #counts = new Map<string, number>();
   #onChange: (secret: string) => void = () => {};
 
-  constructor(selector: Readonly<Record<string, string>> = {}) {
-    this.#selector = selector;
+  constructor(selector: Readonly<Record<string, string>> = {}, rule?: GateRule) {
+    this.#rule = rule ?? {
+      referencesOf: secretReferencesOf,
+      admittedByLabels: (secret) => secretAdmittedByLabels(secret, selector),
+    };
   }
 
   /** Called with each Secret (`namespace/name`) whose referenced state flipped. */
@@ -32,14 +54,14 @@ export class SecretGate {
     const metadata = (secret as { metadata?: { namespace?: string; name?: string } }).metadata;
     return (
       this.#counts.has(`${metadata?.namespace ?? ''}/${metadata?.name ?? ''}`) ||
-      secretAdmittedByLabels(secret as TranslatorObject, this.#selector)
+      this.#rule.admittedByLabels(secret as TranslatorObject)
     );
   }
 
   /** A referring object was stored (`object`) or deleted (undefined). */
   observe(referrerKey: string, object: WatchedObject | undefined): void {
     const before = this.#byReferrer.get(referrerKey) ?? [];
-    const after = object ? secretReferencesOf(object as TranslatorObject) : [];
+    const after = object ? this.#rule.referencesOf(object as TranslatorObject) : [];
     if (after.length > 0) this.#byReferrer.set(referrerKey, after);
     else this.#byReferrer.delete(referrerKey);
     for (const secret of after) if (!before.includes(secret)) this.#count(secret, +1);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Runnable } from '../lib/runnable.ts';
 import { sleep } from '../lib/sleep.ts';
 import { type ObjectSink, ResourceWatcher } from './resource-watcher.ts';
-import { SecretGate } from './secret-gate.ts';
+import { configMapGate, SecretGate } from './secret-gate.ts';
 import { type WatchedKind, watchedKinds } from './watched-kinds.ts';
 
 /** The state store as the watch set needs it. */
@@ -48,11 +48,13 @@ export class WatchSet implements Runnable {
   constructor(options: WatchSetOptions) {
     this.#options = options;
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
-    // Only referenced Secrets are stored: every other watcher tells the gate what it references.
-    const gate = new SecretGate(options.secretLabelSelector);
+    // Only referenced Secrets and ConfigMaps are stored: every other watcher tells the gates what it references.
+    const gates = { Secret: new SecretGate(options.secretLabelSelector), ConfigMap: configMapGate() };
+    const gated = (watched: WatchedKind) =>
+      watched.group === '' && (watched.kind === 'Secret' || watched.kind === 'ConfigMap');
     this.#watchers = (options.kinds ?? watchedKinds).flatMap((watched) =>
       (watched.namespaced ? namespaces : [undefined]).map((namespace) => {
-        const isSecret = watched.kind === 'Secret' && watched.group === '';
+        const gate = gated(watched) ? gates[watched.kind as keyof typeof gates] : undefined;
         return new ResourceWatcher({
           kubeConfig: options.kubeConfig,
           watched,
@@ -63,24 +65,37 @@ export class WatchSet implements Runnable {
           },
           logger: options.logger,
           watchdogMs: options.watchdogMs,
-          ...(isSecret
+          ...(gate
             ? { admit: (object) => gate.admits(object) }
             : {
-                observe: (key, object) => gate.observe(key, object),
-                observeList: (prefix, keys) => gate.observeList(prefix, keys),
+                observe: (key, object) => {
+                  // Items of a LIST carry no `kind`, and the references depend on it (a Service's CA
+                  // ConfigMaps, its client certificate): name it as the watch events do.
+                  const typed = object && !object.kind ? { ...object, kind: watched.kind } : object;
+                  gates.Secret.observe(key, typed);
+                  gates.ConfigMap.observe(key, typed);
+                },
+                observeList: (prefix, keys) => {
+                  gates.Secret.observeList(prefix, keys);
+                  gates.ConfigMap.observeList(prefix, keys);
+                },
               }),
         });
       }),
     );
-    const secretWatchers = this.#watchers.filter((watcher) => watcher.name.startsWith('watch:Secret'));
-    this.#secretWatchers = new Set(secretWatchers);
-    gate.onChange = (secret) => {
-      const [namespace, name] = secret.split('/') as [string, string];
-      for (const watcher of secretWatchers) watcher.reconsider(namespace, name);
-    };
+    for (const kind of ['Secret', 'ConfigMap'] as const) {
+      const watchers = this.#watchers.filter((watcher) => watcher.name.startsWith(`watch:${kind}`));
+      gates[kind].onChange = (object) => {
+        const [namespace, name] = object.split('/') as [string, string];
+        for (const watcher of watchers) watcher.reconsider(namespace, name);
+      };
+    }
+    this.#secretWatchers = new Set(
+      this.#watchers.filter((w) => w.name.startsWith('watch:Secret') || w.name.startsWith('watch:ConfigMap')),
+    );
   }
 
-  /** Started once every other watcher listed, so their first lists already name the Secrets wanted. */
+  /** Secret and ConfigMap watchers, started once every other watcher listed, so their first lists name the wanted ones. */
   readonly #secretWatchers: ReadonlySet<ResourceWatcher>;
 
   ready(): boolean {

@@ -33,6 +33,8 @@ function kind(
 export const watchedKinds: readonly WatchedKind[] = [
   kind('', 'v1', 'Service', 'services'),
   kind('', 'v1', 'Secret', 'secrets'),
+  // Only the referenced ones are stored (k8s/secret-gate.ts configMapGate): CA certificates for Services.
+  kind('', 'v1', 'ConfigMap', 'configmaps'),
   // Labels of route namespaces, for Gateway listeners with `allowedRoutes.namespaces.from: Selector`.
   kind('', 'v1', 'Namespace', 'namespaces', { namespaced: false }),
   kind('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),
@@ -49,6 +51,11 @@ export const watchedKinds: readonly WatchedKind[] = [
   kind(kong, 'v1alpha1', 'KongCustomEntity', 'kongcustomentities', { optional: true }),
   kind(kong, 'v1alpha1', 'KongVault', 'kongvaults', { namespaced: false, optional: true }),
   kind(kong, 'v1alpha1', 'IngressClassParameters', 'ingressclassparameterses', { optional: true }),
+  // Ingress backends behind the KongServiceFacade feature flag; watched whatever the flag, so turning it on
+  // needs no restart of the watchers (an absent CRD is an empty list).
+  kind('incubator.ingress-controller.konghq.com', 'v1alpha1', 'KongServiceFacade', 'kongservicefacades', {
+    optional: true,
+  }),
   kind(gateway, 'v1', 'GatewayClass', 'gatewayclasses', { namespaced: false, optional: true }),
   kind(gateway, 'v1', 'Gateway', 'gateways', { optional: true }),
   kind(gateway, 'v1', 'HTTPRoute', 'httproutes', { optional: true }),

@@ -128,6 +128,8 @@ export function createController(settings: Settings, logger: Logger): Controller
         ingressClass: settings.ingressClass,
         featureFlags: settings.featureGates,
         gatewayControllerNames: settings.gatewayControllerNames,
+        enableDrainSupport: settings.enableDrainSupport,
+        ingressNamespaceConflicts: settings.ingressNamespaceConflicts,
       }),
       minimumKongVersion: settings.minKongVersion,
       traffic: {

@@ -31,6 +31,7 @@ const SAME_SETTING: Readonly<Record<string, SettingName>> = {
   'gateway-api-controller-name': 'gatewayControllerNames',
   'watch-namespace': 'watchNamespaces',
   'feature-gates': 'featureGates',
+  'enable-drain-support': 'enableDrainSupport',
   'kong-admin-svc': 'adminService',
   'kong-admin-svc-port-names': 'adminPortNames',
   'kong-admin-url': 'proxies',

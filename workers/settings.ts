@@ -335,6 +335,20 @@ export const settingSpecs = {
       'a controller name (domain/path)',
     ),
   }),
+  ingressNamespaceConflicts: setting({
+    env: 'KONG_FLEET_INGRESS_NAMESPACE_CONFLICTS',
+    flag: 'ingress-namespace-conflicts',
+    default: 'oldest-wins',
+    help: 'Ingresses of different namespaces with the same host+path: oldest-wins serves the oldest (then namespace/name) and leaves the other out with a Warning; allow translates both (KIC)',
+    schema: z.enum(['oldest-wins', 'allow'], { error: 'expected oldest-wins or allow' }),
+  }),
+  enableDrainSupport: setting({
+    env: 'KONG_FLEET_ENABLE_DRAIN_SUPPORT',
+    flag: 'enable-drain-support',
+    default: 'false',
+    help: "keep terminating endpoints as targets with weight 0 so their connections drain (KIC's --enable-drain-support; Kong Operator turns it on)",
+    schema: z.stringbool({ error: 'expected true or false' }),
+  }),
   featureGates: setting({
     env: 'KONG_FLEET_FEATURE_GATES',
     flag: 'feature-gates',

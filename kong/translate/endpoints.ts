@@ -1,4 +1,5 @@
 import { A } from './annotations.ts';
+import { ingressClassParameters } from './ingress-class-parameters.ts';
 import {
   annotationsOf,
   bool,
@@ -54,9 +55,8 @@ function parsePorts(raw: unknown[]): ServicePort[] {
 
 /**
  * `address:port` targets for one Service port, as KIC's `getEndpoints`: the Service's own DNS name with
- * `ingress.kubernetes.io/service-upstream`, the external name for ExternalName Services, else every ready endpoint
- * of the Service's EndpointSlices whose port name equals the Service port name and whose protocol is TCP or one
- * the Service uses. Deduplicated, in slice order.
+ * `ingress.kubernetes.io/service-upstream` or our IngressClassParameters' `serviceUpstream`, the external name for
+ * ExternalName Services, else every ready endpoint of the Service's EndpointSlices (see sliceTargets).
  */
 export function targetsFor(
   snapshot: Snapshot,
@@ -65,13 +65,51 @@ export function targetsFor(
   onInvalid: (slice: K8sObject, address: string) => void = () => {},
 ): string[] {
   const spec = specOf(svc);
-  if (annotationsOf(svc)[A.serviceUpstream] === 'true') {
-    return [`${nameOf(svc)}.${namespaceOf(svc)}.svc:${port.port}`];
-  }
+  if (isServiceUpstream(snapshot, svc)) return [`${nameOf(svc)}.${namespaceOf(svc)}.svc:${port.port}`];
   if (str(spec.type) === 'ExternalName') {
     const external = str(spec.externalName);
     return external ? [`${hostPart(external)}:${port.targetPort}`] : [];
   }
+  return sliceTargets(snapshot, svc, port, isReady, onInvalid);
+}
+
+/**
+ * Drain support (KIC's `--enable-drain-support`): the `address:port` targets of the Service port's *terminating*
+ * endpoints, which get weight 0 so Kong sends them no new requests while their open connections finish. Nothing
+ * for Services whose targets are not their endpoints (service-upstream, ExternalName).
+ */
+export function drainingTargetsFor(
+  snapshot: Snapshot,
+  svc: K8sObject,
+  port: ServicePort,
+  onInvalid: (slice: K8sObject, address: string) => void = () => {},
+): string[] {
+  if (isServiceUpstream(snapshot, svc) || str(specOf(svc).type) === 'ExternalName') return [];
+  return sliceTargets(snapshot, svc, port, isTerminating, onInvalid);
+}
+
+/** Whether the Service's own DNS name is its one target (KIC's `isSvcUpstream`: annotation or class parameters). */
+function isServiceUpstream(snapshot: Snapshot, svc: K8sObject): boolean {
+  return annotationsOf(svc)[A.serviceUpstream] === 'true' || ingressClassParameters(snapshot).serviceUpstream;
+}
+
+type EndpointConditions = Record<string, unknown> | undefined;
+
+// nil ready means "unknown", which Kubernetes says to treat as ready.
+const isReady = (conditions: EndpointConditions) => bool(conditions?.ready) !== false;
+const isTerminating = (conditions: EndpointConditions) => bool(conditions?.terminating) === true;
+
+/**
+ * Targets of the endpoints `wanted` accepts, in the Service's EndpointSlices whose port name equals the Service port
+ * name and whose protocol is TCP or one the Service uses. Deduplicated, in slice order.
+ */
+function sliceTargets(
+  snapshot: Snapshot,
+  svc: K8sObject,
+  port: ServicePort,
+  wanted: (conditions: EndpointConditions) => boolean,
+  onInvalid: (slice: K8sObject, address: string) => void,
+): string[] {
   const protocols = new Set(['TCP', ...servicePorts(svc).map((p) => p.protocol)]);
   const out: string[] = [];
   const seen = new Set<string>();
@@ -82,9 +120,7 @@ export function targetsFor(
       if (number === undefined || number < 0 || !protocols.has(protocol) || (str(p.name) ?? '') !== port.name)
         continue;
       for (const endpoint of records(slice.endpoints)) {
-        const conditions = rec(endpoint.conditions);
-        // nil ready means "unknown", which Kubernetes says to treat as ready.
-        if (bool(conditions?.ready) === false) continue;
+        if (!wanted(rec(endpoint.conditions))) continue;
         const address = strings(endpoint.addresses)[0];
         if (!address) continue;
         if (!isValidAddress(address)) {

@@ -36,10 +36,19 @@ export function traditionalPaths(p: IngressPath): string[] {
   }
 }
 
-/** KIC's `MaybePrependRegexPrefix` without the legacy heuristic: a leading controller prefix becomes `~`. */
-export function applyRegexPrefix(path: string, controllerPrefix: string): string {
+/** The paths Kong 2.x took for plain paths; anything else it treated as a regex (KIC's `legacyRegexPathExpression`). */
+const LEGACY_PLAIN_PATH = /^[a-zA-Z0-9.\-_~/%]*$/;
+
+/**
+ * KIC's `MaybePrependRegexPrefix`: a leading controller prefix becomes `~`; with the legacy heuristic
+ * (IngressClassParameters `enableLegacyRegexDetection`), a path Kong 2.x would have read as a regex gets `~` too.
+ */
+export function applyRegexPrefix(path: string, controllerPrefix: string, legacyHeuristic = false): string {
   if (controllerPrefix !== '' && path.startsWith(controllerPrefix)) {
     return KONG_REGEX_PREFIX + path.slice(controllerPrefix.length);
+  }
+  if (legacyHeuristic && !LEGACY_PLAIN_PATH.test(path) && !path.startsWith(KONG_REGEX_PREFIX)) {
+    return KONG_REGEX_PREFIX + path;
   }
   return path;
 }

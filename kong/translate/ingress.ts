@@ -1,6 +1,8 @@
 import { getOrInsert } from './collections.ts';
 import type { ErrorCollector } from './errors.ts';
 import { httpPath, render } from './expressions.ts';
+import { ingressClassParameters } from './ingress-class-parameters.ts';
+import { IngressPathClaims } from './ingress-conflicts.ts';
 import { expressionRoute } from './ingress-expressions.ts';
 import {
   applyRegexPrefix,
@@ -90,8 +92,10 @@ export function translateIngresses(
   errors: ErrorCollector,
 ): void {
   const flags = snapshot.settings.featureFlags;
+  const legacyRegex = ingressClassParameters(snapshot).enableLegacyRegexDetection;
   const metas = new Map<string, RouteMeta>();
   const withDefaultBackend: K8sObject[] = [];
+  const claims = new IngressPathClaims(snapshot.settings.ingressNamespaceConflicts === 'oldest-wins');
   for (const ingress of ingresses) {
     const spec = specOf(ingress);
     const namespace = namespaceOf(ingress);
@@ -110,6 +114,7 @@ export function translateIngresses(
           errors.drop(ingress, `path "${path}": unknown pathType "${rawType}"; path skipped`);
           continue;
         }
+        if (!claims.claim(ingress, host, path, errors)) continue;
         const backend = ingressBackend(
           snapshot,
           namespace,
@@ -154,7 +159,7 @@ export function translateIngresses(
       };
       services.set(serviceName, service);
     }
-    service.routes.push(flags.ExpressionRoutes ? expressionRoute(meta) : traditionalRoute(meta));
+    service.routes.push(flags.ExpressionRoutes ? expressionRoute(meta) : traditionalRoute(meta, legacyRegex));
   }
 
   const defaultIngress = withDefaultBackend[0];
@@ -219,7 +224,7 @@ function portFromServiceBackendPort(port: Record<string, unknown> | undefined): 
   return { mode: 'implicit' };
 }
 
-function traditionalRoute(meta: RouteMeta): RouteDraft {
+function traditionalRoute(meta: RouteMeta, legacyRegex: boolean): RouteDraft {
   const name = routeNameFor(
     namespaceOf(meta.ingress),
     nameOf(meta.ingress),
@@ -229,7 +234,9 @@ function traditionalRoute(meta: RouteMeta): RouteDraft {
   const regexPrefix = regexPrefixFor(annotationsOf(meta.ingress));
   const entity = { ...ingressRouteBase(meta, name), regex_priority: 0 } as RouteDraft['entity'];
   if (meta.host !== '') entity.hosts = [meta.host];
-  entity.paths = meta.paths.flatMap((p) => traditionalPaths(p).map((x) => applyRegexPrefix(x, regexPrefix)));
+  entity.paths = meta.paths.flatMap((p) =>
+    traditionalPaths(p).map((x) => applyRegexPrefix(x, regexPrefix, legacyRegex)),
+  );
   return { entity, source: meta.ingress, expression: false };
 }
 

@@ -61,6 +61,23 @@ export function secretReferencesOf(obj: K8sObject): string[] {
   return [...new Set(out)];
 }
 
+/**
+ * The ConfigMaps (`namespace/name`) an object makes the translator read: a Service's
+ * `konghq.com/ca-certificates-configmaps`. Like Secrets, only these (and CA-certificate ConfigMaps, by label) are
+ * stored, so the cluster's many unrelated ConfigMaps never reach Redis. Pure.
+ */
+export function configMapReferencesOf(obj: K8sObject): string[] {
+  if (kindOf(obj) !== 'Service') return [];
+  const ns = namespaceOf(obj);
+  const names = (annotationsOf(obj)[A.caCertConfigMaps] ?? '').split(',').map((name) => name.trim());
+  return [...new Set(names.filter(Boolean).map((name) => `${ns}/${name}`))];
+}
+
+/** Whether a ConfigMap is wanted without a reference: the CA-certificate label (KIC's `ListCACerts`). */
+export function configMapAdmittedByLabels(configMap: K8sObject): boolean {
+  return labelsOf(configMap)[CA_CERT_LABEL] === 'true';
+}
+
 /** Whether a Secret is wanted without a reference: the CA-certificate label, or every label of `selector`. */
 export function secretAdmittedByLabels(
   secret: K8sObject,

@@ -42,7 +42,20 @@ export interface TranslateSettings {
    * every route is, as KIC's translator sees its store (KIC's golden tests). @defaultValue 'spec'
    */
   gatewayAttachment: GatewayAttachmentMode;
+  /**
+   * KIC's `--enable-drain-support`: terminating endpoints stay targets with weight 0, so their open connections
+   * finish instead of being cut (Kong Operator turns it on). @defaultValue false
+   */
+  enableDrainSupport: boolean;
+  /**
+   * Two Ingresses of different namespaces with the same host+path: `oldest-wins` serves the oldest (then
+   * namespace/name) and leaves the other out with a Warning; `allow` translates both, as KIC does.
+   * @defaultValue 'oldest-wins'
+   */
+  ingressNamespaceConflicts: IngressNamespaceConflicts;
 }
+
+export type IngressNamespaceConflicts = 'oldest-wins' | 'allow';
 
 export type GatewayAttachmentMode = 'spec' | 'unfiltered';
 
@@ -69,6 +82,8 @@ export const DEFAULT_SETTINGS: Readonly<TranslateSettings> = Object.freeze({
   kongVersion: '3.9.1',
   gatewayControllerNames: Object.freeze([KIC_GATEWAY_CONTROLLER, KONG_FLEET_GATEWAY_CONTROLLER]),
   gatewayAttachment: 'spec',
+  enableDrainSupport: false,
+  ingressNamespaceConflicts: 'oldest-wins',
 });
 
 /** A settings file that cannot be used: the message names the setting and what is allowed. */
@@ -82,6 +97,8 @@ export interface SettingsOverrides {
   kongVersion?: string;
   gatewayControllerNames?: readonly string[];
   gatewayAttachment?: GatewayAttachmentMode;
+  enableDrainSupport?: boolean;
+  ingressNamespaceConflicts?: IngressNamespaceConflicts;
 }
 
 /** Defaults overlaid with the given values. */
@@ -92,6 +109,9 @@ export function resolveSettings(overrides: SettingsOverrides | TranslateSettings
     kongVersion: overrides.kongVersion ?? DEFAULT_SETTINGS.kongVersion,
     gatewayControllerNames: overrides.gatewayControllerNames ?? DEFAULT_SETTINGS.gatewayControllerNames,
     gatewayAttachment: overrides.gatewayAttachment ?? DEFAULT_SETTINGS.gatewayAttachment,
+    enableDrainSupport: overrides.enableDrainSupport ?? DEFAULT_SETTINGS.enableDrainSupport,
+    ingressNamespaceConflicts:
+      overrides.ingressNamespaceConflicts ?? DEFAULT_SETTINGS.ingressNamespaceConflicts,
   };
 }
 

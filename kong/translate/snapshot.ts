@@ -26,6 +26,7 @@ const GATEWAY = 'gateway.networking.k8s.io';
 export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['Ingress', ['networking.k8s.io']],
   ['IngressClass', ['networking.k8s.io']],
+  ['IngressClassParameters', [KONG]],
   ['Service', ['']],
   ['EndpointSlice', ['discovery.k8s.io']],
   ['Secret', ['']],

@@ -5,6 +5,7 @@ import type {
   KongUpstreamEntity,
 } from '../declarative.ts';
 import { A } from './annotations.ts';
+import { translateCAConfigMaps } from './ca-configmaps.ts';
 import { translateCACertificates, translateCertificates } from './certificates.ts';
 import { translateConsumers } from './consumers.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
@@ -16,6 +17,7 @@ import type { GatewayAPIVerdicts } from './gateway-api/verdicts.ts';
 import { translateGRPCRoutes } from './grpcroute.ts';
 import { translateHTTPRoutes } from './httproute.ts';
 import { ingressesOfClass, newTlsClaims, translateIngresses } from './ingress.ts';
+import { reportIngressClassParameters } from './ingress-class-parameters.ts';
 import { annotationsOf, type K8sObject, namespaceOf, type ObjectRef } from './k8s-object.ts';
 import { reportKongIngresses } from './kong-ingress.ts';
 import { translateL4Routes } from './l4routes.ts';
@@ -73,6 +75,7 @@ export function translate(
     }
   }
   reportKongIngresses(snapshot, errors);
+  reportIngressClassParameters(snapshot, errors);
   translateIngresses(snapshot, ingresses, services, tls, errors);
   rewriteRoutes(services, flags.RewriteURIs, errors);
   translateStreamIngresses(snapshot, services, tls, errors);
@@ -108,7 +111,10 @@ export function translate(
   const consumers = translateConsumers(snapshot, bindings, errors);
   const plugins = bindings.build(snapshot, errors);
   const certificates: KongCertificateEntity[] = translateCertificates(snapshot, tls, errors);
-  const caCertificates = translateCACertificates(snapshot, errors);
+  const caCertificates = [
+    ...translateCACertificates(snapshot, errors),
+    ...translateCAConfigMaps(snapshot, errors),
+  ];
   const vaults = translateVaults(snapshot, errors);
 
   // 4. Assemble, IDs, custom entities (they reference service IDs), decK defaults and order.

@@ -1,5 +1,5 @@
 import type { KongTargetEntity, KongUpstreamEntity } from '../declarative.ts';
-import { type ServicePort, servicePorts, targetsFor } from './endpoints.ts';
+import { drainingTargetsFor, type ServicePort, servicePorts, targetsFor } from './endpoints.ts';
 import type { ErrorCollector } from './errors.ts';
 import { type K8sObject, nameOf, namespaceOf, specOf, str } from './k8s-object.ts';
 import type { PortDef, ServiceMap } from './model.ts';
@@ -53,6 +53,12 @@ export function buildUpstreams(
         } else if (weight !== undefined) {
           // The same endpoint behind two weighted backends gets the sum of both shares.
           existing.weight = (existing.weight ?? 0) + weight;
+        }
+      }
+      if (snapshot.settings.enableDrainSupport) {
+        // Weight 0: no new requests, but Kong keeps the target so its open connections can finish.
+        for (const target of drainingTargetsFor(snapshot, svc, port)) {
+          if (!targets.has(target)) targets.set(target, { target, weight: 0 });
         }
       }
     }

@@ -174,8 +174,10 @@ describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
       { verb: 'list', resource: 'pods', namespace: app },
       { verb: 'get', resource: 'pods', namespace: own },
       { verb: 'create', resource: 'pods', subresource: 'exec', namespace: own },
-      { verb: 'list', resource: 'configmaps', namespace: app },
       { verb: 'get', resource: 'nodes' },
+      // ConfigMaps are listed and watched (CA certificates), never read one by one or changed.
+      { verb: 'get', resource: 'configmaps', namespace: app },
+      { verb: 'patch', resource: 'configmaps', namespace: app },
       // Namespaces are listed and watched (their labels select Gateway routes), never read one by one or changed.
       { verb: 'get', resource: 'namespaces' },
       { verb: 'patch', resource: 'namespaces' },
@@ -271,7 +273,7 @@ describe('RBAC of deploy: what the kong-fleet ServiceAccount may do', () => {
     expect(table).toMatch(/leases\.coordination\.k8s\.io\s+\[\]\s+\[kong-fleet-leader\]\s+\[get update\]/);
     expect(row('secrets')).toBe('secrets [] [] [list watch]');
     expect(row('pods')).toBeUndefined();
-    expect(row('configmaps')).toBeUndefined();
+    expect(row('configmaps')).toBe('configmaps [] [] [list watch]');
     // Kept with the run's results for the record (the install's grants as kubectl shows them).
     await mkdir('.test-results', { recursive: true });
     await writeFile(

@@ -85,3 +85,45 @@ describe('endpoint and SNI hygiene (these Kong entities carry no tags to trace a
     expect(errors.find((e) => e.object.kind === 'EndpointSlice')?.reason).toContain('"not an address!"');
   });
 });
+
+describe('drain support (enableDrainSupport, off by default as KIC)', () => {
+  const objects = [
+    ingress('i'),
+    service('svc', { ports: [{ name: 'http', port: 80, targetPort: 8080 }] }),
+    endpointSlice('s1', 'svc', [
+      { addresses: ['10.0.0.1'], conditions: { ready: true } },
+      { addresses: ['10.0.0.2'], conditions: { ready: false, serving: true, terminating: true } },
+      { addresses: ['10.0.0.3'], conditions: { ready: false, serving: false, terminating: true } },
+      { addresses: ['10.0.0.4'], conditions: { ready: false } },
+    ]),
+  ];
+
+  it('off: terminating endpoints are not targets', () => {
+    expect(run(objects).config.upstreams?.[0]?.targets?.map((t) => t.target)).toEqual(['10.0.0.1:8080']);
+  });
+
+  it('on: terminating endpoints stay with weight 0, not-ready ones that are not terminating still leave', () => {
+    const targets = run(objects, { enableDrainSupport: true }).config.upstreams?.[0]?.targets;
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ target: '10.0.0.2:8080', weight: 0 }),
+        expect.objectContaining({ target: '10.0.0.3:8080', weight: 0 }),
+      ]),
+    );
+    expect(targets?.map((t) => t.target).sort()).toEqual(['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080']);
+    expect(targets?.find((t) => t.target === '10.0.0.1:8080')?.weight).not.toBe(0);
+  });
+
+  it('on: a service-upstream Service keeps its one DNS target', () => {
+    const upstream = [
+      ingress('i'),
+      service('svc', { annotations: { 'ingress.kubernetes.io/service-upstream': 'true' } }),
+      endpointSlice('s1', 'svc', [
+        { addresses: ['10.0.0.2'], conditions: { ready: false, terminating: true } },
+      ]),
+    ];
+    expect(run(upstream, { enableDrainSupport: true }).config.upstreams?.[0]?.targets).toEqual([
+      { target: 'svc.default.svc:80' },
+    ]);
+  });
+});
