@@ -54,7 +54,8 @@ export async function startController(options: ControllerProcessOptions): Promis
       if (exited) throw new Error(`controller exited early:\n${cli.stdout()}\n${cli.stderr()}`);
       return listeningAddress(cli.stdout());
     },
-    { timeoutMs: 20_000, description: 'the controller HTTP server' },
+    // Loading the whole controller takes a few seconds alone, and much longer on a busy 2-core machine.
+    { timeoutMs: 60_000, description: 'the controller HTTP server' },
   );
   return {
     ...cli,
