@@ -99,6 +99,9 @@ function writtenStatusWords(): Set<string> {
     'Gateway',
     'Route',
     'Namespace',
+    'Ingress',
+    'TCPIngress',
+    'UDPIngress',
     'None', // a headless Service's clusterIP
     'ReferenceGrant',
     'Service',
