@@ -86,6 +86,7 @@ function fleetFamily(family: FleetFamily, totals: () => Promise<Record<string, n
     name: family.name,
     help: family.help,
     type: family.type,
+    labelNames: family.labels,
     aggregator: 'sum' as const,
     async get() {
       const values: (MetricValue<string> & { metricName: string })[] = [];

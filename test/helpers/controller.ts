@@ -56,7 +56,8 @@ export async function startController(options: ControllerProcessOptions): Promis
       if (exited) throw new Error(`controller exited early:\n${cli.stdout()}\n${cli.stderr()}`);
       return listeningAddress(cli.stdout());
     },
-    { timeoutMs: options.startTimeoutMs ?? 20_000, description: 'the controller HTTP server' },
+    // Loading the whole controller takes a few seconds alone, and much longer on a busy 2-core machine.
+    { timeoutMs: options.startTimeoutMs ?? 60_000, description: 'the controller HTTP server' },
   );
   return {
     ...cli,

@@ -1,11 +1,13 @@
 import { diffProxy } from '../../jobs/proxy-diff.ts';
+import { instanceName } from '../../k8s/proxy-instances.ts';
 import { resolveSettings } from '../../kong/translate/index.ts';
 import { ExitCode } from './command.ts';
 import { withSession } from './session.ts';
 
 const USAGE = `Usage: kong-fleet diff PROXY [--json] [settings...]
 
-Compares the desired configuration with what PROXY runs (its GET /config), entity by entity:
+Compares the desired configuration with what PROXY (its id, as kong-fleet status lists it, or the name of
+its ProxyInstance) runs (its GET /config), entity by entity:
   + on the proxy, not desired     - desired, missing on the proxy     ~ different values
 Secret values (keys, certificates, credentials) are shown as [redacted].
 Exit 0 when they match, 1 when they differ, 2 on bad usage.`;
@@ -20,7 +22,10 @@ export function main(argv: string[]): Promise<number> {
         process.stderr.write(`kong-fleet diff: which proxy? (see kong-fleet status)\n\n${USAGE}\n`);
         return ExitCode.usage;
       }
-      const proxy = await session.registry.get(id);
+      // The id as `kong-fleet status` prints it, or the ProxyInstance name `kubectl get proxyinstances` shows.
+      const proxy =
+        (await session.registry.get(id)) ??
+        (await session.registry.list()).find((p) => instanceName(p.id) === id);
       if (!proxy) {
         process.stderr.write(`kong-fleet diff: no proxy "${id}" (see kong-fleet status)\n`);
         return ExitCode.usage;
@@ -45,7 +50,7 @@ export function main(argv: string[]): Promise<number> {
       const differs = diff.added.length + diff.removed.length + diff.changed.length > 0;
       if (session.options.json) {
         process.stdout.write(
-          `${JSON.stringify({ proxy: id, desiredHash: desired.hash, ...diff }, null, 2)}\n`,
+          `${JSON.stringify({ proxy: proxy.id, desiredHash: desired.hash, ...diff }, null, 2)}\n`,
         );
         return differs ? ExitCode.failure : ExitCode.ok;
       }

@@ -85,7 +85,7 @@ describe('deploy/monitoring', () => {
     }
   });
 
-  it('the PrometheusRule covers the four alerts and selects only exported series', () => {
+  it('the PrometheusRule covers the six alerts and selects only exported series', () => {
     const rule = parse(read('prometheus-rules.yaml')) as {
       kind: string;
       spec: { groups: { rules: { alert: string; expr: string }[] }[] };
@@ -93,14 +93,25 @@ describe('deploy/monitoring', () => {
     expect(rule.kind).toBe('PrometheusRule');
     const rules = rule.spec.groups.flatMap((group) => group.rules);
     expect(rules.map((r) => r.alert).sort()).toEqual([
+      'KongFleetControllerDown',
       'KongFleetDriftRepairsHigh',
+      'KongFleetJobsFailing',
       'KongFleetProxyNotSynced',
       'KongFleetPushFailures',
       'KongFleetTrafficScrapeFailing',
     ]);
+    // `up` is Prometheus' own series about the scrape, not the controller's.
     for (const { alert, expr } of rules)
-      for (const name of seriesOf(expr))
+      for (const name of seriesOf(expr).filter((n) => n !== 'up'))
         expect(exported.has(name), `${alert}: ${name} is exported`).toBe(true);
+  });
+
+  it('the chart ships the same rules: its files/prometheus-rules.yaml is a byte copy', () => {
+    const chartCopy = readFileSync(
+      new URL('../../../charts/kong-fleet/files/prometheus-rules.yaml', import.meta.url),
+      'utf8',
+    );
+    expect(chartCopy).toBe(read('prometheus-rules.yaml'));
   });
 
   it('reads series names out of PromQL, and would catch a name the controller does not export', () => {
