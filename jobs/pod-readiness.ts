@@ -5,8 +5,8 @@ import type { ProxyStatus } from '../domain/proxy.ts';
 import { shortHash } from '../kong/propagation.ts';
 import { defineJob } from '../queue/define-job.ts';
 import type { PipelineDeps } from './ports.ts';
-import { targetHash, targetSince } from './target-hash.ts';
 import { viewOfProxy } from './proxy-state.ts';
+import { targetHash, targetSince } from './target-hash.ts';
 
 export const PodReadinessPayload = z.strictObject({ proxy: z.string().min(1).max(253) });
 export type PodReadinessPayload = z.infer<typeof PodReadinessPayload>;
