@@ -20,6 +20,7 @@ import type { ConvergenceTracker } from '../queue/store/convergence.ts';
 import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { PushClaims } from '../queue/store/push-claims.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import type { TrafficStore } from '../queue/store/traffic-store.ts';
 
@@ -102,6 +103,8 @@ export interface PipelineDeps {
   readonly events: EventSink;
   readonly driftReports: DriftReports;
   readonly convergence: ConvergenceTracker;
+  /** One push per proxy at a time, across processes (jobs/push-claim.ts). */
+  readonly pushClaims: PushClaims;
   readonly fleet: FleetApi;
   /** Present when a publish Service or addresses are configured. */
   readonly ingressStatus?: IngressStatusApi;

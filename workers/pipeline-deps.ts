@@ -16,6 +16,7 @@ import { ConvergenceTracker } from '../queue/store/convergence.ts';
 import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import { PushClaims } from '../queue/store/push-claims.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
 import { SnapshotCache } from '../queue/store/snapshot-cache.ts';
 import { TrafficStore } from '../queue/store/traffic-store.ts';
@@ -50,6 +51,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     registry: new ProxyRegistry({ redis: io.redis, prefix }),
     driftReports: new DriftReports({ redis: io.redis, prefix }),
     convergence: new ConvergenceTracker({ redis: io.redis, prefix }),
+    pushClaims: new PushClaims({ redis: io.redis, prefix }),
     producer: io.producer,
     admin: parts.admin,
     events: parts.events,
