@@ -24,6 +24,7 @@ import type { DriftReports } from '../queue/store/drift-reports.ts';
 import type { ObjectStore } from '../queue/store/object-store.ts';
 import type { PropagationStore } from '../queue/store/propagation-store.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { PushClaims } from '../queue/store/push-claims.ts';
 import type { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { ShadowStore } from '../queue/store/shadow-store.ts';
 import type { SnapshotCache } from '../queue/store/snapshot-cache.ts';
@@ -135,6 +136,8 @@ export interface PipelineDeps {
   readonly convergence: ConvergenceTracker;
   /** The mode the pipeline acts on and the latest shadow report. */
   readonly shadow: ShadowStore;
+  /** One push per proxy at a time, across processes (jobs/push-claim.ts). */
+  readonly pushClaims: PushClaims;
   readonly fleet: FleetApi;
   /** Present when a publish Service or addresses are configured. */
   readonly ingressStatus?: IngressStatusApi;

@@ -12,6 +12,7 @@ import { defineJob, type JobContext } from '../queue/define-job.ts';
 import { RetryAfterError } from '../queue/errors.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestStatusUpdate } from './proxy-status.ts';
+import { whileClaimed } from './push-claim.ts';
 import { targetHash } from './target-hash.ts';
 
 export const PushPayload = z.strictObject({
@@ -55,28 +56,32 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
   concurrency: 200,
   // Up to three exchanges (GET /, POST /config, GET /status), each up to the admin timeout cap.
   timeoutMs: 120_000,
-  run: async ({ proxy: id }, ctx): Promise<PushResult> => {
-    const started = performance.now();
-    let attempt: PushAttempt | undefined;
-    try {
-      attempt = await attemptPush(id, ctx);
-    } finally {
-      // Recorded once, from the outcome (an exception is an error too).
-      ctx.deps.metrics?.pushFinished({
-        proxy: id,
-        result: attempt?.result.outcome ?? 'error',
-        reason: attempt?.label ?? 'exception',
-        durationMs: performance.now() - started,
-      });
-      // Whatever happened, the proxy's ProxyInstance shows it (coalesced: at most one write every 2 s).
-      await requestStatusUpdate(ctx.deps, id);
-    }
-    const { result } = attempt;
-    if (result.outcome === 'retry') throw new RetryAfterError(result.message, result.retryAfterMs);
-    if (result.outcome === 'error') throw new Error(result.message);
-    return result;
-  },
+  // A lock that survives a starved event loop for ~7 s; a re-run after a lost lock waits for the claim.
+  lock: { durationMs: 15_000, stalledIntervalMs: 5000, maxStalledCount: 10 },
+  run: ({ proxy: id }, ctx) => whileClaimed(ctx.deps, id, () => pushOnce(id, ctx)),
 });
+
+async function pushOnce(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResult> {
+  const started = performance.now();
+  let attempt: PushAttempt | undefined;
+  try {
+    attempt = await attemptPush(id, ctx);
+  } finally {
+    // Recorded once, from the outcome (an exception is an error too).
+    ctx.deps.metrics?.pushFinished({
+      proxy: id,
+      result: attempt?.result.outcome ?? 'error',
+      reason: attempt?.label ?? 'exception',
+      durationMs: performance.now() - started,
+    });
+    // Whatever happened, the proxy's ProxyInstance shows it (coalesced: at most one write every 2 s).
+    await requestStatusUpdate(ctx.deps, id);
+  }
+  const { result } = attempt;
+  if (result.outcome === 'retry') throw new RetryAfterError(result.message, result.retryAfterMs);
+  if (result.outcome === 'error') throw new Error(result.message);
+  return result;
+}
 
 async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;

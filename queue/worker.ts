@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { backoffDelay, defaultBackoff } from './backoff.ts';
-import type { AnyJobDefinition, JobContext } from './define-job.ts';
+import { type AnyJobDefinition, defaultJobLock, type JobContext } from './define-job.ts';
 import { PayloadError, toRetryDecision } from './errors.ts';
 import { BACKOFF_TYPE } from './job-options.ts';
 
@@ -69,16 +69,15 @@ export function createJobWorker<D>(definition: AnyJobDefinition<D>, options: Job
     }
   };
 
+  const lock = definition.lock ?? defaultJobLock;
   const worker = new Worker(definition.name, processor, {
     connection: options.connection,
     prefix: options.prefix,
     autorun: false,
     concurrency: definition.concurrency ?? 1,
-    // A crashed process's running jobs are taken over within ~15 s instead of BullMQ's ~60 s default,
-    // so a killed controller does not hold the coalesced build or a proxy's push for a minute.
-    lockDuration: 10_000,
-    stalledInterval: 5000,
-    maxStalledCount: 3,
+    lockDuration: lock.durationMs,
+    stalledInterval: lock.stalledIntervalMs,
+    maxStalledCount: lock.maxStalledCount,
     settings: {
       backoffStrategy: (attemptsMade, type, err) => {
         if (type !== BACKOFF_TYPE) return 0;

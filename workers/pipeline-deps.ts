@@ -18,6 +18,7 @@ import { DriftReports } from '../queue/store/drift-reports.ts';
 import { ObjectStore } from '../queue/store/object-store.ts';
 import { PropagationStore } from '../queue/store/propagation-store.ts';
 import { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import { PushClaims } from '../queue/store/push-claims.ts';
 import { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { SealedValues } from '../queue/store/sealed-values.ts';
 import { ShadowStore } from '../queue/store/shadow-store.ts';
@@ -65,6 +66,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
     driftReports: new DriftReports({ redis: io.redis, prefix }),
     convergence: new ConvergenceTracker({ redis: io.redis, prefix }),
     shadow: new ShadowStore({ redis: io.redis, prefix }),
+    pushClaims: new PushClaims({ redis: io.redis, prefix }),
     producer: io.producer,
     admin: parts.admin,
     events: parts.events,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { kindKeyPrefix } from '../../domain/object-ref.ts';
 import { redisKey } from '../keys.ts';
@@ -13,7 +14,9 @@ import { SealedValues } from './sealed-values.ts';
  * Keys (under the prefix): state:objects (hash objectKey → JSON), state:revision (counter),
  * state:changes (stream, id `<revision>-1`, field `k`), state:synced (set when every informer listed),
  * state:exclusions (hash objectKey → why a proxy rejected it; lifted when the object changes),
- * state:pending-since (time of the first change no build has taken yet, for the convergence metric).
+ * state:pending-since (time of the first change no build has taken yet, for the convergence metric),
+ * state:epoch (a random id created with the first write: revisions count from 1 again after Redis lost
+ * its data, so a revision means something only together with the epoch it was read in).
  * Secrets are stored sealed (queue/store/sealed-values.ts, deterministic so unchanged ones still
  * compare equal); every other kind holds no secret material and stays readable.
  *
@@ -36,7 +39,9 @@ export interface WriteResult {
 
 export interface ChangeSet {
   readonly revision: number;
-  /** True when the caller's revision is too old for the change stream: `changes` is then every object. */
+  /** The store's epoch the revision belongs to ('' before anything was written). */
+  readonly epoch: string;
+  /** True when the caller's revision is too old for the change stream or of another epoch: `changes` is then every object. */
   readonly full: boolean;
   readonly changes: readonly ObjectChange[];
 }
@@ -55,19 +60,22 @@ end
 local revision = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], revision .. '-1', 'k', ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[6], ARGV[4], 'NX')
 local now = redis.call('TIME')
 redis.call('SET', KEYS[5], now[1] * 1000 + math.floor(now[2] / 1000), 'NX')
 return {revision, 1}
 `);
 
 /**
- * Changes after revision ARGV[1], with the current value of each changed key, read atomically.
- * Returns {revision, full(0|1), key1, json1, key2, json2, …}; full=1 when the stream no longer holds
- * revision ARGV[1]+1 or holds more than ARGV[2] changes: the caller then reads everything.
+ * Changes after revision ARGV[1] of epoch ARGV[3], with the current value of each changed key, read
+ * atomically. Returns {revision, full(0|1), key1, json1, key2, json2, …}; full=1 when the store's epoch
+ * is another one (Redis lost its data and revisions started again), the stream no longer holds revision
+ * ARGV[1]+1 or holds more than ARGV[2] changes: the caller then reads everything.
  */
 const CHANGES = luaScript(`
 local revision = tonumber(redis.call('GET', KEYS[2]) or '0')
 local since = tonumber(ARGV[1])
+if (redis.call('GET', KEYS[6]) or '') ~= ARGV[3] then return {revision, 1} end
 if since == 0 or since > revision then return {revision, 1} end
 if since == revision then return {revision, 0} end
 local first = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)
@@ -128,6 +136,7 @@ export class ObjectStore {
     pendingSince: string,
   ];
   readonly #synced: string;
+  readonly #epoch: string;
   readonly #changeLogLength: number;
   readonly #maxIncremental: number;
   readonly #sealed: SealedValues;
@@ -137,6 +146,7 @@ export class ObjectStore {
     const key = (...parts: string[]) => redisKey(options.prefix, 'state', ...parts);
     this.#keys = [key('objects'), key('revision'), key('changes'), key('exclusions'), key('pending-since')];
     this.#synced = key('synced');
+    this.#epoch = key('epoch');
     this.#changeLogLength = options.changeLogLength ?? 100_000;
     this.#maxIncremental = options.maxIncremental ?? 20_000;
     this.#sealed = options.sealed ?? SealedValues.plaintext;
@@ -187,13 +197,16 @@ export class ObjectStore {
     return Number((await this.#redis.get(this.#keys[1])) ?? 0);
   }
 
-  /** What changed after `since` (everything when `since` is 0 or too old), read atomically. */
-  async changesSince(since: number): Promise<ChangeSet> {
-    const reply = (await CHANGES(this.#redis, this.#keys, [since, this.#maxIncremental])) as (
-      | string
-      | number
-      | null
-    )[];
+  /**
+   * What changed after revision `since` of `epoch`, read atomically: everything when `since` is 0, too
+   * old, or of another epoch (the store was wiped and filled again since).
+   */
+  async changesSince(since: number, epoch = ''): Promise<ChangeSet> {
+    const reply = (await CHANGES(
+      this.#redis,
+      [...this.#keys, this.#epoch],
+      [since, this.#maxIncremental, epoch],
+    )) as (string | number | null)[];
     const revision = Number(reply[0]);
     if (Number(reply[1]) === 1) return this.#readAll();
     const changes: ObjectChange[] = [];
@@ -204,7 +217,7 @@ export class ObjectStore {
         json: typeof stored === 'string' ? this.#sealed.open(stored) : null,
       });
     }
-    return { revision, full: false, changes };
+    return { revision, epoch, full: false, changes };
   }
 
   /**
@@ -222,11 +235,12 @@ export class ObjectStore {
   }
 
   async #readAll(): Promise<ChangeSet> {
-    const reply = await this.#redis.multi().get(this.#keys[1]).hgetall(this.#keys[0]).exec();
+    const reply = await this.#redis.multi().get(this.#keys[1]).hgetall(this.#keys[0]).get(this.#epoch).exec();
     const revision = Number((reply?.[0]?.[1] as string | null) ?? 0);
     const all = (reply?.[1]?.[1] ?? {}) as Record<string, string>;
     return {
       revision,
+      epoch: (reply?.[2]?.[1] as string | null) ?? '',
       full: true,
       changes: Object.entries(all).map(([key, stored]) => ({ key, json: this.#sealed.open(stored) })),
     };
@@ -269,11 +283,11 @@ export class ObjectStore {
   async #write(key: string, json: string): Promise<WriteResult> {
     const stored =
       json !== '' && key.startsWith(SECRET_PREFIX) ? this.#sealed.seal(json, { deterministic: true }) : json;
-    const [revision, changed] = (await WRITE(this.#redis, this.#keys, [
-      key,
-      stored,
-      this.#changeLogLength,
-    ])) as [number, number];
+    const [revision, changed] = (await WRITE(
+      this.#redis,
+      [...this.#keys, this.#epoch],
+      [key, stored, this.#changeLogLength, randomUUID()],
+    )) as [number, number];
     return { revision, changed: changed === 1 };
   }
 }

@@ -6,6 +6,8 @@ import type { ObjectStore } from './object-store.ts';
  */
 export class SnapshotCache {
   #revision = 0;
+  /** The store epoch `#revision` counts in: after a wipe the same numbers name other changes. */
+  #epoch = '';
   readonly #objects = new Map<string, unknown>();
 
   get revision(): number {
@@ -16,7 +18,7 @@ export class SnapshotCache {
   async refresh(
     store: ObjectStore,
   ): Promise<{ revision: number; changed: readonly string[]; full: boolean }> {
-    const changeSet = await store.changesSince(this.#revision);
+    const changeSet = await store.changesSince(this.#revision, this.#epoch);
     if (changeSet.full) this.#objects.clear();
     const changed: string[] = [];
     for (const { key, json } of changeSet.changes) {
@@ -25,6 +27,7 @@ export class SnapshotCache {
       changed.push(key);
     }
     this.#revision = changeSet.revision;
+    this.#epoch = changeSet.epoch;
     return { revision: changeSet.revision, changed, full: changeSet.full };
   }
 

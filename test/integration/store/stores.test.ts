@@ -78,6 +78,34 @@ describe('ObjectStore', () => {
     ]);
   });
 
+  it('makes a cache from before a wipe read everything, even once the revision passed its own (issue 12)', async () => {
+    const store = new ObjectStore({ redis, prefix });
+    for (let i = 0; i < 3; i++) await store.put(`Service/default/s${i}`, `{"v":"before"}`);
+    const cache = new SnapshotCache();
+    expect(await cache.refresh(store)).toMatchObject({ revision: 3, full: true });
+
+    // Redis restarted empty; what happens in the cluster meanwhile is written first, the re-list after.
+    await deleteKeysWithPrefix(prefix);
+    await store.put('Service/default/new-during-wipe', '{}');
+    await store.put('Service/default/s0', '{"v":"changed during the wipe"}');
+    await store.put('Service/default/s1', '{"v":"before"}');
+    await store.put('Service/default/s2', '{"v":"before"}');
+    expect(await store.revision()).toBe(4); // past the cache's 3: an incremental read would see only s2
+
+    expect(await cache.refresh(store)).toMatchObject({ revision: 4, full: true });
+    expect(new Map(cache.objects())).toEqual(
+      new Map([
+        ['Service/default/new-during-wipe', {}],
+        ['Service/default/s0', { v: 'changed during the wipe' }],
+        ['Service/default/s1', { v: 'before' }],
+        ['Service/default/s2', { v: 'before' }],
+      ]),
+    );
+    // Within one epoch the cache stays incremental.
+    await store.put('Service/default/s1', '{"v":"after"}');
+    expect(await cache.refresh(store)).toEqual({ revision: 5, full: false, changed: ['Service/default/s1'] });
+  });
+
   it('lifts an exclusion as soon as the excluded object changes', async () => {
     const store = new ObjectStore({ redis, prefix });
     await store.put('KongPlugin.configuration.konghq.com/default/p', '{"v":1}');
