@@ -51,7 +51,14 @@ export function viewOfProxy(
                 ? 'the proxy has not answered yet'
                 : `no answer since ${status.lastSeenAt}`,
           }
-        : { type: 'Ready', status: 'True', reason: 'Reachable', message: `answered at ${status.lastSeenAt}` };
+        : // No timestamp here: status.lastSeenTime carries it, and a message that changed on every drift
+          // check would rewrite every ProxyInstance on every check (issue 19: API writes independent of size).
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Reachable',
+            message: `answered within the last ${Math.round(staleAfterMs / 1000)} s`,
+          };
   const syncedCondition: ConditionInput = synced
     ? { type: 'Synced', status: 'True', reason: 'Synced', message: `runs ${desiredHash}` }
     : desiredHash === undefined
