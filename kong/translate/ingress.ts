@@ -27,6 +27,7 @@ import {
 } from './k8s-object.ts';
 import {
   type Backend,
+  newServiceDraft,
   newServiceEntity,
   type PortDef,
   portDefString,
@@ -147,16 +148,7 @@ export function translateIngresses(
       const entity = newServiceEntity(serviceName, host, 'http');
       entity.port = 80;
       entity.path = '/';
-      service = {
-        entity,
-        routes: [],
-        plugins: [],
-        backends: [meta.backend],
-        parent: meta.ingress,
-        namespace: namespaceOf(meta.ingress),
-        k8sServices: [],
-        upstream: {},
-      };
+      service = newServiceDraft(entity, [meta.backend], meta.ingress);
       services.set(serviceName, service);
     }
     service.routes.push(flags.ExpressionRoutes ? expressionRoute(meta) : traditionalRoute(meta, legacyRegex));
@@ -282,14 +274,5 @@ function translateDefaultBackend(
   const host = facade ? serviceName : `${backend.name}.${namespace}.${portDefString(backend.port)}.svc`;
   const entity = newServiceEntity(serviceName, host, 'http');
   entity.port = 80;
-  services.set(serviceName, {
-    entity,
-    routes: [route],
-    plugins: [],
-    backends: [backend],
-    parent: ingress,
-    namespace,
-    k8sServices: [],
-    upstream: {},
-  });
+  services.set(serviceName, newServiceDraft(entity, [backend], ingress, [route]));
 }

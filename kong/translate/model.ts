@@ -4,7 +4,7 @@ import type {
   KongServiceEntity,
   KongUpstreamEntity,
 } from '../declarative.ts';
-import type { K8sObject } from './k8s-object.ts';
+import { type K8sObject, namespaceOf } from './k8s-object.ts';
 
 /** How a backend names its port: by number, by Service port name, or implicitly (the Service's only port). */
 export type PortDef =
@@ -73,5 +73,24 @@ export function newServiceEntity(name: string, host: string, protocol: string): 
     read_timeout: DEFAULT_TIMEOUT,
     write_timeout: DEFAULT_TIMEOUT,
     retries: DEFAULT_RETRIES,
+  };
+}
+
+/** A Kong service draft made by `parent` (an Ingress-like object) for `backends`, before backend resolution. */
+export function newServiceDraft(
+  entity: KongServiceEntity,
+  backends: Backend[],
+  parent: K8sObject,
+  routes: RouteDraft[] = [],
+): ServiceDraft {
+  return {
+    entity,
+    routes,
+    plugins: [],
+    backends,
+    parent,
+    namespace: namespaceOf(parent),
+    k8sServices: [],
+    upstream: {},
   };
 }

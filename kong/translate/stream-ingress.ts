@@ -3,7 +3,7 @@ import type { ErrorCollector } from './errors.ts';
 import { and, intPred, or, render, sniMatcher } from './expressions.ts';
 import { claimIngressTls, oldestFirst, type TlsClaims } from './ingress.ts';
 import { int, type K8sObject, nameOf, namespaceOf, nonEmpty, rec, records, str } from './k8s-object.ts';
-import { type Backend, newServiceEntity, type ServiceMap } from './model.ts';
+import { type Backend, newServiceDraft, newServiceEntity, type ServiceMap } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 import { tagsForObject } from './tags.ts';
 
@@ -111,16 +111,7 @@ function translateRules(
       );
       // KIC's TCP service starts on port 80 (the backend's resolved port replaces it); UDP on the Service port.
       entity.port = kind.kind === 'TCPIngress' ? 80 : servicePort;
-      service = {
-        entity,
-        routes: [],
-        plugins: [],
-        backends: [backend],
-        parent: ingress,
-        namespace,
-        k8sServices: [],
-        upstream: {},
-      };
+      service = newServiceDraft(entity, [backend], ingress);
       services.set(name, service);
     }
     service.routes.push({ entity: route, source: ingress, expression: expressions });
