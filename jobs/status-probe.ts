@@ -76,7 +76,15 @@ export class StatusProbe implements Runnable {
       loss === 'empty'
         ? 'lost its configuration'
         : 'restarted (its counters went back) with another configuration';
-    const action = await repairLostConfig(deps, proxy, { hash: current.hash, why }, desired);
+    let action: Awaited<ReturnType<typeof repairLostConfig>>;
+    try {
+      action = await repairLostConfig(deps, proxy, { hash: current.hash, why }, desired);
+    } catch (err) {
+      // Not repaired (Redis or the API server failed us): the next probe must see the same loss as
+      // new again, not a proxy already known empty, which it would leave to a push nobody asked for.
+      if (this.#last.get(proxy.id) === current) this.#last.set(proxy.id, previous ?? { answered: false });
+      throw err;
+    }
     logger.info({ proxy: proxy.id, actual: current.hash, desired, action }, `proxy ${why}`);
   }
 }

@@ -202,8 +202,13 @@ describe('drift checks, reports and ProxyInstance status', () => {
         // The app's change (applied after the controller listed) must have converged everywhere: the
         // histogram of change → every proxy synced has observed it. Waiting on Synced alone raced it.
         const converged = /^kong_fleet_event_to_synced_seconds_count [1-9]/m.test(text);
-        return /kong_fleet_proxies\{state="Synced"\} 3/.test(text) && converged ? text : undefined;
+        if (/kong_fleet_proxies\{state="Synced"\} 3/.test(text) && converged) return text;
         // The gauges follow the drift checks of the repair above; on a loaded machine that takes > 10 s.
+        // A timeout says which half was missing.
+        const lines = text
+          .split('\n')
+          .filter((line) => /^kong_fleet_(proxies\{|event_to_synced_seconds_count)/.test(line));
+        throw new Error(`/metrics shows ${lines.join('; ')}`);
       },
       { timeoutMs: 45_000, description: 'metrics showing 3 Synced proxies and a converged change' },
     );

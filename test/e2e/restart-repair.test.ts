@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sleep } from '../../lib/sleep.ts';
 import { ProxyRegistry } from '../../queue/store/proxy-registry.ts';
 import { echoApp } from '../helpers/echo-app.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { kubectlApply } from '../helpers/kube.ts';
-import { waitForConvergence } from '../helpers/pipeline.ts';
+import { desiredHash, waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
 import { redisUrl } from '../helpers/redis.ts';
 
@@ -30,14 +30,30 @@ describe('a restarted proxy gets its config back at once, every time (issue 20)'
     const [victim, bystander] = h.proxies();
     const bystanderPushes = (await bystander!.state()).configPushes;
     const repairs: number[] = [];
+    const redis = new Redis(redisUrl());
+    const registry = new ProxyRegistry({ redis, prefix: h.prefix });
+    onTestFinished(() => redis.disconnect());
     for (let restart = 1; restart <= RESTARTS; restart++) {
       await victim!.faults.restart();
       const restarted = performance.now();
-      await eventually(async () => (await victim!.state()).configurationHash === desired, {
-        timeoutMs: 60_000,
-        intervalMs: 20,
-        description: `${victim!.id} back on ${desired} after restart ${restart}`,
-      });
+      await eventually(
+        async () => {
+          const state = await victim!.state();
+          if (state.configurationHash === desired) return true;
+          // What a timeout should say: what the proxy runs, what is desired now, what the controller recorded.
+          const now = await desiredHash(h.prefix);
+          const status = await registry.status(victim!.id);
+          throw new Error(
+            `it runs ${state.configurationHash} after ${state.configPushes} loads; desired now ${now}; ` +
+              `recorded ${status.state} ${status.actualHash ?? '-'} (${status.lastError ?? 'no error'})`,
+          );
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 20,
+          description: `${victim!.id} back on ${desired} after restart ${restart}`,
+        },
+      );
       repairs.push(performance.now() - restarted);
       // A crash loop: the next restart comes soon after the repair (the scenario, not a wait for state).
       await sleep(1000 + Math.random() * 1000);
@@ -48,14 +64,9 @@ describe('a restarted proxy gets its config back at once, every time (issue 20)'
     expect(repairs[4]! - repairs[0]!, `repair times (ms): ${summary}`).toBeLessThan(REPAIR_BOUND_MS / 2);
 
     // Restarts are no failed repairs: nothing was left to back off, and only the victim was pushed.
-    const redis = new Redis(redisUrl());
-    try {
-      const status = await new ProxyRegistry({ redis, prefix: h.prefix }).status(victim!.id);
-      expect(status.repairAttempts).toBeUndefined();
-      expect(status.nextRepairAt).toBeUndefined();
-    } finally {
-      redis.disconnect();
-    }
+    const status = await registry.status(victim!.id);
+    expect(status.repairAttempts).toBeUndefined();
+    expect(status.nextRepairAt).toBeUndefined();
     expect((await bystander!.state()).configPushes).toBe(bystanderPushes);
   });
 });
