@@ -144,6 +144,7 @@ export function createController(settings: Settings, logger: Logger): Controller
       producer: io.producer,
       registry: current.registry,
       builds: current.builds,
+      rollouts: current.rollouts,
       counters: new FleetCounters({ redis: io.redis, prefix: settings.queuePrefix }),
       queues: jobs.map((job) => job.name),
       staleAfterMs,

@@ -1,16 +1,28 @@
 import type { PipelineDeps } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
+import { targetHash } from '../jobs/target-hash.ts';
 import { summarizeTraffic } from '../kong/traffic/traffic-summary.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Every known proxy with its status and the state the fleet table shows (/api/proxies, /fleet). */
 export async function proxyRows(deps: PipelineDeps, staleAfterMs: number) {
-  const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
+  const [proxies, desired, target] = await Promise.all([
+    deps.registry.list(),
+    deps.builds.desired(),
+    deps.rollouts.read(),
+  ]);
   const now = Date.now();
   const rows = await Promise.all(
     proxies.map(async (proxy) => {
       const status = await deps.registry.status(proxy.id);
-      return { ...proxy, ...status, state: viewOfProxy(status, desired?.hash, now, staleAfterMs).state };
+      // Judged by the build it should run (a pin or a rollout step may hold it back), as kubectl shows it.
+      const hash = targetHash(proxy.id, desired?.hash, target);
+      return {
+        ...proxy,
+        ...status,
+        targetHash: hash,
+        state: viewOfProxy(status, hash, now, staleAfterMs).state,
+      };
     }),
   );
   return { desired, proxies: rows };

@@ -2,10 +2,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DriftReport } from '../domain/drift.ts';
 import type { PipelineMetrics } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
+import { targetHash } from '../jobs/target-hash.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import type { BuildStore } from '../queue/store/build-store.ts';
 import type { FleetCounters } from '../queue/store/fleet-counters.ts';
 import type { ProxyRegistry } from '../queue/store/proxy-registry.ts';
+import type { RolloutStore } from '../queue/store/rollout-store.ts';
 import type { TrafficStore } from '../queue/store/traffic-store.ts';
 import { registerTrafficMetrics } from './traffic-metrics.ts';
 
@@ -13,6 +15,8 @@ export interface MetricsSources {
   readonly producer: JobProducer;
   readonly registry: ProxyRegistry;
   readonly builds: BuildStore;
+  /** A pin or a rollout step: each proxy is judged by the build it should run, as its ProxyInstance is. */
+  readonly rollouts: RolloutStore;
   readonly counters: FleetCounters;
   /** Queues whose depth is exported. */
   readonly queues: readonly string[];
@@ -109,12 +113,16 @@ export function createMetrics(): Metrics {
     async collect() {
       if (!sources) return;
       this.reset();
-      const [proxies, desired] = await Promise.all([sources.registry.list(), sources.builds.desired()]);
+      const [proxies, desired, target] = await Promise.all([
+        sources.registry.list(),
+        sources.builds.desired(),
+        sources.rollouts.read(),
+      ]);
       const now = Date.now();
       for (const proxy of proxies) {
         const view = viewOfProxy(
           await sources.registry.status(proxy.id),
-          desired?.hash,
+          targetHash(proxy.id, desired?.hash, target),
           now,
           sources.staleAfterMs,
         );

@@ -285,6 +285,15 @@ describe.skipIf(!podNetwork())('staged rollout and rollback by hash on the clust
     expect(Object.values(await hashes()).every((hash) => hash === first)).toBe(true);
     const status = await cli(['status']);
     expect(status.stdout).toContain(`PINNED to ${first}`);
+    // The proxies run what they should: /metrics counts them Synced, not behind the newest build.
+    const synced = new RegExp(`^kong_fleet_proxies\\{state="Synced"\\} ${h.proxies().length}$`, 'm');
+    await eventually(
+      async () => synced.test(await (await fetch(`${h.controller!.baseUrl}/metrics`)).text()),
+      {
+        timeoutMs: 30_000,
+        description: '/metrics to count every pinned proxy Synced',
+      },
+    );
     expect((await fleetEvents()).some((event) => event.reason === 'FleetPinned')).toBe(true);
 
     // Unpinned: the newest build rolls out from the pinned one.
