@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { describeObject } from '../domain/object-ref.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
-import { canonicalConfig } from '../kong/canonical.ts';
 import { buildObjectsOf } from '../kong/propagation.ts';
 import { SecretRedactor, secretPaths } from '../kong/redact-secrets.ts';
-import { buildWithFallback, type ObjectError } from '../kong/translate/index.ts';
+import { IncrementalBuilder, type ObjectError } from '../kong/translate/index.ts';
 import { defineJob } from '../queue/define-job.ts';
 import { fleetProfiles } from './fleet-profiles.ts';
 import { gatewayStatus } from './gateway-status.ts';
@@ -60,7 +59,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const { revision } = await deps.snapshot.refresh(deps.objects);
     const exclusions = await deps.objects.exclusions();
     const objects = [...deps.snapshot.objects()].map(([, object]) => object);
-    const result = buildWithFallback(objects, {
+    const result = builderFor(deps).build(objects, {
       settings: deps.translateSettings,
       profiles: await fleetProfiles(deps),
       // The store's keys are the translator's: one format, passed straight through.
@@ -91,7 +90,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       return { outcome: 'kept-last-good', revision, dropped: dropped.length };
     }
 
-    const { text, hash } = canonicalConfig(result.config);
+    const { text, hash } = result;
     const durationMs = Math.round(performance.now() - started);
     await deps.builds.save(text, {
       hash,
@@ -154,6 +153,20 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     return { outcome, hash, revision, pushes };
   },
 });
+
+/**
+ * One incremental builder per snapshot cache (one per controller): it remembers the last build so an
+ * unchanged input reuses it, and hashes only the objects the refresh replaced.
+ */
+const builders = new WeakMap<PipelineDeps['snapshot'], IncrementalBuilder>();
+function builderFor(deps: PipelineDeps): IncrementalBuilder {
+  let builder = builders.get(deps.snapshot);
+  if (!builder) {
+    builder = new IncrementalBuilder();
+    builders.set(deps.snapshot, builder);
+  }
+  return builder;
+}
 
 /** Dropped objects a build record lists (all of them are counted, and each has its Event). */
 const MAX_DROPPED_KEPT = 100;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { configHash } from '@kong-fleet/kong-dbless';
 import type { KongDeclarativeConfig } from './declarative.ts';
 
@@ -30,4 +31,22 @@ function sortKeys(value: unknown): unknown {
     if (v !== undefined) out[key] = sortKeys(v);
   }
   return out;
+}
+
+/** Content hashes of objects already hashed: inputs are immutable (a changed object is a new object). */
+const contentHashes = new WeakMap<object, string>();
+
+/**
+ * A short content hash of one object (sha1 of its canonical text, 16 hex digits), memoised by identity: the
+ * build's snapshot keeps unchanged objects as the same JavaScript objects, so a rebuild after one change hashes
+ * one object, not the cluster. Callers must not mutate an object after hashing it (none does: see
+ * kong/translate/README.md, "Pure").
+ */
+export function contentHash(object: object): string {
+  let hash = contentHashes.get(object);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(canonicalJson(object)).digest('hex').slice(0, 16);
+    contentHashes.set(object, hash);
+  }
+  return hash;
 }

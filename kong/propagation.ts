@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { type ObjectRef, objectKey, parseObjectKey } from '../domain/object-ref.ts';
 import type { BuildObjects, ObjectPropagation } from '../domain/propagation.ts';
-import { canonicalJson } from './canonical.ts';
+import { contentHash } from './canonical.ts';
 import { refFromTags } from './translate/index.ts';
 import { isRecord, type K8sObject, refOf } from './translate/k8s-object.ts';
 
@@ -30,7 +29,7 @@ export function hasPropagationStatus(ref: Pick<ObjectRef, 'kind' | 'group'>): bo
  * resourceVersion and our own annotations), so our status writes never make an object look changed.
  */
 export function objectVersion(object: K8sObject): string {
-  return createHash('sha1').update(canonicalJson(object)).digest('hex').slice(0, 16);
+  return contentHash(object);
 }
 
 /**

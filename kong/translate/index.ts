@@ -22,6 +22,8 @@ export type {
   RouteParentVerdict,
   RouteVerdict,
 } from './gateway-api/verdicts.ts';
+export type { IncrementalBuild } from './incremental.ts';
+export { IncrementalBuilder } from './incremental.ts';
 export type { ObjectRef } from './k8s-object.ts';
 export type {
   FeatureFlags,

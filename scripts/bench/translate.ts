@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { canonicalJson } from '../../kong/canonical.ts';
-import { translate } from '../../kong/translate/index.ts';
+import { buildObjectsOf } from '../../kong/propagation.ts';
+import { IncrementalBuilder, translate } from '../../kong/translate/index.ts';
 import type { Benchmark } from './registry.ts';
 import { gc, printTable, round1, summarize } from './report.ts';
 
@@ -71,6 +72,7 @@ export const benchmark: Benchmark = {
         sizes: { type: 'string', default: '1000,10000' },
         repeat: { type: 'string', default: '3' },
         'no-validate': { type: 'boolean', default: false },
+        changes: { type: 'string', default: '11' },
       },
     });
     const sizes = values.sizes!.split(',').map(Number);
@@ -141,6 +143,58 @@ export const benchmark: Benchmark = {
       });
     }
     printTable(rows);
-    return rows;
+    const builds = sizes.map((size) => incrementalRow(size, Math.max(1, Number(values.changes))));
+    process.stdout.write(
+      '\nbuild job path (IncrementalBuilder: fallback build with validation + canonical text + hash,\n',
+    );
+    process.stdout.write('plus buildObjectsOf), one Ingress changed per build:\n');
+    printTable(builds);
+    return [...rows, ...builds];
   },
 };
+
+/**
+ * What the build job runs per build (jobs/build.ts): IncrementalBuilder.build (translate, validate, canonical
+ * text, hash) and buildObjectsOf, on a first build, after each of `changes` one-Ingress changes, and with nothing
+ * changed.
+ */
+function incrementalRow(size: number, changes: number): Record<string, unknown> {
+  gc();
+  let objects = generateSets(size);
+  const builder = new IncrementalBuilder();
+  const run = () => {
+    const t = performance.now();
+    const built = builder.build(objects);
+    buildObjectsOf(built.config, objects, []);
+    return { ms: performance.now() - t, built };
+  };
+  const first = run();
+  let rss = process.memoryUsage().rss;
+  const changed: number[] = [];
+  for (let c = 0; c < changes; c++) {
+    const i = (c * 3 * 7919) % objects.length;
+    const ing = structuredClone(objects[i - (i % 3)]!) as {
+      spec: { rules: Array<{ http: { paths: Array<{ path: string }> } }> };
+    };
+    ing.spec.rules[0]!.http.paths[0]!.path = `/changed-${c}`;
+    objects = objects.map((o, j) => (j === i - (i % 3) ? (ing as unknown as Record<string, unknown>) : o));
+    changed.push(run().ms);
+    rss = Math.max(rss, process.memoryUsage().rss);
+  }
+  objects = [...objects];
+  const same = run();
+  const sorted = [...changed].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return {
+    sets: size,
+    path: 'build-job',
+    fullBuildMs: round1(first.ms),
+    changes,
+    oneChangeP50Ms: round1(pct(50)),
+    oneChangeP99Ms: round1(pct(99)),
+    unchangedMs: round1(same.ms),
+    unchangedReused: same.built.reused,
+    valid: first.built.valid,
+    rssMiB: round1(rss / 2 ** 20),
+  };
+}
