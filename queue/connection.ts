@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /**
  * Workers block on Redis and must ride out an outage: they retry every command forever
  * (`maxRetriesPerRequest: null`, as BullMQ requires). Producers answer a caller and must fail fast
  * when Redis is away instead of queueing commands in memory.
  */
-/** A Redis connection, for code outside queue/ that holds one. */
-export type RedisConnection = Redis;
+/** A Redis connection: one server (plain or named by Sentinels) or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
 
 export type ConnectionPurpose = 'worker' | 'producer';
 
@@ -23,6 +23,11 @@ export interface SentinelAddress {
  * without a restart.
  */
 export interface RedisAccess {
+  /**
+   * Redis Cluster seed nodes; when set the connection is an ioredis `Cluster` and the URL's host is ignored
+   * (its user, password and TLS still apply to every node). Keys must share a hash tag (see clusterPrefix).
+   */
+  readonly clusterNodes?: readonly SentinelAddress[];
   /** Ask these Sentinels for the primary of `sentinelName` instead of connecting to the URL's host. */
   readonly sentinels?: readonly SentinelAddress[];
   /** The Sentinels' name of the primary (their `sentinel monitor <name> …`). */
@@ -91,7 +96,7 @@ export function createRedisConnection(
   target: RedisTarget | string,
   purpose: ConnectionPurpose,
   name: string = purpose,
-): Redis {
+): RedisConnection {
   const access: RedisAccess = typeof target === 'string' ? {} : target;
   const common: RedisOptions = {
     connectionName: `kong-fleet:${name}`,
@@ -108,17 +113,66 @@ export function createRedisConnection(
     purpose === 'worker'
       ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
-  const redis = new Redis({ ...redisOptions(target), ...common, ...byPurpose });
+  const redis: RedisConnection =
+    access.clusterNodes && access.clusterNodes.length > 0
+      ? createCluster(access.clusterNodes, { ...redisOptions(target), ...common, ...byPurpose }, access)
+      : new Redis({ ...redisOptions(target), ...common, ...byPurpose });
   redis.on('error', (err: Error) => {
     lastErrors.set(redis, err);
   });
   return redis;
 }
 
-const lastErrors = new WeakMap<Redis, Error>();
+/**
+ * A Cluster over `nodes` whose node connections take `options` (user, password, TLS, purpose). The
+ * offline queue and the retries-per-request belong to the Cluster too: a worker's commands wait out a
+ * failover (MOVED/TRYAGAIN/CLUSTERDOWN are retried by ioredis), a producer's fail fast.
+ */
+function createCluster(
+  nodes: readonly SentinelAddress[],
+  options: RedisOptions,
+  access: RedisAccess,
+): Cluster {
+  // ioredis gives node connections no retry strategy of their own: the Cluster reconnects them.
+  const {
+    host: _host,
+    port: _port,
+    db: _db,
+    lazyConnect,
+    enableOfflineQueue,
+    retryStrategy: _retry,
+    ...nodeOptions
+  } = options;
+  return new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    {
+      lazyConnect: lazyConnect ?? true,
+      enableOfflineQueue: enableOfflineQueue ?? true,
+      ...(options.maxRetriesPerRequest !== undefined
+        ? { maxRetriesPerRequest: options.maxRetriesPerRequest }
+        : {}),
+      // Read a rotated password before the Cluster reconnects, as the single-server connection does.
+      clusterRetryStrategy(this: Cluster, times: number) {
+        if (access.password)
+          this.options.redisOptions = { ...this.options.redisOptions, password: access.password() };
+        return reconnectDelay(times);
+      },
+      // After a failover or a slot migration the nodes answer MOVED/ASK/TRYAGAIN/CLUSTERDOWN; ioredis
+      // follows them, refreshes its slot map and retries the command after these delays.
+      retryDelayOnMoved: 50,
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: 2000,
+      redisOptions: nodeOptions,
+    },
+  );
+}
+
+const lastErrors = new WeakMap<RedisConnection, Error>();
 
 /** The connection's latest error, worded without secret values (Redis' own messages never echo them). */
-export function lastRedisError(redis: Redis): string | undefined {
+export function lastRedisError(redis: RedisConnection): string | undefined {
   return lastErrors.get(redis)?.message;
 }
 
@@ -126,7 +180,7 @@ export function lastRedisError(redis: Redis): string | undefined {
  * Connects and waits for Redis to answer, or rejects after `timeoutMs` with the reason: the last error
  * Redis or the network gave (WRONGPASS, a TLS failure, a refused connection), never a password.
  */
-export async function connectRedis(redis: Redis, timeoutMs = 10_000): Promise<void> {
+export async function connectRedis(redis: RedisConnection, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   const timer = AbortSignal.timeout(timeoutMs);
   const timeout = new Promise<never>((_, reject) =>

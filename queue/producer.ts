@@ -1,7 +1,7 @@
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CoalescingWindow } from './coalescing-window.ts';
+import type { RedisConnection as Redis } from './connection.ts';
 import type { JobCoalescing, JobDefinition } from './define-job.ts';
 import { PayloadError } from './errors.ts';
 import { baseJobOptions } from './job-options.ts';

@@ -1,8 +1,8 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { backoffDelay, defaultBackoff } from './backoff.ts';
+import type { RedisConnection as Redis } from './connection.ts';
 import { type AnyJobDefinition, defaultJobLock, type JobContext } from './define-job.ts';
 import { PayloadError, toRetryDecision } from './errors.ts';
 import { BACKOFF_TYPE } from './job-options.ts';

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../queue/connection.ts';
 
 export interface StuckJob {
   readonly queue: string;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { clusterPrefix } from '../queue/keys.ts';
 import { type SettingName, type SettingSpec, type Settings, settingSpecs } from './settings.ts';
 
 /** A setting that could not be used. The message names the setting, the value and what is allowed. */
@@ -70,6 +71,14 @@ export function parseSettings({ argv, env, options = {} }: ParseSettingsInput): 
       throw new ConfigError(`invalid setting ${source}=${JSON.stringify(shown)}: ${reason}`);
     }
     values[name] = result.data;
+  }
+  const clusterNodes = values.redisClusterNodes as readonly unknown[];
+  if (clusterNodes.length > 0) {
+    if ((values.redisSentinels as readonly unknown[]).length > 0)
+      throw new ConfigError(
+        `${settingSpecs.redisClusterNodes.env} and ${settingSpecs.redisSentinels.env} cannot both be set: Redis is either a Cluster or a Sentinel-watched primary`,
+      );
+    values.queuePrefix = clusterPrefix(values.queuePrefix as string);
   }
 
   return {

@@ -15,6 +15,7 @@ export function redisTargetFromSettings(settings: Settings): RedisTarget {
   const key = pem(settings.redisTlsKey);
   return {
     url: settings.redisUrl,
+    ...(settings.redisClusterNodes.length > 0 ? { clusterNodes: settings.redisClusterNodes } : {}),
     ...(settings.redisSentinels.length > 0
       ? { sentinels: settings.redisSentinels, sentinelName: settings.redisSentinelName }
       : {}),
@@ -31,6 +32,8 @@ export function redisTargetFromSettings(settings: Settings): RedisTarget {
 
 /** Where Redis is, for logs: the URL without its password, or the Sentinels and the primary's name. */
 export function describeRedisTarget(target: RedisTarget): string {
+  if (target.clusterNodes && target.clusterNodes.length > 0)
+    return `cluster ${target.clusterNodes.map(({ host, port }) => `${host}:${port}`).join(',')}`;
   if (target.sentinels && target.sentinels.length > 0)
     return `sentinels ${target.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')} (primary ${target.sentinelName ?? 'mymaster'})`;
   const url = new URL(target.url);

@@ -67,23 +67,24 @@ const redisUrl = z.string().refine(
   { message: 'expected a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379' },
 );
 
-/** `host:port,…` of Redis Sentinels. */
-const sentinelList = z.string().transform((text, ctx) => {
-  const addresses: { host: string; port: number }[] = [];
-  for (const part of text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(part);
-    const port = Number(match?.[2]);
-    if (!match || port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port, e.g. redis-sentinel-0:26379` });
-      return z.NEVER;
+/** `host:port,…` of Redis Sentinels or Redis Cluster nodes. */
+const hostPortList = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const addresses: { host: string; port: number }[] = [];
+    for (const part of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(part);
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port, e.g. ${example}` });
+        return z.NEVER;
+      }
+      addresses.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
     }
-    addresses.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
-  }
-  return addresses;
-});
+    return addresses;
+  });
 
 const roleList = z.string().transform((text, ctx) => {
   const parts = text
@@ -193,7 +194,14 @@ export const settingSpecs = {
     flag: 'redis-sentinels',
     default: '',
     help: "comma-separated host:port of Redis Sentinels; when set, the primary is the one they name (the URL's host is ignored)",
-    schema: sentinelList,
+    schema: hostPortList('redis-sentinel-0:26379'),
+  }),
+  redisClusterNodes: setting({
+    env: 'KONG_FLEET_REDIS_CLUSTER_NODES',
+    flag: 'redis-cluster-nodes',
+    default: '',
+    help: "comma-separated host:port of some Redis Cluster nodes (seeds; the rest are discovered); when set, Redis is a Cluster, the URL's host is ignored and the queue prefix becomes a hash tag ({kong-fleet})",
+    schema: hostPortList('redis-0:6379'),
   }),
   redisSentinelName: setting({
     env: 'KONG_FLEET_REDIS_SENTINEL_NAME',

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { BuildRecord, Desired } from '../../domain/build.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 import { SealedValues } from './sealed-values.ts';

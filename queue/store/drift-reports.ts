@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { DriftReport, ProxyDriftEntry } from '../../domain/drift.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 
 /**

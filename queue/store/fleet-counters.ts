@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 

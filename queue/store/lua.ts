@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../connection.ts';
 
 export type LuaReply = string | number | null | LuaReply[];
 

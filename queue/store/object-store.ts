@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { kindKeyPrefix } from '../../domain/object-ref.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 import { SealedValues } from './sealed-values.ts';

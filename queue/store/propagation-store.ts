@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { BuildObjects } from '../../domain/propagation.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 
 /**

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type {
   ProxyEndpoint,
   ProxySource,
@@ -6,6 +5,7 @@ import type {
   ProxyStatusPatch,
   RegistryChange,
 } from '../../domain/proxy.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 

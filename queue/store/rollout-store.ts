@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FleetPin, FleetTarget, PendingEvent, RolloutState } from '../../domain/rollout.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 

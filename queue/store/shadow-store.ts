@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FleetModeRecord, ShadowReport } from '../../domain/shadow.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ProxyCounters, SeriesValues } from '../../kong/traffic/fleet-series.ts';
 import { capSeries, routeOfKey, scrapeDelta } from '../../kong/traffic/scrape-deltas.ts';
+import type { RedisConnection as Redis } from '../connection.ts';
 import { redisKey } from '../keys.ts';
 import { luaScript } from './lua.ts';
 

@@ -40,6 +40,8 @@ export interface ControllerStack {
 
 export interface ControllerStackOptions {
   readonly proxies: number;
+  /** Simulators accept configs without validating them (hash only), so the fleet can grow cheaply. */
+  readonly hashOnly?: boolean;
   /** Extra controller environment (settings). */
   readonly env?: Record<string, string>;
   /** Node flags for the controller, after CONTROLLER_NODE_FLAGS (a later flag wins). */
@@ -57,7 +59,11 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
   options.log(`starting the control plane, Redis and ${options.proxies} simulated proxies`);
   const controlPlane = await startControlPlane({ runDir, cluster: false });
   const redis = await startLocalRedis();
-  const fleet = await startSimulatedFleet({ count: options.proxies, loadDurationMs: 5 });
+  const fleet = await startSimulatedFleet({
+    count: options.proxies,
+    loadDurationMs: 5,
+    ...(options.hashOnly ? { validate: false } : {}),
+  });
   const kc = new KubeConfig();
   kc.loadFromFile(controlPlane.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);

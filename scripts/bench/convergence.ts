@@ -25,6 +25,8 @@ export const benchmark: Benchmark = {
         burst: { type: 'string', default: '1000' },
         /** Then measure the single changes again with this many proxies refusing connections, then hanging. */
         down: { type: 'string', default: '0' },
+        /** Simulators only hash what they are sent (no validation): measures the controller, not them. */
+        'hash-only': { type: 'boolean', default: false },
         /** Write the controller's info log here (to see where time goes). */
         'controller-log': { type: 'string' },
       },
@@ -40,6 +42,7 @@ export const benchmark: Benchmark = {
       proxies: proxyCount,
       log,
       watchOwnNamespace: true,
+      hashOnly: values['hash-only'] === true,
       ...(values['controller-log'] ? { controllerLog: values['controller-log'] } : {}),
     });
     const { core, networking, namespace, prefix, fleet, redisUrl } = stack;

@@ -8,6 +8,7 @@ import {
   createClientCertificate,
   createServerCertificate,
 } from '@kong-fleet/kong-dbless/simulator';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -237,7 +238,7 @@ describe('Redis with an ACL user over TLS (rediss://)', () => {
       'worker',
     );
     // BullMQ's workers duplicate their connection for blocking reads.
-    const copy = connection.duplicate({ lazyConnect: true });
+    const copy = (connection as Redis).duplicate({ lazyConnect: true });
     copy.on('error', () => {});
     try {
       await expect(connectRedis(connection, 2000)).rejects.toThrow(/WRONGPASS/);

@@ -80,4 +80,20 @@ describe('settings', () => {
     expect(new Set(specs.map((s) => s.flag)).size).toBe(specs.length);
     for (const spec of specs) expect(spec.env).toMatch(/^KONG_FLEET_[A-Z_]+$/);
   });
+
+  it('makes the queue prefix a hash tag in Redis Cluster mode, and refuses Cluster with Sentinels', () => {
+    const env = { KONG_FLEET_REDIS_CLUSTER_NODES: 'redis-0:6379, redis-1:6379' };
+    const { settings } = parse([], env);
+    expect(settings.redisClusterNodes).toEqual([
+      { host: 'redis-0', port: 6379 },
+      { host: 'redis-1', port: 6379 },
+    ]);
+    expect(settings.queuePrefix).toBe('{kong-fleet}');
+    expect(parse(['--queue-prefix', '{team}-a'], env).settings.queuePrefix).toBe('{team}-a');
+    expect(parse([]).settings.queuePrefix).toBe('kong-fleet');
+    expect(() => parse([], { ...env, KONG_FLEET_REDIS_SENTINELS: 's-0:26379' })).toThrow(ConfigError);
+    expect(() => parse([], { KONG_FLEET_REDIS_CLUSTER_NODES: 'redis-0' })).toThrow(
+      /host:port, e.g. redis-0:6379/,
+    );
+  });
 });

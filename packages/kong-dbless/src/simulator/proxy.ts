@@ -53,6 +53,12 @@ export interface SimulatedProxyOptions {
   edition?: KongEdition;
   /** How long a load holds the node-wide lock (steps 8–9 of §2.3). @defaultValue 20 */
   loadDurationMs?: number;
+  /**
+   * Validate every posted config as Kong would. `false` accepts any parsable config without validating
+   * it and only records its hash, so a benchmark can grow the fleet without measuring the simulator; the
+   * Admin API then serves no entities. @defaultValue true
+   */
+  validate?: boolean;
   /** `Retry-After` sent with 429 (Kong: min(remaining lock TTL, 10)). @defaultValue 10 */
   retryAfterSeconds?: number;
   /** nginx `client_max_body_size`. @defaultValue 10 MiB */
@@ -374,12 +380,15 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
       res.end();
       return;
     }
-    const result = validateDeclarativeConfig(decoded.config, {
-      kongVersion: version,
-      routerFlavor: flavor,
-      edition,
-      flattenErrors: decoded.flattenErrors,
-    });
+    const result =
+      options.validate === false
+        ? ({ ok: true, entities: {}, entityCount: 1, meta: decoded.config } as const)
+        : validateDeclarativeConfig(decoded.config, {
+            kongVersion: version,
+            routerFlavor: flavor,
+            edition,
+            flattenErrors: decoded.flattenErrors,
+          });
     if (!result.ok) return sendJson(res, 400, result.error, headers);
     if (loading) {
       return sendJson(
