@@ -75,3 +75,6 @@ if (failures.length > 0) {
   process.stdout.write(`failed: ${failures.map((r) => `${r.scenario} (${chaosVerdict(r)})`).join(', ')}\n`);
   process.exitCode = 1;
 }
+// The control plane and every scenario's processes are stopped by now; a client a scenario left behind
+// (pooled keep-alive sockets) kept the process alive for many minutes after the table was printed.
+process.exit();
