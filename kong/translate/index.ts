@@ -12,12 +12,14 @@ export type { ExcludedObject, FallbackOptions, FallbackResult, ValidatorProfile 
 export { buildWithFallback, refFromTags } from './fallback.ts';
 export { judgeGatewayAPI } from './gateway-api/judge.ts';
 export type {
+  BackendTLSPolicyVerdict,
   ConditionVerdict,
   GatewayAPIVerdicts,
   GatewayClassVerdict,
   GatewayVerdict,
   ListenerVerdict,
   ParentRefVerdict,
+  PolicyAncestorVerdict,
   RouteGroupKind,
   RouteParentVerdict,
   RouteVerdict,

@@ -60,10 +60,24 @@ export interface RouteVerdict {
   readonly parents: readonly RouteParentVerdict[];
 }
 
+/** One `status.ancestors[]` entry of a BackendTLSPolicy: a Gateway of ours whose routes use a targeted Service. */
+export interface PolicyAncestorVerdict {
+  readonly ancestorRef: ParentRefVerdict;
+  readonly controllerName: string;
+  readonly conditions: readonly ConditionVerdict[];
+}
+
+export interface BackendTLSPolicyVerdict {
+  readonly ref: ObjectRef;
+  readonly ancestors: readonly PolicyAncestorVerdict[];
+}
+
 export interface GatewayAPIVerdicts {
   readonly gatewayClasses: readonly GatewayClassVerdict[];
   readonly gateways: readonly GatewayVerdict[];
   readonly routes: readonly RouteVerdict[];
+  /** Policies that reach one of our Gateways (filled after the routes are translated). */
+  readonly backendTLSPolicies?: readonly BackendTLSPolicyVerdict[];
 }
 
 export const NO_VERDICTS: GatewayAPIVerdicts = Object.freeze({
