@@ -115,6 +115,37 @@ export function gatewayStatusPatches(
     });
     offer(object, { parents: [...others, ...ours] });
   }
+  // BackendTLSPolicy `status.ancestors`: ours replaced, other controllers' entries kept.
+  const judgedPolicies = new Set<string>();
+  for (const policy of verdicts.backendTLSPolicies ?? []) {
+    const key = `BackendTLSPolicy/${policy.ref.namespace}/${policy.ref.name}`;
+    judgedPolicies.add(key);
+    const object = byKey.get(key);
+    const previous = records(object?.status?.ancestors);
+    const others = previous.filter((a) => !ourControllers.includes(String(a.controllerName)));
+    const ours = policy.ancestors.map((ancestor) => {
+      const before = previous.find(
+        (a) =>
+          a.controllerName === ancestor.controllerName && sameParentRef(a.ancestorRef, ancestor.ancestorRef),
+      );
+      return {
+        ancestorRef: { ...ancestor.ancestorRef },
+        controllerName: ancestor.controllerName,
+        conditions: merge(conditionsOf(before), ancestor.conditions, now),
+      };
+    });
+    offer(object, { ancestors: [...others, ...ours] });
+  }
+  for (const object of live) {
+    if (
+      object.kind !== 'BackendTLSPolicy' ||
+      judgedPolicies.has(`BackendTLSPolicy/${object.namespace}/${object.name}`)
+    )
+      continue;
+    const previous = records(object.status?.ancestors);
+    const others = previous.filter((a) => !ourControllers.includes(String(a.controllerName)));
+    if (others.length !== previous.length) offer(object, { ancestors: others });
+  }
   // Routes we no longer judge (their Gateway went away or left our class) lose our entries.
   for (const object of live) {
     if (!object.kind.endsWith('Route') || judged.has(`${object.kind}/${object.namespace}/${object.name}`))

@@ -127,3 +127,61 @@ describe('gatewayStatusPatches', () => {
     expect(times).toEqual({ Accepted: t0.toISOString(), Programmed: later.toISOString() });
   });
 });
+
+describe('gatewayStatusPatches: BackendTLSPolicy', () => {
+  const policy = {
+    apiVersion: GW,
+    kind: 'BackendTLSPolicy',
+    metadata: { name: 'tls', namespace: 'demo', generation: 7 },
+    spec: {
+      targetRefs: [{ group: '', kind: 'Service', name: 'svc' }],
+      validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'missing' }], hostname: 'b' },
+    },
+  };
+  const other = {
+    ancestorRef: { name: 'x', namespace: 'demo' },
+    controllerName: 'example.com/other',
+    conditions: [],
+  };
+  const withPolicy = (status?: Record<string, unknown>): LiveGatewayObject[] => [
+    ...live(),
+    { kind: 'BackendTLSPolicy', namespace: 'demo', name: 'tls', resourceVersion: '9', status },
+  ];
+
+  it("writes status.ancestors for our Gateway with observedGeneration, keeps others' entries, then nothing", () => {
+    const v = judgeGatewayAPI([...objects, policy]);
+    const patches = gatewayStatusPatches(v, withPolicy({ ancestors: [other] }), addresses, OURS, t0);
+    const written = patches.find((p) => p.kind === 'BackendTLSPolicy');
+    expect(written?.resourceVersion).toBe('9');
+    const ancestors = written?.status.ancestors as Record<string, unknown>[];
+    expect(ancestors[0]).toEqual(other);
+    expect(ancestors[1]).toMatchObject({
+      ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'demo', name: 'kong' },
+      controllerName: KIC,
+      conditions: [
+        { type: 'Accepted', status: 'False', reason: 'NoValidCACertificate', observedGeneration: 7 },
+        { type: 'ResolvedRefs', status: 'False', reason: 'InvalidCACertificateRef', observedGeneration: 7 },
+      ],
+    });
+    const again = gatewayStatusPatches(
+      v,
+      withPolicy(JSON.parse(JSON.stringify(written?.status))),
+      addresses,
+      OURS,
+      new Date('2026-12-01T12:00:00Z'),
+    );
+    expect(again.filter((p) => p.kind === 'BackendTLSPolicy')).toEqual([]);
+  });
+
+  it('drops our ancestors when the policy no longer reaches our Gateways', () => {
+    const ours = { ancestorRef: { name: 'kong', namespace: 'demo' }, controllerName: KIC, conditions: [] };
+    const patches = gatewayStatusPatches(
+      verdicts,
+      withPolicy({ ancestors: [other, ours] }),
+      addresses,
+      OURS,
+      t0,
+    );
+    expect(patches.find((p) => p.kind === 'BackendTLSPolicy')?.status).toEqual({ ancestors: [other] });
+  });
+});
