@@ -58,7 +58,11 @@ export function gatewayStatusPatches(
 
   for (const cls of verdicts.gatewayClasses) {
     const object = byKey.get(`GatewayClass//${cls.ref.name}`);
-    offer(object, { conditions: merge(conditionsOf(object?.status), cls.conditions, now) });
+    const accepted = cls.conditions.some((c) => c.type === 'Accepted' && c.status === 'True');
+    offer(object, {
+      conditions: merge(conditionsOf(object?.status), cls.conditions, now),
+      ...(accepted ? { supportedFeatures: cls.supportedFeatures.map((name) => ({ name })) } : {}),
+    });
   }
 
   for (const gw of verdicts.gateways) {

@@ -24,6 +24,7 @@ export type {
   RouteParentVerdict,
   RouteVerdict,
 } from './gateway-api/verdicts.ts';
+export { SUPPORTED_FEATURES } from './gateway-api/verdicts.ts';
 export type { ObjectRef } from './k8s-object.ts';
 export type {
   FeatureFlags,

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gatewayStatusPatches, type LiveGatewayObject } from '../../../k8s/gateway-status-patches.ts';
-import { judgeGatewayAPI } from '../../../kong/translate/index.ts';
+import { judgeGatewayAPI, SUPPORTED_FEATURES } from '../../../kong/translate/index.ts';
 
 const GW = 'gateway.networking.k8s.io/v1';
 const KIC = 'konghq.com/kic-gateway-controller';
@@ -183,5 +184,20 @@ describe('gatewayStatusPatches: BackendTLSPolicy', () => {
       t0,
     );
     expect(patches.find((p) => p.kind === 'BackendTLSPolicy')?.status).toEqual({ ancestors: [other] });
+  });
+});
+
+describe('gatewayStatusPatches: GatewayClass supportedFeatures', () => {
+  it('an Accepted class gets status.supportedFeatures sorted, the list the conformance run uses', () => {
+    const patches = gatewayStatusPatches(verdicts, live(), addresses, OURS, t0);
+    const features = (patches[0]?.status.supportedFeatures as { name: string }[]).map((f) => f.name);
+    expect(features).toEqual([...SUPPORTED_FEATURES]);
+    expect(features).toEqual([...features].sort());
+    const runSh = readFileSync(
+      new URL('../../../scripts/gateway-conformance/run.sh', import.meta.url),
+      'utf8',
+    );
+    const listed = /SUPPORTED_FEATURES:-([A-Za-z0-9,]+)/.exec(runSh)?.[1]?.split(',') ?? [];
+    expect([...listed].sort()).toEqual([...SUPPORTED_FEATURES]);
   });
 });
