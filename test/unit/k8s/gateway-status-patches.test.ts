@@ -190,7 +190,7 @@ describe('gatewayStatusPatches: BackendTLSPolicy', () => {
 describe('gatewayStatusPatches: GatewayClass supportedFeatures', () => {
   it('an Accepted class gets status.supportedFeatures sorted, the list the conformance run uses', () => {
     const patches = gatewayStatusPatches(verdicts, live(), addresses, OURS, t0);
-    const features = (patches[0]?.status.supportedFeatures as { name: string }[]).map((f) => f.name);
+    const features = (patches[0]!.status.supportedFeatures as { name: string }[]).map((f) => f.name);
     expect(features).toEqual([...SUPPORTED_FEATURES]);
     expect(features).toEqual([...features].sort());
     const runSh = readFileSync(
