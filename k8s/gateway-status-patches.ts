@@ -58,7 +58,11 @@ export function gatewayStatusPatches(
 
   for (const cls of verdicts.gatewayClasses) {
     const object = byKey.get(`GatewayClass//${cls.ref.name}`);
-    offer(object, { conditions: merge(conditionsOf(object?.status), cls.conditions, now) });
+    const accepted = cls.conditions.some((c) => c.type === 'Accepted' && c.status === 'True');
+    offer(object, {
+      conditions: merge(conditionsOf(object?.status), cls.conditions, now),
+      ...(accepted ? { supportedFeatures: cls.supportedFeatures.map((name) => ({ name })) } : {}),
+    });
   }
 
   for (const gw of verdicts.gateways) {
@@ -114,6 +118,37 @@ export function gatewayStatusPatches(
       };
     });
     offer(object, { parents: [...others, ...ours] });
+  }
+  // BackendTLSPolicy `status.ancestors`: ours replaced, other controllers' entries kept.
+  const judgedPolicies = new Set<string>();
+  for (const policy of verdicts.backendTLSPolicies ?? []) {
+    const key = `BackendTLSPolicy/${policy.ref.namespace}/${policy.ref.name}`;
+    judgedPolicies.add(key);
+    const object = byKey.get(key);
+    const previous = records(object?.status?.ancestors);
+    const others = previous.filter((a) => !ourControllers.includes(String(a.controllerName)));
+    const ours = policy.ancestors.map((ancestor) => {
+      const before = previous.find(
+        (a) =>
+          a.controllerName === ancestor.controllerName && sameParentRef(a.ancestorRef, ancestor.ancestorRef),
+      );
+      return {
+        ancestorRef: { ...ancestor.ancestorRef },
+        controllerName: ancestor.controllerName,
+        conditions: merge(conditionsOf(before), ancestor.conditions, now),
+      };
+    });
+    offer(object, { ancestors: [...others, ...ours] });
+  }
+  for (const object of live) {
+    if (
+      object.kind !== 'BackendTLSPolicy' ||
+      judgedPolicies.has(`BackendTLSPolicy/${object.namespace}/${object.name}`)
+    )
+      continue;
+    const previous = records(object.status?.ancestors);
+    const others = previous.filter((a) => !ourControllers.includes(String(a.controllerName)));
+    if (others.length !== previous.length) offer(object, { ancestors: others });
   }
   // Routes we no longer judge (their Gateway went away or left our class) lose our entries.
   for (const object of live) {

@@ -19,6 +19,7 @@ const STATUS_KINDS = [
   'TCPRoute',
   'UDPRoute',
   'TLSRoute',
+  'BackendTLSPolicy',
 ];
 
 export interface GatewayStatusOptions {

@@ -64,6 +64,7 @@ export const watchedKinds: readonly WatchedKind[] = [
   kind(gateway, 'v1alpha2', 'UDPRoute', 'udproutes', { optional: true }),
   kind(gateway, 'v1alpha2', 'TLSRoute', 'tlsroutes', { optional: true }),
   kind(gateway, 'v1beta1', 'ReferenceGrant', 'referencegrants', { optional: true }),
+  kind(gateway, 'v1', 'BackendTLSPolicy', 'backendtlspolicies', { optional: true }),
 ];
 
 export function apiVersionOf(watched: WatchedKind): string {

@@ -12,16 +12,19 @@ export type { ExcludedObject, FallbackOptions, FallbackResult, ValidatorProfile 
 export { buildWithFallback, refFromTags } from './fallback.ts';
 export { judgeGatewayAPI } from './gateway-api/judge.ts';
 export type {
+  BackendTLSPolicyVerdict,
   ConditionVerdict,
   GatewayAPIVerdicts,
   GatewayClassVerdict,
   GatewayVerdict,
   ListenerVerdict,
   ParentRefVerdict,
+  PolicyAncestorVerdict,
   RouteGroupKind,
   RouteParentVerdict,
   RouteVerdict,
 } from './gateway-api/verdicts.ts';
+export { SUPPORTED_FEATURES } from './gateway-api/verdicts.ts';
 export type { IncrementalBuild } from './incremental.ts';
 export { IncrementalBuilder } from './incremental.ts';
 export type { ObjectRef } from './k8s-object.ts';

@@ -49,6 +49,9 @@ export function secretReferencesOf(obj: K8sObject): string[] {
       for (const name of (annotations[A.caCertSecrets] ?? '').split(',')) add(ns, nonEmpty(name.trim()));
       break;
     }
+    case 'BackendTLSPolicy':
+      for (const name of caRefNames(obj, 'Secret')) add(ns, name);
+      break;
     case 'Gateway':
       for (const listener of records(specOf(obj).listeners)) {
         for (const ref of records(rec(listener.tls)?.certificateRefs)) {
@@ -63,14 +66,25 @@ export function secretReferencesOf(obj: K8sObject): string[] {
 
 /**
  * The ConfigMaps (`namespace/name`) an object makes the translator read: a Service's
- * `konghq.com/ca-certificates-configmaps`. Like Secrets, only these (and CA-certificate ConfigMaps, by label) are
+ * `konghq.com/ca-certificates-configmaps`, a BackendTLSPolicy's ConfigMap `caCertificateRefs`. Like Secrets, only these (and CA-certificate ConfigMaps, by label) are
  * stored, so the cluster's many unrelated ConfigMaps never reach Redis. Pure.
  */
 export function configMapReferencesOf(obj: K8sObject): string[] {
-  if (kindOf(obj) !== 'Service') return [];
   const ns = namespaceOf(obj);
+  if (kindOf(obj) === 'BackendTLSPolicy')
+    return [...new Set(caRefNames(obj, 'ConfigMap').map((n) => `${ns}/${n}`))];
+  if (kindOf(obj) !== 'Service') return [];
   const names = (annotationsOf(obj)[A.caCertConfigMaps] ?? '').split(',').map((name) => name.trim());
   return [...new Set(names.filter(Boolean).map((name) => `${ns}/${name}`))];
+}
+
+/** A BackendTLSPolicy's `validation.caCertificateRefs` of a core kind (always in the policy's namespace). */
+function caRefNames(policy: K8sObject, kind: 'ConfigMap' | 'Secret'): string[] {
+  const refs = records(rec(specOf(policy).validation)?.caCertificateRefs);
+  return refs
+    .filter((r) => (str(r.group) ?? '') === '' && str(r.kind) === kind)
+    .map((r) => nonEmpty(r.name))
+    .filter((n): n is string => n !== undefined);
 }
 
 /** Whether a ConfigMap is wanted without a reference: the CA-certificate label (KIC's `ListCACerts`). */

@@ -52,6 +52,7 @@ export const KNOWN_KINDS: ReadonlyMap<string, readonly string[]> = new Map([
   ['UDPRoute', [GATEWAY]],
   ['TLSRoute', [GATEWAY]],
   ['ReferenceGrant', [GATEWAY]],
+  ['BackendTLSPolicy', [GATEWAY]],
 ]);
 
 /**

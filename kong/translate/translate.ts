@@ -12,6 +12,7 @@ import { ErrorCollector, type ObjectError } from './errors.ts';
 import { translateCustomEntities, translateVaults } from './extras.ts';
 import { fillDefaults, fillIds, isEmptyConfig, sortEntities, stubConfig } from './finalize.ts';
 import { attachGatewayRoutes } from './gateway-api/attachment.ts';
+import { applyBackendTLSPolicies } from './gateway-api/backend-tls.ts';
 import { applyListenerProtocols, claimListenerCertificates } from './gateway-api/listener-output.ts';
 import type { GatewayAPIVerdicts } from './gateway-api/verdicts.ts';
 import { translateGRPCRoutes } from './grpcroute.ts';
@@ -105,6 +106,8 @@ export function translate(
       );
     }
   }
+  // BackendTLSPolicies on the Services our Gateway API routes use (after the annotations: the policy wins).
+  const backendTLS = applyBackendTLSPolicies(snapshot, services, skip, gatewayAPI.verdicts.routes, errors);
   const upstreams = buildUpstreams(snapshot, services, skip, errors);
 
   // 3. Consumers, plugins, certificates, vaults.
@@ -115,6 +118,8 @@ export function translate(
     ...translateCACertificates(snapshot, errors),
     ...translateCAConfigMaps(snapshot, errors),
   ];
+  for (const ca of backendTLS.caCertificates)
+    if (!caCertificates.some((c) => c.id === ca.id)) caCertificates.push(ca);
   const vaults = translateVaults(snapshot, errors);
 
   // 4. Assemble, IDs, custom entities (they reference service IDs), decK defaults and order.
@@ -150,7 +155,10 @@ export function translate(
   return {
     config: isEmptyConfig(config) ? stubConfig() : config,
     errors: errors.sorted(),
-    gatewayAPI: gatewayAPI.verdicts,
+    gatewayAPI:
+      backendTLS.verdicts.length > 0
+        ? { ...gatewayAPI.verdicts, backendTLSPolicies: backendTLS.verdicts }
+        : gatewayAPI.verdicts,
     rejected: [...errors.rejected.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, ref]) => ref),

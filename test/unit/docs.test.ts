@@ -122,6 +122,10 @@ function writtenStatusWords(): Set<string> {
     'TCPRoute',
     'UDPRoute',
     'TLSRoute',
+    'BackendTLSPolicy',
+    'ConfigMap', // BackendTLSPolicy caCertificateRefs kinds
+    'System', // BackendTLSPolicy wellKnownCACertificates
+    'CA', // "the 'CA' basic constraint" in a message
     'HTTP',
     'HTTPS',
     'TCP',

@@ -29,6 +29,7 @@ import {
   type ParentRefVerdict,
   type RouteParentVerdict,
   type RouteVerdict,
+  SUPPORTED_FEATURES,
 } from './verdicts.ts';
 
 export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'UDPRoute', 'TLSRoute'] as const;
@@ -81,6 +82,7 @@ export function attachGatewayRoutes(snapshot: Snapshot, errors: ErrorCollector):
     gatewayClasses.push({
       ref: refOf(cls),
       conditions: [condition('Accepted', true, 'Accepted', 'accepted by kong-fleet', generationOf(cls))],
+      supportedFeatures: SUPPORTED_FEATURES,
     });
   }
 

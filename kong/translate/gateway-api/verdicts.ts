@@ -16,7 +16,27 @@ export interface ConditionVerdict {
 export interface GatewayClassVerdict {
   readonly ref: ObjectRef;
   readonly conditions: readonly ConditionVerdict[];
+  /** `status.supportedFeatures` (Gateway API v1.2+), sorted; written while the class is Accepted. */
+  readonly supportedFeatures: readonly string[];
 }
+
+/**
+ * The Gateway API features kong-fleet supports: the list `scripts/gateway-conformance/run.sh` runs the upstream
+ * conformance suite with (a unit test keeps the two equal), sorted as the spec wants `supportedFeatures`.
+ */
+export const SUPPORTED_FEATURES: readonly string[] = Object.freeze(
+  [
+    'Gateway',
+    'GatewayPort8080',
+    'HTTPRoute',
+    'HTTPRouteDestinationPortMatching',
+    'HTTPRouteParentRefPort',
+    'ReferenceGrant',
+    'TCPRoute',
+    'TLSRoute',
+    'UDPRoute',
+  ].sort(),
+);
 
 export interface RouteGroupKind {
   readonly group: string;
@@ -60,10 +80,24 @@ export interface RouteVerdict {
   readonly parents: readonly RouteParentVerdict[];
 }
 
+/** One `status.ancestors[]` entry of a BackendTLSPolicy: a Gateway of ours whose routes use a targeted Service. */
+export interface PolicyAncestorVerdict {
+  readonly ancestorRef: ParentRefVerdict;
+  readonly controllerName: string;
+  readonly conditions: readonly ConditionVerdict[];
+}
+
+export interface BackendTLSPolicyVerdict {
+  readonly ref: ObjectRef;
+  readonly ancestors: readonly PolicyAncestorVerdict[];
+}
+
 export interface GatewayAPIVerdicts {
   readonly gatewayClasses: readonly GatewayClassVerdict[];
   readonly gateways: readonly GatewayVerdict[];
   readonly routes: readonly RouteVerdict[];
+  /** Policies that reach one of our Gateways (filled after the routes are translated). */
+  readonly backendTLSPolicies?: readonly BackendTLSPolicyVerdict[];
 }
 
 export const NO_VERDICTS: GatewayAPIVerdicts = Object.freeze({

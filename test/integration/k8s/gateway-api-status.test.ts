@@ -7,6 +7,7 @@ import { GatewayStatusWriter } from '../../../k8s/gateway-status.ts';
 import { IngressStatusWriter } from '../../../k8s/ingress-status.ts';
 import { WatchSet } from '../../../k8s/watch-set.ts';
 import type { KongDeclarativeConfig } from '../../../kong/declarative.ts';
+import { SUPPORTED_FEATURES } from '../../../kong/translate/index.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { jobInState } from '../../helpers/jobs.ts';
@@ -285,6 +286,17 @@ describe('Gateway API attachment and status (issue 18)', () => {
         expect.objectContaining({ type: 'Programmed', status: 'True', reason: 'Programmed' }),
       ]),
     );
+  });
+
+  it('writes the sorted supportedFeatures on our Accepted GatewayClass and none on the other class', async () => {
+    const cls = (await getClass(ourClass)) as GatewayObject & {
+      status?: { supportedFeatures?: { name: string }[] };
+    };
+    expect(cls.status?.supportedFeatures?.map((f) => f.name)).toEqual([...SUPPORTED_FEATURES]);
+    const other = (await getClass(otherClass)) as GatewayObject & {
+      status?: { supportedFeatures?: unknown[] };
+    };
+    expect(other.status?.supportedFeatures ?? []).toEqual([]);
   });
 
   it('gives every condition it writes the observedGeneration of its object, and rewrites nothing unchanged', async () => {

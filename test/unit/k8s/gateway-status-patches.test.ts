@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gatewayStatusPatches, type LiveGatewayObject } from '../../../k8s/gateway-status-patches.ts';
-import { judgeGatewayAPI } from '../../../kong/translate/index.ts';
+import { judgeGatewayAPI, SUPPORTED_FEATURES } from '../../../kong/translate/index.ts';
 
 const GW = 'gateway.networking.k8s.io/v1';
 const KIC = 'konghq.com/kic-gateway-controller';
@@ -125,5 +126,78 @@ describe('gatewayStatusPatches', () => {
       ]),
     );
     expect(times).toEqual({ Accepted: t0.toISOString(), Programmed: later.toISOString() });
+  });
+});
+
+describe('gatewayStatusPatches: BackendTLSPolicy', () => {
+  const policy = {
+    apiVersion: GW,
+    kind: 'BackendTLSPolicy',
+    metadata: { name: 'tls', namespace: 'demo', generation: 7 },
+    spec: {
+      targetRefs: [{ group: '', kind: 'Service', name: 'svc' }],
+      validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'missing' }], hostname: 'b' },
+    },
+  };
+  const other = {
+    ancestorRef: { name: 'x', namespace: 'demo' },
+    controllerName: 'example.com/other',
+    conditions: [],
+  };
+  const withPolicy = (status?: Record<string, unknown>): LiveGatewayObject[] => [
+    ...live(),
+    { kind: 'BackendTLSPolicy', namespace: 'demo', name: 'tls', resourceVersion: '9', status },
+  ];
+
+  it("writes status.ancestors for our Gateway with observedGeneration, keeps others' entries, then nothing", () => {
+    const v = judgeGatewayAPI([...objects, policy]);
+    const patches = gatewayStatusPatches(v, withPolicy({ ancestors: [other] }), addresses, OURS, t0);
+    const written = patches.find((p) => p.kind === 'BackendTLSPolicy');
+    expect(written?.resourceVersion).toBe('9');
+    const ancestors = written?.status.ancestors as Record<string, unknown>[];
+    expect(ancestors[0]).toEqual(other);
+    expect(ancestors[1]).toMatchObject({
+      ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'demo', name: 'kong' },
+      controllerName: KIC,
+      conditions: [
+        { type: 'Accepted', status: 'False', reason: 'NoValidCACertificate', observedGeneration: 7 },
+        { type: 'ResolvedRefs', status: 'False', reason: 'InvalidCACertificateRef', observedGeneration: 7 },
+      ],
+    });
+    const again = gatewayStatusPatches(
+      v,
+      withPolicy(JSON.parse(JSON.stringify(written?.status))),
+      addresses,
+      OURS,
+      new Date('2026-12-01T12:00:00Z'),
+    );
+    expect(again.filter((p) => p.kind === 'BackendTLSPolicy')).toEqual([]);
+  });
+
+  it('drops our ancestors when the policy no longer reaches our Gateways', () => {
+    const ours = { ancestorRef: { name: 'kong', namespace: 'demo' }, controllerName: KIC, conditions: [] };
+    const patches = gatewayStatusPatches(
+      verdicts,
+      withPolicy({ ancestors: [other, ours] }),
+      addresses,
+      OURS,
+      t0,
+    );
+    expect(patches.find((p) => p.kind === 'BackendTLSPolicy')?.status).toEqual({ ancestors: [other] });
+  });
+});
+
+describe('gatewayStatusPatches: GatewayClass supportedFeatures', () => {
+  it('an Accepted class gets status.supportedFeatures sorted, the list the conformance run uses', () => {
+    const patches = gatewayStatusPatches(verdicts, live(), addresses, OURS, t0);
+    const features = (patches[0]!.status.supportedFeatures as { name: string }[]).map((f) => f.name);
+    expect(features).toEqual([...SUPPORTED_FEATURES]);
+    expect(features).toEqual([...features].sort());
+    const runSh = readFileSync(
+      new URL('../../../scripts/gateway-conformance/run.sh', import.meta.url),
+      'utf8',
+    );
+    const listed = /SUPPORTED_FEATURES:-([A-Za-z0-9,]+)/.exec(runSh)?.[1]?.split(',') ?? [];
+    expect([...listed].sort()).toEqual([...SUPPORTED_FEATURES]);
   });
 });
