@@ -242,7 +242,7 @@ export const benchmark: Benchmark = {
     await waitFor(statusWorkDone, {
       timeoutMs: 600_000,
       intervalMs: 500,
-      description: 'the first rollout\'s status writes done',
+      description: "the first rollout's status writes done",
     });
     to = Date.now();
     record('first rollout (until its status writes are done)', from, to, 1);
