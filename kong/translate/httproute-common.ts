@@ -29,8 +29,9 @@ export function attachFilterPlugins(
   path: string,
   tags: readonly string[],
   expressions: boolean,
+  redirectPlugin: boolean,
 ): string | undefined {
-  const result = pluginsFromFilters(filters, path, tags, expressions);
+  const result = pluginsFromFilters(filters, path, tags, expressions, redirectPlugin);
   if ('error' in result) return result.error;
   if (result.plugins.length > 0) draft.entity.plugins = [...(draft.entity.plugins ?? []), ...result.plugins];
   for (const modify of result.modifiers) modify(draft);

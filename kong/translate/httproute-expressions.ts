@@ -82,6 +82,7 @@ export function expressionRoutes(
   route: K8sObject,
   group: IndexedRule[],
   priorities: Map<SplitKey, { split: SplitMatch; priority: number }>,
+  redirectPlugin: boolean,
 ): RouteDraft[] | string {
   const ruleIndexes = new Set(group.map((g) => g.index));
   const out: RouteDraft[] = [];
@@ -116,6 +117,7 @@ export function expressionRoutes(
       str(rec(split.match.path)?.value) ?? '',
       tags,
       true,
+      redirectPlugin,
     );
     if (err) return err;
     out.push(draft);

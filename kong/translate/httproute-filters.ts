@@ -22,14 +22,16 @@ export interface FilterPlugins {
 
 /**
  * KIC's `generatePluginsFromHTTPRouteFilters`: HTTPRoute filters as Kong plugins (request/response-transformer,
- * request-termination for redirects) tagged with the route's tags. Throws nothing: unsupported filters come back
- * as an `error` string that fails the rule.
+ * and for redirects the `redirect` plugin when `redirectPlugin` — Kong ≥ 3.9, version-gates.ts — else
+ * request-termination with a `Location` header) tagged with the route's tags. Throws nothing: unsupported
+ * filters come back as an `error` string that fails the rule.
  */
 export function pluginsFromFilters(
   filters: readonly Record<string, unknown>[],
   path: string,
   tags: readonly string[],
   expressions: boolean,
+  redirectPlugin = false,
 ): FilterPlugins | { error: string } {
   const result: FilterPlugins = { plugins: [], modifiers: [], extensionPlugins: [] };
   const transformers = new Map<string, Transformer>();
@@ -63,6 +65,10 @@ export function pluginsFromFilters(
       }
       case 'RequestRedirect': {
         const spec = rec(filter.requestRedirect) ?? {};
+        if (redirectPlugin && str(spec.hostname) !== undefined) {
+          result.plugins.push({ name: 'redirect', config: redirectPluginConfig(spec) });
+          break;
+        }
         const config: Record<string, unknown> = {};
         const status = int(spec.statusCode);
         if (status !== undefined) config.status_code = status;
@@ -131,6 +137,31 @@ export function pluginsFromFilters(
   }
   for (const p of result.plugins) p.tags = [...tags];
   return result;
+}
+
+/**
+ * The `redirect` plugin's config for a RequestRedirect filter with a hostname: `location` is
+ * scheme://hostname[:port] plus the ReplaceFullPath path, or `/` with `keep_incoming_path` so the request's own
+ * path and query are kept (what the older translation cannot do). The scheme defaults to http, as Kong's plugin
+ * needs one.
+ */
+function redirectPluginConfig(spec: Record<string, unknown>): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  const status = int(spec.statusCode);
+  if (status !== undefined) config.status_code = status;
+  const scheme = str(spec.scheme) ?? 'http';
+  const port = int(spec.port);
+  const hostPort = port === undefined ? str(spec.hostname)! : `${str(spec.hostname)!}:${port}`;
+  const modifier = rec(spec.path);
+  const full = str(modifier?.type) === 'ReplaceFullPath' ? str(modifier?.replaceFullPath) : undefined;
+  if (full !== undefined) {
+    config.location = `${scheme}://${joinPath(hostPort, full)}`;
+    config.keep_incoming_path = false;
+  } else {
+    config.location = `${scheme}://${hostPort}/`;
+    config.keep_incoming_path = true;
+  }
+  return config;
 }
 
 function replacePrefixUri(replace: string | undefined, path: string): string {

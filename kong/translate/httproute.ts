@@ -23,6 +23,7 @@ import { type K8sObject, nameOf, namespaceOf, rec, records, specOf, str } from '
 import type { RouteDraft, ServiceDraft, ServiceMap } from './model.ts';
 import { DEFAULT_TIMEOUT } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
+import { gateOpen, REDIRECT_PLUGIN_GATE } from './version-gates.ts';
 
 /**
  * Translates HTTPRoutes (KIC's HTTPRoute translation, traditional or expression routes): rules of one HTTPRoute with
@@ -31,6 +32,7 @@ import type { Snapshot } from './snapshot.ts';
  */
 export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, errors: ErrorCollector): void {
   const expressions = snapshot.settings.featureFlags.ExpressionRoutes;
+  const redirectPlugin = gateOpen(REDIRECT_PLUGIN_GATE, snapshot.settings.kongVersion);
   const routes: K8sObject[] = [];
   for (const route of snapshot.list('HTTPRoute')) {
     const rules = records(specOf(route).rules);
@@ -58,8 +60,8 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
     let failure: string | undefined;
     for (const group of groupRulesByBackends(route)) {
       const drafts = expressions
-        ? expressionRoutes(route, group, priorities!)
-        : traditionalRoutes(route, group);
+        ? expressionRoutes(route, group, priorities!, redirectPlugin)
+        : traditionalRoutes(route, group, redirectPlugin);
       if (typeof drafts === 'string') {
         failure = drafts;
         break;
@@ -132,7 +134,11 @@ function applyTimeouts(service: ServiceDraft, rule: Rule): void {
 }
 
 /** Traditional routes: rules grouped by filters, then matches grouped by method+headers+query into one route. */
-function traditionalRoutes(route: K8sObject, group: IndexedRule[]): RouteDraft[] | string {
+function traditionalRoutes(
+  route: K8sObject,
+  group: IndexedRule[],
+  redirectPlugin: boolean,
+): RouteDraft[] | string {
   const out: RouteDraft[] = [];
   const hostnames = hostnamesOf(route);
   const byFilters = new Map<string, IndexedRule[]>();
@@ -160,7 +166,7 @@ function traditionalRoutes(route: K8sObject, group: IndexedRule[]): RouteDraft[]
         if (hostnames.length > 0) entity.hosts = [...hostnames];
         else entity.paths = ['/'];
         const draft: RouteDraft = { entity, source: route, expression: false };
-        const err = attachFilterPlugins(draft, filters, '', tags, false);
+        const err = attachFilterPlugins(draft, filters, '', tags, false, redirectPlugin);
         if (err) return err;
         out.push(draft);
         continue;
@@ -195,7 +201,7 @@ function traditionalRoutes(route: K8sObject, group: IndexedRule[]): RouteDraft[]
       if (methods.length > 0) entity.methods = methods;
       const draft: RouteDraft = { entity, source: route, expression: false };
       const rewritePath = str(rec(first.match.path)?.value) ?? '';
-      const err = attachFilterPlugins(draft, filters, rewritePath, tags, false);
+      const err = attachFilterPlugins(draft, filters, rewritePath, tags, false, redirectPlugin);
       if (err) return err;
       out.push(draft);
     }

@@ -21,6 +21,26 @@ export const STICKY_SESSIONS_GATE: KongVersionGate = Object.freeze({
   minVersion: '3.11.0',
 });
 
+/**
+ * `versions.KongRedirectPluginCutoff`: Kong 3.9 bundles the `redirect` plugin, which KIC uses for an HTTPRoute
+ * RequestRedirect filter (it can keep the request's path); older Kongs get request-termination plus a
+ * response-transformer `Location` header.
+ */
+export const REDIRECT_PLUGIN_GATE: KongVersionGate = Object.freeze({
+  feature: 'HTTPRoute RequestRedirect filter as the redirect plugin',
+  minVersion: '3.9.0',
+});
+
+/**
+ * Every gate KIC 3.5 has (`internal/versions`). Its older cutoffs (regex headers 2.8, explicit `~` paths 3.0,
+ * consumer groups and expression-router L4 3.4, mTLS credentials 2.3.2, TLS passthrough 2.7) are all at or
+ * below `KICv3VersionCutoff` (3.4.1), the lowest Kong KIC 3 runs against, so they are always open.
+ */
+export const KONG_VERSION_GATES: readonly KongVersionGate[] = Object.freeze([
+  REDIRECT_PLUGIN_GATE,
+  STICKY_SESSIONS_GATE,
+]);
+
 /** Whether `kongVersion` has the gated feature. */
 export function gateOpen(gate: KongVersionGate, kongVersion: string): boolean {
   return compareVersions(kongVersion, gate.minVersion) >= 0;

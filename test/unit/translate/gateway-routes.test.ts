@@ -137,7 +137,7 @@ describe('HTTPRoute', () => {
     expect(errorsFor(failed.errors, 'HTTPRoute', 'm')[0]?.reason).toContain('RequestMirror unsupported');
   });
 
-  it('RequestRedirect: request-termination with the status and a Location header', () => {
+  it('RequestRedirect below Kong 3.9: request-termination with the status and a Location header', () => {
     const route = httpRoute('r', [
       {
         matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
@@ -150,7 +150,9 @@ describe('HTTPRoute', () => {
         backendRefs: [backend()],
       },
     ]);
-    const plugins = run([route, service('svc')]).config.services?.[0]?.routes?.[0]?.plugins;
+    // Kong 3.9+ gets the redirect plugin (version-gates.test.ts).
+    const plugins = run([route, service('svc')], { kongVersion: '3.8.0' }).config.services?.[0]?.routes?.[0]
+      ?.plugins;
     expect(plugins?.map((p) => [p.name, p.config])).toEqual([
       ['response-transformer', { add: { headers: ['Location: https://new.example.com:80/old'] } }],
       ['request-termination', { status_code: 301 }],

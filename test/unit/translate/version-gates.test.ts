@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { buildWithFallback } from '../../../kong/translate/index.ts';
 import {
   gateOpen,
+  KONG_VERSION_GATES,
   lowestKongVersion,
+  REDIRECT_PLUGIN_GATE,
   STICKY_SESSIONS_GATE,
   upstreamPolicyGateProblem,
 } from '../../../kong/translate/version-gates.ts';
-import { errorsFor, ingress, run, service } from './helpers.ts';
+import { errorsFor, httpRoute, ingress, run, service } from './helpers.ts';
 
 const stickyPolicy = {
   apiVersion: 'configuration.konghq.com/v1beta1',
@@ -96,5 +98,71 @@ describe('Kong-version gates (KIC internal/versions)', () => {
     expect(errorsFor(mixed.errors, 'Service', 'echo')[0]?.reason).toBe(KIC_MESSAGE);
     // Nothing reported yet: the settings' version.
     expect(build([]).config.upstreams?.[0]?.algorithm).toBe('round-robin');
+  });
+
+  describe('redirect plugin (versions.KongRedirectPluginCutoff, 3.9)', () => {
+    const redirectRoute = (requestRedirect: Record<string, unknown>) =>
+      httpRoute('r', [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
+          filters: [{ type: 'RequestRedirect', requestRedirect }],
+          backendRefs: [{ kind: 'Service', name: 'svc', port: 80 }],
+        },
+      ]);
+    const pluginsOf = (requestRedirect: Record<string, unknown>, settings: Record<string, unknown>) => {
+      const result = run([redirectRoute(requestRedirect), service('svc')], settings);
+      return {
+        result,
+        plugins: result.config.services?.[0]?.routes?.[0]?.plugins?.map((p) => [p.name, p.config]),
+      };
+    };
+    const spec = { scheme: 'https', hostname: 'new.example.com', statusCode: 301 };
+
+    it('below 3.9: request-termination and a Location header (the redirect plugin does not exist)', () => {
+      expect(pluginsOf(spec, { kongVersion: '3.8.1' }).plugins).toEqual([
+        ['response-transformer', { add: { headers: ['Location: https://new.example.com:80/old'] } }],
+        ['request-termination', { status_code: 301 }],
+      ]);
+    });
+
+    it('from 3.9: the redirect plugin keeps the incoming path, and Kong 3.9 accepts it', () => {
+      const { result, plugins } = pluginsOf(spec, { kongVersion: '3.9.0' });
+      expect(plugins).toEqual([
+        ['redirect', { status_code: 301, location: 'https://new.example.com/', keep_incoming_path: true }],
+      ]);
+      const verdict = validateDeclarativeConfig(result.config, { kongVersion: '3.9.0' });
+      expect(verdict.ok ? 'accepted' : verdict.error.message).toBe('accepted');
+    });
+
+    it('from 3.9: ReplaceFullPath and a port go into the location', () => {
+      const full = { ...spec, port: 8443, path: { type: 'ReplaceFullPath', replaceFullPath: '/new' } };
+      expect(pluginsOf(full, { kongVersion: '3.11.0' }).plugins).toEqual([
+        [
+          'redirect',
+          { status_code: 301, location: 'https://new.example.com:8443/new', keep_incoming_path: false },
+        ],
+      ]);
+    });
+
+    it('from 3.9 with the expression router too', () => {
+      const { plugins } = pluginsOf(spec, {
+        kongVersion: '3.9.1',
+        featureFlags: { ExpressionRoutes: true },
+      });
+      expect(plugins?.map(([name]) => name)).toEqual(['redirect']);
+    });
+
+    it('without a hostname the older translation stays (the plugin needs an absolute location)', () => {
+      expect(pluginsOf({ statusCode: 302 }, { kongVersion: '3.9.1' }).plugins).toEqual([
+        ['response-transformer', { add: { headers: ['Location: /old'] } }],
+        ['request-termination', { status_code: 302 }],
+      ]);
+    });
+
+    it('the gate list is KIC 3.5 internal/versions: redirect 3.9.0, sticky sessions 3.11.0', () => {
+      expect(KONG_VERSION_GATES.map((g) => g.minVersion)).toEqual(['3.9.0', '3.11.0']);
+      expect(gateOpen(REDIRECT_PLUGIN_GATE, '3.8.9')).toBe(false);
+      expect(gateOpen(REDIRECT_PLUGIN_GATE, '3.9.0.0-enterprise-edition')).toBe(true);
+    });
   });
 });
