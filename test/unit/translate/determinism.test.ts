@@ -2,27 +2,9 @@ import { configHash } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
 import { canonicalConfig, canonicalJson } from '../../../kong/canonical.ts';
 import { translate } from '../../../kong/translate/index.ts';
-import { generateSets } from '../../../scripts/bench/translate.ts';
-import { consumer, httpRoute, ingress, kongPlugin, secret, service } from './helpers.ts';
+import { ingress, mixedObjects, service } from './helpers.ts';
 
-function mixed(): unknown[] {
-  return [
-    ...generateSets(25),
-    httpRoute(
-      'h',
-      [
-        {
-          matches: [{ path: { type: 'PathPrefix', value: '/h' } }],
-          backendRefs: [{ kind: 'Service', name: 'app-1', port: 80 }],
-        },
-      ],
-      { ns: 'team-1' },
-    ),
-    consumer('c', { username: 'alice', credentials: ['k'] }, { 'konghq.com/plugins': 'rl' }),
-    secret('k', { key: 'key-1' }, { labels: { 'konghq.com/credential': 'key-auth' } }),
-    kongPlugin('rl', 'rate-limiting', { config: { minute: 1 } }),
-  ];
-}
+const mixed = () => mixedObjects(25);
 
 /** Deterministic Fisher–Yates with a fixed LCG: the shuffle is reproducible, the test needs no randomness. */
 function shuffled<T>(list: readonly T[], seed: number): T[] {

@@ -7,22 +7,12 @@ import {
   httpRoute,
   ingress,
   kongPlugin,
+  prng,
   secret,
   service,
   TEST_CERT,
   TEST_KEY,
 } from './helpers.ts';
-
-/** A small deterministic PRNG (mulberry32): the fuzz corpus is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK: unknown[] = [
   null,

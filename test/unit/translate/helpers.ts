@@ -5,8 +5,20 @@ import {
   type TranslateResult,
   translate,
 } from '../../../kong/translate/index.ts';
+import { generateSets } from '../../../scripts/bench/translate.ts';
 
 type Obj = Record<string, unknown>;
+
+/** A small deterministic PRNG (mulberry32): randomised corpora and change sequences are the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export function service(
   name: string,
@@ -167,3 +179,26 @@ export function errorsFor(errors: readonly ObjectError[], kind: string, name: st
 
 /** A self-signed certificate and key, generated once with openssl for tests (not a secret anywhere). */
 export { OTHER_KEY, TEST_CERT, TEST_KEY } from './test-certs.ts';
+
+/**
+ * `sets` generated Ingress + Service + EndpointSlice sets (the translate benchmark's) plus one of each kind that
+ * crosses objects: an HTTPRoute onto a generated Service, a consumer with a key-auth credential and a plugin.
+ */
+export function mixedObjects(sets: number): Obj[] {
+  return [
+    ...generateSets(sets),
+    httpRoute(
+      'h',
+      [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/h' } }],
+          backendRefs: [{ kind: 'Service', name: 'app-1', port: 80 }],
+        },
+      ],
+      { ns: 'team-1' },
+    ),
+    consumer('c', { username: 'alice', credentials: ['k'] }, { 'konghq.com/plugins': 'rl' }),
+    secret('k', { key: 'key-1' }, { labels: { 'konghq.com/credential': 'key-auth' } }),
+    kongPlugin('rl', 'rate-limiting', { config: { minute: 1 } }),
+  ];
+}

@@ -5,38 +5,23 @@ import {
   type FallbackOptions,
   IncrementalBuilder,
 } from '../../../kong/translate/index.ts';
-import { generateSets } from '../../../scripts/bench/translate.ts';
-import { consumer, endpointSlice, httpRoute, ingress, kongPlugin, secret, service } from './helpers.ts';
+import {
+  consumer,
+  endpointSlice,
+  httpRoute,
+  ingress,
+  kongPlugin,
+  mixedObjects,
+  prng,
+  secret,
+  service,
+} from './helpers.ts';
 
 type Obj = Record<string, unknown>;
 
-/** mulberry32, as fuzz.test.ts: the change sequences are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function base(): Obj[] {
   return [
-    ...generateSets(12),
-    httpRoute(
-      'h',
-      [
-        {
-          matches: [{ path: { type: 'PathPrefix', value: '/h' } }],
-          backendRefs: [{ kind: 'Service', name: 'app-1', port: 80 }],
-        },
-      ],
-      { ns: 'team-1' },
-    ),
-    consumer('c', { username: 'alice', credentials: ['k'] }, { 'konghq.com/plugins': 'rl' }),
-    secret('k', { key: 'key-1' }, { labels: { 'konghq.com/credential': 'key-auth' } }),
-    kongPlugin('rl', 'rate-limiting', { config: { minute: 1 } }),
+    ...mixedObjects(12),
     service('svc', { annotations: { 'konghq.com/plugins': 'rl' } }),
     ingress('plain', { host: 'plain.example.com', service: 'svc' }),
   ];
