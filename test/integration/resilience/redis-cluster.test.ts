@@ -12,26 +12,11 @@ import { stuckJobs } from '../../../testing/stuck-jobs.ts';
 import { type CliProcess, startCli } from '../../helpers/cli.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig, kubeconfigPath } from '../../helpers/kube.ts';
+import { pathIngress } from '../../helpers/path-ingress.ts';
 import { uniquePrefix } from '../../helpers/redis.ts';
 
 const PROXIES = 4;
 const BURST = 30;
-
-const ingress = (namespace: string, name: string) => ({
-  metadata: { name, namespace },
-  spec: {
-    ingressClassName: 'kong',
-    rules: [
-      {
-        http: {
-          paths: [
-            { path: `/${name}`, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-          ],
-        },
-      },
-    ],
-  },
-});
 
 describe('the controller on a 3-primary Redis Cluster (issue 19)', () => {
   let cluster: LocalRedisCluster;
@@ -111,7 +96,7 @@ describe('the controller on a 3-primary Redis Cluster (issue 19)', () => {
           admin.disconnect();
         }
       }
-      await networking.createNamespacedIngress({ namespace, body: ingress(namespace, name) });
+      await networking.createNamespacedIngress({ namespace, body: pathIngress(namespace, name) });
     }
     await eventually(
       async () => (await cluster.primaryOf(redisKey(prefix, 'builds'))) === replica || undefined,

@@ -8,24 +8,9 @@ import { ObjectStore } from '../../../queue/store/object-store.ts';
 import { type LocalRedis, startLocalRedis } from '../../../testing/redis-server.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig } from '../../helpers/kube.ts';
+import { pathIngress } from '../../helpers/path-ingress.ts';
 
 const ingressKind = watchedKinds.filter((kind) => kind.kind === 'Ingress');
-
-const ingress = (namespace: string, name: string) => ({
-  metadata: { name, namespace },
-  spec: {
-    ingressClassName: 'kong',
-    rules: [
-      {
-        http: {
-          paths: [
-            { path: `/${name}`, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-          ],
-        },
-      },
-    ],
-  },
-});
 
 describe('the watch set when Redis dies during a burst (issue 12, defect 2)', () => {
   let redis: LocalRedis | undefined;
@@ -78,7 +63,7 @@ describe('the watch set when Redis dies during a burst (issue 12, defect 2)', ()
     const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
     for (const [i, name] of names.entries()) {
       if (i === 10) redis.process.kill('SIGKILL');
-      await networking.createNamespacedIngress({ namespace, body: ingress(namespace, name) });
+      await networking.createNamespacedIngress({ namespace, body: pathIngress(namespace, name) });
     }
     await eventually(() => redis!.process.exitCode !== null || redis!.process.signalCode !== null);
     // Writes failed while Redis was away; give them the chance to escape as unhandled rejections.

@@ -8,25 +8,10 @@ import { ObjectStore } from '../../../queue/store/object-store.ts';
 import { SnapshotCache } from '../../../queue/store/snapshot-cache.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig } from '../../helpers/kube.ts';
+import { pathIngress } from '../../helpers/path-ingress.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 
 const ingressKind = watchedKinds.filter((kind) => kind.kind === 'Ingress');
-
-const ingress = (namespace: string, name: string) => ({
-  metadata: { name, namespace },
-  spec: {
-    ingressClassName: 'kong',
-    rules: [
-      {
-        http: {
-          paths: [
-            { path: `/${name}`, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-          ],
-        },
-      },
-    ],
-  },
-});
 
 /**
  * Redis wiped while the cluster keeps changing (issue 12, "Redis wiped": `npm run chaos` lost 12 and 26 of
@@ -63,7 +48,7 @@ describe('the watch set and a build cache when Redis is wiped mid-burst (issue 1
     const networking = kubeConfig().makeApiClient(NetworkingV1Api);
     const before = Array.from({ length: 5 }, (_, i) => `z-before-${i}`);
     for (const name of before)
-      await networking.createNamespacedIngress({ namespace, body: ingress(namespace, name) });
+      await networking.createNamespacedIngress({ namespace, body: pathIngress(namespace, name) });
 
     const reasons: string[] = [];
     const watchSet = new WatchSet({
@@ -108,7 +93,7 @@ describe('the watch set and a build cache when Redis is wiped mid-burst (issue 1
     await deleteKeysWithPrefix(prefix);
     const during = Array.from({ length: 10 }, (_, i) => `a-during-${i}`);
     for (const name of during)
-      await networking.createNamespacedIngress({ namespace, body: ingress(namespace, name) });
+      await networking.createNamespacedIngress({ namespace, body: pathIngress(namespace, name) });
     await eventually(async () => (await store.changesSince(0)).changes.length === during.length, {
       timeoutMs: 30_000,
       intervalMs: 100,
