@@ -123,162 +123,166 @@ export const benchmark: Benchmark = {
       },
     });
     await runtime.start();
-    const d = deps!;
-    const ns = 'bench';
-    const put = async (i: number, version: number) => {
-      const name = `app-${i}`;
-      await d.objects.put(
-        objectKey({ kind: 'Service', group: '', namespace: ns, name }),
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name, namespace: ns },
-          spec: { ports: [{ name: 'http', port: 80 }] },
-        }),
-      );
-      await d.objects.put(
-        objectKey({ kind: 'Ingress', group: 'networking.k8s.io', namespace: ns, name }),
-        JSON.stringify({
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'Ingress',
-          metadata: { name, namespace: ns, annotations: { 'konghq.com/tags': `v${version}` } },
-          spec: {
-            ingressClassName: 'kong',
-            rules: [
-              {
-                http: {
-                  paths: [
-                    {
-                      path: `/${name}`,
-                      pathType: 'Prefix',
-                      backend: { service: { name, port: { number: 80 } } },
-                    },
-                  ],
+    // Stopped whatever happens: a failed phase must not leave Redis and 1,000 simulated proxies behind.
+    try {
+      const d = deps!;
+      const ns = 'bench';
+      const put = async (i: number, version: number) => {
+        const name = `app-${i}`;
+        await d.objects.put(
+          objectKey({ kind: 'Service', group: '', namespace: ns, name }),
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name, namespace: ns },
+            spec: { ports: [{ name: 'http', port: 80 }] },
+          }),
+        );
+        await d.objects.put(
+          objectKey({ kind: 'Ingress', group: 'networking.k8s.io', namespace: ns, name }),
+          JSON.stringify({
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'Ingress',
+            metadata: { name, namespace: ns, annotations: { 'konghq.com/tags': `v${version}` } },
+            spec: {
+              ingressClassName: 'kong',
+              rules: [
+                {
+                  http: {
+                    paths: [
+                      {
+                        path: `/${name}`,
+                        pathType: 'Prefix',
+                        backend: { service: { name, port: { number: 80 } } },
+                      },
+                    ],
+                  },
                 },
-              },
-            ],
-          },
-        }),
-      );
-    };
-    for (let i = 0; i < objectCount; i++) await put(i, 0);
-    await d.objects.setSynced('bench');
-    await d.registry.replaceSource(
-      'EndpointSlice',
-      fleet.proxies.map((p) => ({
-        id: p.id,
-        adminUrl: p.adminUrl,
-        source: 'EndpointSlice' as const,
-        podRef: { name: p.id, namespace: ns },
-      })),
-    );
-    const allOn = async (hash: string | undefined) =>
-      hash !== undefined && fleet.proxies.every((p) => p.state().configurationHash === hash);
-    const allLive = (hash: string) =>
-      [...lastObject.values()].length >= objectCount &&
-      [...lastObject.values()].every((digest) => digest.includes(`live on ${proxyCount}/${proxyCount}`)) &&
-      [...lastObject.values()].every((digest) => digest.includes(hash.slice(0, 12)));
-
-    const all = (from: number, to: number) =>
-      ['object', 'pod', 'proxyinstance', 'proxyfleet'].reduce(
-        (sum, kind) => sum + writes.between(kind, from, to),
-        0,
-      );
-    /** What the rollout's status writes end in: every ProxyInstance written Synced, every Pod gate open. */
-    const statusWorkDone = () =>
-      fleet.proxies.every(
-        (p) => lastInstanceState.get(p.id) === 'Synced' && lastPod.get(p.id)?.startsWith('True|'),
-      );
-
-    const rows: Record<string, unknown>[] = [];
-    const record = (phase: string, from: number, to: number, builds: number) => {
-      const minutes = (to - from) / 60_000;
-      const row = {
-        phase,
-        proxies: proxyCount,
-        objects: objectCount,
-        seconds: round1((to - from) / 1000),
-        builds,
-        objectWrites: writes.between('object', from, to),
-        podWrites: writes.between('pod', from, to),
-        objectWritesPerMin: round1(writes.between('object', from, to) / minutes),
-        podWritesPerMin: round1(writes.between('pod', from, to) / minutes),
-        // For scale: what the ProxyInstance status already costs in the same window.
-        proxyInstanceWritesPerMin: round1(writes.between('proxyinstance', from, to) / minutes),
-        // Every API write of the window (issue 19: ≤ 1/s in steady state at 1,000 proxies)…
-        apiWritesPerS: round1(all(from, to) / ((to - from) / 1000)),
-        // …and per proxy per config change (≤ 2): the Pod's and the ProxyInstance's writes.
-        perProxyPerChange:
-          builds > 0
-            ? round1(
-                (writes.between('pod', from, to) + writes.between('proxyinstance', from, to)) /
-                  (proxyCount * builds),
-              )
-            : null,
+              ],
+            },
+          }),
+        );
       };
-      rows.push(row);
-      log(`${phase}: ${JSON.stringify(row)}`);
-    };
+      for (let i = 0; i < objectCount; i++) await put(i, 0);
+      await d.objects.setSynced('bench');
+      await d.registry.replaceSource(
+        'EndpointSlice',
+        fleet.proxies.map((p) => ({
+          id: p.id,
+          adminUrl: p.adminUrl,
+          source: 'EndpointSlice' as const,
+          podRef: { name: p.id, namespace: ns },
+        })),
+      );
+      const allOn = async (hash: string | undefined) =>
+        hash !== undefined && fleet.proxies.every((p) => p.state().configurationHash === hash);
+      const allLive = (hash: string) =>
+        [...lastObject.values()].length >= objectCount &&
+        [...lastObject.values()].every((digest) => digest.includes(`live on ${proxyCount}/${proxyCount}`)) &&
+        [...lastObject.values()].every((digest) => digest.includes(hash.slice(0, 12)));
 
-    log('phase 1: first build to every proxy');
-    let from = Date.now();
-    await d.producer.enqueue(buildConfig, { reason: 'bench' });
-    await pushEveryProxy(d);
-    const first = await waitFor(
-      async () => {
-        const hash = (await d.builds.desired())?.hash;
-        return hash && (await allOn(hash)) && allLive(hash) ? hash : undefined;
-      },
-      {
-        timeoutMs: 600_000,
-        intervalMs: 200,
-        description: 'every proxy on the first build, every object live everywhere',
-      },
-    );
-    let to = Date.now();
-    record('first rollout (until all live)', from, to, 1);
-    // The rollout's status writes trail it (2 s coalescing, 20 at a time): counted as the rollout's, not
-    // the steady state's.
-    await waitFor(statusWorkDone, {
-      timeoutMs: 600_000,
-      intervalMs: 500,
-      description: "the first rollout's status writes done",
-    });
-    to = Date.now();
-    record('first rollout (until its status writes are done)', from, to, 1);
+      const all = (from: number, to: number) =>
+        ['object', 'pod', 'proxyinstance', 'proxyfleet'].reduce(
+          (sum, kind) => sum + writes.between(kind, from, to),
+          0,
+        );
+      /** What the rollout's status writes end in: every ProxyInstance written Synced, every Pod gate open. */
+      const statusWorkDone = () =>
+        fleet.proxies.every(
+          (p) => lastInstanceState.get(p.id) === 'Synced' && lastPod.get(p.id)?.startsWith('True|'),
+        );
 
-    log(`phase 2: steady, ${phaseMs / 1000} s`);
-    from = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, phaseMs));
-    to = Date.now();
-    record('steady', from, to, 0);
+      const rows: Record<string, unknown>[] = [];
+      const record = (phase: string, from: number, to: number, builds: number) => {
+        const minutes = (to - from) / 60_000;
+        const row = {
+          phase,
+          proxies: proxyCount,
+          objects: objectCount,
+          seconds: round1((to - from) / 1000),
+          builds,
+          objectWrites: writes.between('object', from, to),
+          podWrites: writes.between('pod', from, to),
+          objectWritesPerMin: round1(writes.between('object', from, to) / minutes),
+          podWritesPerMin: round1(writes.between('pod', from, to) / minutes),
+          // For scale: what the ProxyInstance status already costs in the same window.
+          proxyInstanceWritesPerMin: round1(writes.between('proxyinstance', from, to) / minutes),
+          // Every API write of the window (issue 19: ≤ 1/s in steady state at 1,000 proxies)…
+          apiWritesPerS: round1(all(from, to) / ((to - from) / 1000)),
+          // …and per proxy per config change (≤ 2): the Pod's and the ProxyInstance's writes.
+          perProxyPerChange:
+            builds > 0
+              ? round1(
+                  (writes.between('pod', from, to) + writes.between('proxyinstance', from, to)) /
+                    (proxyCount * builds),
+                )
+              : null,
+        };
+        rows.push(row);
+        log(`${phase}: ${JSON.stringify(row)}`);
+      };
 
-    log(`phase 3: one Ingress changed every ${changeEveryMs / 1000} s for ${phaseMs / 1000} s`);
-    from = Date.now();
-    let changes = 0;
-    let last = first;
-    while (Date.now() - from < phaseMs) {
-      changes++;
-      await put(changes % objectCount, changes);
-      await d.requestBuild('bench change');
-      last = await waitFor(
+      log('phase 1: first build to every proxy');
+      let from = Date.now();
+      await d.producer.enqueue(buildConfig, { reason: 'bench' });
+      await pushEveryProxy(d);
+      const first = await waitFor(
         async () => {
           const hash = (await d.builds.desired())?.hash;
-          return hash && hash !== last ? hash : undefined;
+          return hash && (await allOn(hash)) && allLive(hash) ? hash : undefined;
         },
-        { timeoutMs: 120_000, intervalMs: 50, description: 'the change built' },
+        {
+          timeoutMs: 600_000,
+          intervalMs: 200,
+          description: 'every proxy on the first build, every object live everywhere',
+        },
       );
-      const next = from + changes * changeEveryMs;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
-    }
-    to = Date.now();
-    record(`changes (1 per ${changeEveryMs / 1000} s)`, from, to, changes);
+      let to = Date.now();
+      record('first rollout (until all live)', from, to, 1);
+      // The rollout's status writes trail it (2 s coalescing, 20 at a time): counted as the rollout's, not
+      // the steady state's.
+      await waitFor(statusWorkDone, {
+        timeoutMs: 600_000,
+        intervalMs: 500,
+        description: "the first rollout's status writes done",
+      });
+      to = Date.now();
+      record('first rollout (until its status writes are done)', from, to, 1);
 
-    await runtime.stop('bench done');
-    await admin.close();
-    await fleet.stop();
-    await redis.stop();
-    printTable(rows);
-    return rows;
+      log(`phase 2: steady, ${phaseMs / 1000} s`);
+      from = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, phaseMs));
+      to = Date.now();
+      record('steady', from, to, 0);
+
+      log(`phase 3: one Ingress changed every ${changeEveryMs / 1000} s for ${phaseMs / 1000} s`);
+      from = Date.now();
+      let changes = 0;
+      let last = first;
+      while (Date.now() - from < phaseMs) {
+        changes++;
+        await put(changes % objectCount, changes);
+        await d.requestBuild('bench change');
+        last = await waitFor(
+          async () => {
+            const hash = (await d.builds.desired())?.hash;
+            return hash && hash !== last ? hash : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 50, description: 'the change built' },
+        );
+        const next = from + changes * changeEveryMs;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+      }
+      to = Date.now();
+      record(`changes (1 per ${changeEveryMs / 1000} s)`, from, to, changes);
+
+      printTable(rows);
+      return rows;
+    } finally {
+      await runtime.stop('bench done');
+      await admin.close();
+      await fleet.stop();
+      await redis.stop();
+    }
   },
 };
