@@ -104,6 +104,12 @@ describe('drift checks, reports and ProxyInstance status', () => {
       KONG_FLEET_NAMESPACE: namespace,
       KONG_FLEET_BOARD_TOKEN_FILE: join(tokenDir, 'token'),
     });
+    // Ready once every informer has listed: the app must arrive as a change (what event_to_synced measures),
+    // not in the first list, which a slow start on a busy machine would otherwise let it join.
+    await eventually(async () => (await fetch(`${h.controller!.baseUrl}/readyz`)).ok, {
+      timeoutMs: 60_000,
+      description: 'the controller to be ready',
+    });
     await kubectlApply(echoApp({ namespace }));
     await waitForConvergence(prefix, h.proxies());
   });
@@ -194,7 +200,10 @@ describe('drift checks, reports and ProxyInstance status', () => {
   });
 
   it('exports metrics and the fleet over HTTP', async () => {
-    const desired = await waitForConvergence(prefix, h.proxies());
+    const before = await waitForConvergence(prefix, h.proxies());
+    // A change on the settled fleet, for the change → every proxy synced histogram to observe.
+    await kubectl(['annotate', 'ingress', 'echo', '-n', namespace, '--overwrite', 'konghq.com/tags=metrics']);
+    const desired = await waitForConvergence(prefix, h.proxies(), { notHash: before, timeoutMs: 60_000 });
     const base = h.controller!.baseUrl;
     const metrics = await eventually(
       async () => {

@@ -31,9 +31,16 @@ const CLUSTER_WIDE = [
     permission('patch', 'configuration.konghq.com', `${plural}/status`),
   ),
   permission('patch', '', 'pods/status'),
-  ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tcproutes', 'udproutes', 'tlsroutes'].map(
-    (plural) => permission('patch', 'gateway.networking.k8s.io', `${plural}/status`),
-  ),
+  ...[
+    'gatewayclasses',
+    'gateways',
+    'httproutes',
+    'grpcroutes',
+    'tcproutes',
+    'udproutes',
+    'tlsroutes',
+    'backendtlspolicies',
+  ].map((plural) => permission('patch', 'gateway.networking.k8s.io', `${plural}/status`)),
 ].sort();
 
 /**

@@ -59,6 +59,12 @@ describe('coalesced jobs', () => {
         (await queue.getJobCountByTypes('wait', 'delayed', 'active', 'prioritized')) === 0,
       { description: 'the queue to drain after the second run' },
     );
-    expect(seen).toEqual([200, 260]);
+    // Two runs, the second seeing the very last revision. The first sees the end of the burst, or less when
+    // the burst outlasts the window's 2 s cap (a busy machine sends 200 events slower than that); the rest of
+    // the burst then arrives while it runs and lands in the second.
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(260);
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[0]).toBeLessThanOrEqual(200);
   });
 });
