@@ -6,6 +6,7 @@ import type { Runtime } from '../../../workers/runtime.ts';
 import { eventsOn } from '../../helpers/events.ts';
 import { jobInState } from '../../helpers/jobs.ts';
 import { freshNamespace } from '../../helpers/kube.ts';
+import { pathIngress } from '../../helpers/path-ingress.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
@@ -39,19 +40,7 @@ describe('build job', () => {
   const ingress = (name: string) => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name, namespace },
-    spec: {
-      ingressClassName: 'kong',
-      rules: [
-        {
-          http: {
-            paths: [
-              { path: `/${name}`, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } },
-            ],
-          },
-        },
-      ],
-    },
+    ...pathIngress(namespace, name),
   });
   const build = async () => {
     const id = await pipeline.producer.enqueue(buildConfig, { reason: 'test' });
