@@ -190,7 +190,7 @@ async function checkProxy(
   };
 }
 
-/** Re-pushes in enforce mode, at once the first time, then with a growing per-proxy pause. */
+/** Re-pushes in enforce mode, at once the first time, then with a growing per-proxy pause of its own. */
 async function repair(
   deps: PipelineDeps,
   proxy: ProxyEndpoint,
@@ -207,7 +207,8 @@ async function repair(
     repairAttempts: attempts,
     nextRepairAt: new Date(now + backoffDelay(REPAIR_BACKOFF, attempts)).toISOString(),
   });
-  await deps.producer.enqueue(pushConfig, { proxy: proxy.id });
+  // Now, not after a retry delay the push job grew while the proxy failed: this pause is the one that counts.
+  await deps.producer.expedite(pushConfig, { proxy: proxy.id });
   return 're-pushed';
 }
 

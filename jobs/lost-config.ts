@@ -25,19 +25,20 @@ export function countersWentBack(
 }
 
 /**
- * Whether this observation starts a new "lost its config" episode that deserves a push right now. A
- * proxy lost its config when it answers with the empty hash, or restarted (counters went back) and
- * answers with a hash other than the desired one. It is a new episode when the previous observation
- * did not already show it empty in the same process: a proxy that stays empty is the push job's to
- * retry, with that job's own backoff (a proxy that keeps failing pushes keeps backing off). A proxy seen
- * for the first time is a newcomer, pushed by discovery (or by a new leader) already. `desired` null:
- * nothing built yet, nothing to restore. Pure.
+ * Whether this observation starts a new episode that deserves a push right now. A proxy lost its config
+ * when it answers with the empty hash, or restarted (counters went back) and answers with a hash other
+ * than the desired one. It is a new episode when the previous observation did not already show it empty
+ * in the same process: a proxy that stays empty is the push job's to retry, with that job's own backoff
+ * (a proxy that keeps failing pushes keeps backing off). A proxy that answers again after not answering,
+ * with an older config, `returned`: the pushes that failed while it was away backed off, and the fault
+ * that made them fail is over. A proxy seen for the first time is a newcomer, pushed by discovery (or by
+ * a new leader) already. `desired` null: nothing built yet, nothing to restore. Pure.
  */
 export function lostConfig(
   previous: StatusObservation | undefined,
   current: StatusObservation,
   desired: string | null,
-): 'empty' | 'restarted' | undefined {
+): 'empty' | 'restarted' | 'returned' | undefined {
   if (!current.answered || desired === null || current.hash === desired || previous === undefined)
     return undefined;
   const restarted = previous?.answered === true && countersWentBack(previous.counters, current.counters);
@@ -46,5 +47,6 @@ export function lostConfig(
     if (!alreadySeenEmpty) return 'empty';
     return restarted ? 'restarted' : undefined;
   }
+  if (!previous.answered) return 'returned';
   return restarted ? 'restarted' : undefined;
 }

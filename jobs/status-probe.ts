@@ -5,13 +5,23 @@ import { sleep } from '../lib/sleep.ts';
 import { lostConfig, type StatusObservation } from './lost-config.ts';
 import type { PipelineDeps } from './ports.ts';
 import { repairLostConfig } from './restart-repair.ts';
+import { targetHash } from './target-hash.ts';
 
 export interface StatusProbeOptions {
-  readonly deps: Pick<PipelineDeps, 'registry' | 'builds' | 'admin' | 'producer' | 'fleet' | 'events'>;
+  readonly deps: Pick<
+    PipelineDeps,
+    'registry' | 'builds' | 'rollouts' | 'admin' | 'producer' | 'fleet' | 'events'
+  >;
   /** Every proxy is asked for its hash this often (`--status-probe-interval`). */
   readonly intervalMs: number;
   readonly logger: Logger;
 }
+
+const WHY = {
+  empty: 'lost its configuration',
+  restarted: 'restarted (its counters went back) with another configuration',
+  returned: 'answers again with an older configuration',
+} as const;
 
 /** A probe waits no longer than this for an answer: a slow proxy is the drift check's to judge. */
 const PROBE_DEADLINE_MS = 1000;
@@ -19,9 +29,10 @@ const PROBE_DEADLINE_MS = 1000;
 /**
  * The cheap, frequent half of the drift check: every interval, one `GET /status` (a few hundred bytes)
  * to each proxy, kept in memory only, so a proxy that restarted and lost its config is noticed within
- * one interval of answering again and re-pushed at once (jobs/restart-repair.ts). It writes to Redis
- * only when it finds one; everything else (unreachable, older builds, foreign pushes, reports) stays
- * with the drift check. One probe per proxy in flight at most, so a hung proxy delays nobody.
+ * one interval of answering again and re-pushed at once (jobs/restart-repair.ts); so is one that was
+ * away (down, hung, cut off) while builds went out, whose pushes backed off meanwhile. It writes to
+ * Redis only when it finds one; everything else (unreachable, foreign pushes, reports) stays with the
+ * drift check. One probe per proxy in flight at most, so a hung proxy delays nobody.
  */
 export class StatusProbe implements Runnable {
   readonly name = 'status-probe';
@@ -47,13 +58,18 @@ export class StatusProbe implements Runnable {
   /** Starts a probe of every proxy not still being probed; waits for the Redis reads only. */
   async #round(signal: AbortSignal): Promise<void> {
     const { deps } = this.#options;
-    const [proxies, desired] = await Promise.all([deps.registry.list(), deps.builds.desired()]);
+    const [proxies, desired, fleetTarget] = await Promise.all([
+      deps.registry.list(),
+      deps.builds.desired(),
+      deps.rollouts.read(),
+    ]);
     const known = new Set(proxies.map((proxy) => proxy.id));
     for (const id of this.#last.keys()) if (!known.has(id)) this.#last.delete(id);
     for (const proxy of proxies) {
       if (this.#inFlight.has(proxy.id)) continue;
       this.#inFlight.add(proxy.id);
-      this.#probe(proxy, desired?.hash ?? null, signal)
+      // Judged by the build it should run: a pinned fleet or a rollout's stable proxies are not behind.
+      this.#probe(proxy, targetHash(proxy.id, desired?.hash, fleetTarget) ?? null, signal)
         .catch((err: unknown) => {
           if (!signal.aborted) this.#options.logger.warn({ err, proxy: proxy.id }, 'status probe failed');
         })
@@ -72,13 +88,13 @@ export class StatusProbe implements Runnable {
     this.#last.set(proxy.id, current);
     const loss = lostConfig(previous, current, desired);
     if (!loss || !current.answered || desired === null) return;
-    const why =
-      loss === 'empty'
-        ? 'lost its configuration'
-        : 'restarted (its counters went back) with another configuration';
+    const why = WHY[loss];
     let action: Awaited<ReturnType<typeof repairLostConfig>>;
     try {
-      action = await repairLostConfig(deps, proxy, { hash: current.hash, why }, desired);
+      // A proxy that was away lost nothing: its ProxyUnreachable Event came from the drift check already.
+      action = await repairLostConfig(deps, proxy, { hash: current.hash, why }, desired, {
+        event: loss !== 'returned',
+      });
     } catch (err) {
       // Not repaired (Redis or the API server failed us): the next probe must see the same loss as
       // new again, not a proxy already known empty, which it would leave to a push nobody asked for.

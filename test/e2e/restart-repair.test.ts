@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sleep } from '../../lib/sleep.ts';
@@ -20,7 +21,12 @@ describe('a restarted proxy gets its config back at once, every time (issue 20)'
   const h = pipelineHarness('restart-repair', 2);
   beforeAll(async () => {
     // The drift check would take 10 min: whatever repairs the proxy here is the status probe.
-    await h.startController({ KONG_FLEET_DRIFT_INTERVAL: '10m', KONG_FLEET_NAMESPACE: h.namespace });
+    // The push backoff as it ships (the harness caps it at 2 s): a proxy away for a while is far behind.
+    await h.startController({
+      KONG_FLEET_DRIFT_INTERVAL: '10m',
+      KONG_FLEET_NAMESPACE: h.namespace,
+      KONG_FLEET_PUSH_BACKOFF_CAP: '60s',
+    });
     await kubectlApply(echoApp({ namespace: h.namespace }));
     await waitForConvergence(h.prefix, h.proxies(), { timeoutMs: 60_000 });
   });
@@ -68,5 +74,48 @@ describe('a restarted proxy gets its config back at once, every time (issue 20)'
     expect(status.repairAttempts).toBeUndefined();
     expect(status.nextRepairAt).toBeUndefined();
     expect((await bystander!.state()).configPushes).toBe(bystanderPushes);
+  });
+
+  it('a proxy away while a build went out gets it within the bound of answering again, not after its backoff', async () => {
+    const [victim, bystander] = h.proxies();
+    const before = await waitForConvergence(h.prefix, h.proxies());
+    const redis = new Redis(redisUrl());
+    const pushes = new Queue('push', { connection: redis, prefix: h.prefix });
+    onTestFinished(async () => {
+      await pushes.close();
+      redis.disconnect();
+    });
+    // Every request answered 503 (a proxy overloaded, or a balancer in front of it that lost it).
+    await victim!.impair({ failNext: { count: 1_000_000, status: 503 } });
+    await kubectlApply(echoApp({ namespace: h.namespace, path: '/away' }));
+    const desired = await eventually(
+      async () => {
+        const now = await desiredHash(h.prefix);
+        return now && now !== before && (await bystander!.state()).configurationHash === now
+          ? now
+          : undefined;
+      },
+      { timeoutMs: 60_000, description: 'the new build on the bystander' },
+    );
+    // Failed pushes back off (PUSH_BACKOFF doubles from 500 ms): after the 7th failure the next try is
+    // at least 0.7 × 32 s away, far beyond the bound below.
+    const FAILURES = 7;
+    await eventually(
+      async () => {
+        const id = await pushes.getDeduplicationJobId(victim!.id);
+        const job = id ? await pushes.getJob(id) : undefined;
+        if (job && job.attemptsMade >= FAILURES && (await job.isDelayed())) return true;
+        throw new Error(`the victim's push job ${id ?? '-'}: ${job?.attemptsMade ?? 0} attempts`);
+      },
+      { timeoutMs: 120_000, intervalMs: 200, description: `${FAILURES} failed pushes to ${victim!.id}` },
+    );
+    await victim!.impair({ failNext: { count: 0, status: 503 } });
+    const back = performance.now();
+    await eventually(async () => (await victim!.state()).configurationHash === desired, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+      description: `${victim!.id} on ${desired} after answering again`,
+    });
+    expect(performance.now() - back).toBeLessThan(REPAIR_BOUND_MS);
   });
 });

@@ -37,6 +37,12 @@ describe('lostConfig', () => {
     expect(lostConfig(seen(desired, 50), seen(other, 51), desired)).toBeUndefined();
   });
 
+  it('starts one when a proxy answers again, after not answering, with an older config', () => {
+    expect(lostConfig(silent, seen(other, 51), desired)).toBe('returned');
+    expect(lostConfig(silent, seen(desired, 51), desired)).toBeUndefined();
+    expect(lostConfig(silent, silent, desired)).toBeUndefined();
+  });
+
   it('does nothing for the desired hash, no answer, or no build yet', () => {
     expect(lostConfig(seen(EMPTY_CONFIG_HASH, 50), seen(desired, 2), desired)).toBeUndefined();
     expect(lostConfig(seen(desired, 50), silent, desired)).toBeUndefined();
