@@ -8,9 +8,17 @@ import { JobProducer } from '../../queue/producer.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
 import { finishedJobsSince } from '../../testing/finished-jobs.ts';
 import { holdPort } from '../../testing/hanging-port.ts';
-import { percentile, startControllerStack } from './controller-stack.ts';
+import { loadAverage, ownUsage, percentile, processUsage, startControllerStack } from './controller-stack.ts';
 import type { Benchmark } from './registry.ts';
 import { printTable, round1 } from './report.ts';
+
+/** One series of single changes: latencies and what each change cost. */
+interface PhaseResult {
+  readonly latencies: readonly number[];
+  readonly controllerCpuMsPerChange: number;
+  readonly simulatorsCpuMsPerChange: number;
+  readonly redisCommandsPerChange: number;
+}
 
 export const benchmark: Benchmark = {
   name: 'convergence',
@@ -69,20 +77,35 @@ export const benchmark: Benchmark = {
         },
         { timeoutMs: 180_000, intervalMs: 20, description },
       );
+    /**
+     * Waits until every proxy in `proxies` reports one hash other than `previous` and that hash is desired.
+     * The proxies' state is in this process; Redis is read only once they agree, so the bench's polling
+     * neither loads Redis nor starves the simulators sharing this event loop.
+     */
     const settled = async (previous: string | undefined, timeoutMs = 60_000, proxies = fleet.proxies) =>
       waitFor(
         async () => {
-          const desired = (await builds.desired())?.hash;
-          if (!desired || desired === previous) return undefined;
-          return proxies.every((p) => p.state().configurationHash === desired) ? desired : undefined;
+          const reported = proxies[0]!.state().configurationHash;
+          if (reported === previous || !proxies.every((p) => p.state().configurationHash === reported))
+            return undefined;
+          return (await builds.desired())?.hash === reported ? reported : undefined;
         },
         { timeoutMs, intervalMs: 2, description: 'every proxy to report the new hash' },
       );
     let path = 0;
-    /** `count` single changes, each timed until every proxy in `live` reports the new hash. */
+    /**
+     * `count` single changes, each timed until every proxy in `live` reports the new hash, with what they
+     * cost per change: the controller's CPU, the simulators' (this process), and Redis commands (the
+     * bench's own few reads included).
+     */
     const singleChanges = async (count: number, live = fleet.proxies) => {
       let hash = (await builds.desired())?.hash;
       const latencies: number[] = [];
+      const [controllerFrom, simulatorsFrom, redisFrom] = await Promise.all([
+        processUsage(stack.controller.pid!),
+        ownUsage(),
+        redisCommands(),
+      ]);
       for (let i = 0; i < count; i++) {
         path += 1;
         const started = performance.now();
@@ -94,8 +117,21 @@ export const benchmark: Benchmark = {
         hash = await settled(hash, 60_000, live);
         latencies.push(performance.now() - started);
       }
-      return latencies;
+      const [controllerTo, simulatorsTo, redisTo] = await Promise.all([
+        processUsage(stack.controller.pid!),
+        ownUsage(),
+        redisCommands(),
+      ]);
+      return {
+        latencies,
+        controllerCpuMsPerChange: ((controllerTo.cpuSeconds - controllerFrom.cpuSeconds) * 1000) / count,
+        simulatorsCpuMsPerChange: ((simulatorsTo.cpuSeconds - simulatorsFrom.cpuSeconds) * 1000) / count,
+        redisCommandsPerChange: (redisTo - redisFrom) / count,
+      };
     };
+    /** Commands Redis has processed so far (INFO stats). */
+    const redisCommands = async () =>
+      Number(/total_commands_processed:(\d+)/.exec(await store.info('stats'))?.[1] ?? Number.NaN);
 
     try {
       const ingress = (name: string, path: string) => ({
@@ -119,7 +155,8 @@ export const benchmark: Benchmark = {
       await settled(undefined, 120_000);
 
       log(`measuring ${changes} single changes`);
-      const latencies = await singleChanges(changes);
+      const allUp = await singleChanges(changes);
+      const latencies = allUp.latencies;
       log(`single-change latencies (ms): ${latencies.map((ms) => Math.round(ms)).join(' ')}`);
       // Measured next to the all-up figures, on the same config size: "a dead proxy delays nobody".
       const down = downCount > 0 ? await downScenarios(downCount) : undefined;
@@ -145,15 +182,18 @@ export const benchmark: Benchmark = {
           Promise.all(holds.map((hold) => hold.close())),
         );
         await recovered();
-        const row = (scenario: string, values: readonly number[], liveCount: number) => ({
+        const row = (scenario: string, phase: PhaseResult, liveCount: number) => ({
           scenario,
           live_proxies: liveCount,
-          p50_ms: round1(percentile(values, 50)),
-          p99_ms: round1(percentile(values, 99)),
-          max_ms: round1(Math.max(...values)),
+          p50_ms: round1(percentile(phase.latencies, 50)),
+          p99_ms: round1(percentile(phase.latencies, 99)),
+          max_ms: round1(Math.max(...phase.latencies)),
+          controller_cpu_ms_per_change: round1(phase.controllerCpuMsPerChange),
+          simulators_cpu_ms_per_change: round1(phase.simulatorsCpuMsPerChange),
+          redis_commands_per_change: Math.round(phase.redisCommandsPerChange),
         });
         printTable([
-          row('all up', latencies, proxyCount),
+          row('all up', allUp, proxyCount),
           row(`${count} refusing`, refused, live.length),
           row(`${count} hanging`, hanging, live.length),
         ]);
@@ -247,13 +287,19 @@ export const benchmark: Benchmark = {
           p50_ms: round1(percentile(latencies, 50)),
           p99_ms: round1(percentile(latencies, 99)),
           max_ms: round1(Math.max(...latencies)),
+          controller_cpu_ms_per_change: round1(allUp.controllerCpuMsPerChange),
+          simulators_cpu_ms_per_change: round1(allUp.simulatorsCpuMsPerChange),
+          redis_commands_per_change: Math.round(allUp.redisCommandsPerChange),
+          load_average: await loadAverage(),
           ...(down
             ? {
                 down: downCount,
-                down_refused_p50_ms: round1(percentile(down.refused, 50)),
-                down_refused_p99_ms: round1(percentile(down.refused, 99)),
-                down_hanging_p50_ms: round1(percentile(down.hanging, 50)),
-                down_hanging_p99_ms: round1(percentile(down.hanging, 99)),
+                down_refused_p50_ms: round1(percentile(down.refused.latencies, 50)),
+                down_refused_p99_ms: round1(percentile(down.refused.latencies, 99)),
+                down_refused_controller_cpu_ms_per_change: round1(down.refused.controllerCpuMsPerChange),
+                down_hanging_p50_ms: round1(percentile(down.hanging.latencies, 50)),
+                down_hanging_p99_ms: round1(percentile(down.hanging.latencies, 99)),
+                down_hanging_controller_cpu_ms_per_change: round1(down.hanging.controllerCpuMsPerChange),
               }
             : {}),
           burst_writes: burstWrites,
