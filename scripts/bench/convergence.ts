@@ -8,6 +8,7 @@ import { JobProducer } from '../../queue/producer.ts';
 import { ObjectStore } from '../../queue/store/object-store.ts';
 import { finishedJobsSince } from '../../testing/finished-jobs.ts';
 import { holdPort } from '../../testing/hanging-port.ts';
+import { pathIngress } from '../../testing/path-ingress.ts';
 import { loadAverage, ownUsage, percentile, processUsage, startControllerStack } from './controller-stack.ts';
 import type { Benchmark } from './registry.ts';
 import { printTable, round1 } from './report.ts';
@@ -134,19 +135,7 @@ export const benchmark: Benchmark = {
       Number(/total_commands_processed:(\d+)/.exec(await store.info('stats'))?.[1] ?? Number.NaN);
 
     try {
-      const ingress = (name: string, path: string) => ({
-        metadata: { name, namespace },
-        spec: {
-          ingressClassName: 'kong',
-          rules: [
-            {
-              http: {
-                paths: [{ path, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }],
-              },
-            },
-          ],
-        },
-      });
+      const ingress = (name: string, path: string) => pathIngress(namespace, name, { path });
       await core.createNamespacedService({
         namespace,
         body: { metadata: { name: 'echo', namespace }, spec: { ports: [{ name: 'http', port: 80 }] } },
@@ -253,8 +242,7 @@ export const benchmark: Benchmark = {
             metadata: { name, namespace: ns },
             spec: { ports: [{ name: 'http', port: 80 }] },
           };
-          const route = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', ...ingress(name, `/${name}`) };
-          route.metadata = { name, namespace: ns };
+          const route = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', ...pathIngress(ns, name) };
           await objects.put(
             objectKey({ kind: 'Service', group: '', namespace: ns, name }),
             JSON.stringify(service),

@@ -15,6 +15,7 @@ import { KongAdminClient } from '../../kong/admin/client.ts';
 import { propagationDigest } from '../../kong/propagation.ts';
 import { resolveSettings } from '../../kong/translate/index.ts';
 import { waitFor } from '../../lib/wait-for.ts';
+import { pathIngress } from '../../testing/path-ingress.ts';
 import { startLocalRedis } from '../../testing/redis-server.ts';
 import { pipelineDeps } from '../../workers/pipeline-deps.ts';
 import { createRuntime } from '../../workers/runtime.ts';
@@ -143,23 +144,7 @@ export const benchmark: Benchmark = {
           JSON.stringify({
             apiVersion: 'networking.k8s.io/v1',
             kind: 'Ingress',
-            metadata: { name, namespace: ns, annotations: { 'konghq.com/tags': `v${version}` } },
-            spec: {
-              ingressClassName: 'kong',
-              rules: [
-                {
-                  http: {
-                    paths: [
-                      {
-                        path: `/${name}`,
-                        pathType: 'Prefix',
-                        backend: { service: { name, port: { number: 80 } } },
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
+            ...pathIngress(ns, name, { annotations: { 'konghq.com/tags': `v${version}` } }),
           }),
         );
       };

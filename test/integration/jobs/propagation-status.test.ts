@@ -7,6 +7,7 @@ import { jobs } from '../../../jobs/index.ts';
 import { podReadiness } from '../../../jobs/pod-readiness.ts';
 import { MAX_WRITES_PER_ROUND, propagationStatus } from '../../../jobs/propagation-status.ts';
 import { pushConfig } from '../../../jobs/push.ts';
+import { pathIngress } from '../../../testing/path-ingress.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { jobInState } from '../../helpers/jobs.ts';
@@ -76,23 +77,7 @@ describe('propagation status and Pod gate jobs', () => {
         JSON.stringify({
           apiVersion: 'networking.k8s.io/v1',
           kind: 'Ingress',
-          metadata: { name, namespace: 'apps' },
-          spec: {
-            ingressClassName: 'kong',
-            rules: [
-              {
-                http: {
-                  paths: [
-                    {
-                      path: `/${name}`,
-                      pathType: 'Prefix',
-                      backend: { service: { name, port: { number: 80 } } },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
+          ...pathIngress('apps', name),
         }),
       );
     }

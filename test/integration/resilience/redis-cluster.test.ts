@@ -7,12 +7,12 @@ import { connectRedis, createRedisConnection, type RedisConnection } from '../..
 import { clusterPrefix, redisKey } from '../../../queue/keys.ts';
 import { BuildStore } from '../../../queue/store/build-store.ts';
 import { listeningAddress } from '../../../testing/controller-process.ts';
+import { pathIngress } from '../../../testing/path-ingress.ts';
 import { type LocalRedisCluster, startLocalRedisCluster } from '../../../testing/redis-cluster.ts';
 import { stuckJobs } from '../../../testing/stuck-jobs.ts';
 import { type CliProcess, startCli } from '../../helpers/cli.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig, kubeconfigPath } from '../../helpers/kube.ts';
-import { pathIngress } from '../../helpers/path-ingress.ts';
 import { uniquePrefix } from '../../helpers/redis.ts';
 
 const PROXIES = 4;

@@ -5,10 +5,10 @@ import { WatchSet } from '../../../k8s/watch-set.ts';
 import { watchedKinds } from '../../../k8s/watched-kinds.ts';
 import { connectRedis, createRedisConnection } from '../../../queue/connection.ts';
 import { ObjectStore } from '../../../queue/store/object-store.ts';
+import { pathIngress } from '../../../testing/path-ingress.ts';
 import { type LocalRedis, startLocalRedis } from '../../../testing/redis-server.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig } from '../../helpers/kube.ts';
-import { pathIngress } from '../../helpers/path-ingress.ts';
 
 const ingressKind = watchedKinds.filter((kind) => kind.kind === 'Ingress');
 

@@ -6,9 +6,9 @@ import { type WatchedStore, WatchSet } from '../../../k8s/watch-set.ts';
 import { watchedKinds } from '../../../k8s/watched-kinds.ts';
 import { ObjectStore } from '../../../queue/store/object-store.ts';
 import { SnapshotCache } from '../../../queue/store/snapshot-cache.ts';
+import { pathIngress } from '../../../testing/path-ingress.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubeConfig } from '../../helpers/kube.ts';
-import { pathIngress } from '../../helpers/path-ingress.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 
 const ingressKind = watchedKinds.filter((kind) => kind.kind === 'Ingress');
