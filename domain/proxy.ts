@@ -85,6 +85,11 @@ export interface ProxyStatus {
   /** Last time the proxy answered at all. */
   readonly lastSeenAt?: string;
   readonly lastError?: string;
+  /**
+   * Why the proxy is not sent its build yet: the build was not made for its profile (Kong version, router
+   * flavor, edition), and a build that is has been asked for. Cleared by the push that sends one.
+   */
+  readonly awaitingBuild?: string;
   /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
   readonly rejectedHash?: string;
   /** Drift repairs in a row without reaching the desired hash (reset when in sync). */
