@@ -1,14 +1,17 @@
 import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbless/simulator';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectKey } from '../../../domain/object-ref.ts';
 import { buildConfig } from '../../../jobs/build.ts';
 import { jobs } from '../../../jobs/index.ts';
 import { pushConfig } from '../../../jobs/push.ts';
+import { pinFleet, unpinFleet } from '../../../jobs/rollout.ts';
+import { RolloutStore } from '../../../queue/store/rollout-store.ts';
 import type { Runtime } from '../../../workers/runtime.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { freshNamespace, kubectl } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
+import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
 
 /**
@@ -25,6 +28,9 @@ describe('a Kong 3.9 proxy joining a Kong 3.11 fleet', () => {
   let pipeline: TestPipeline;
   let runtime: Runtime | undefined;
   const prefix = uniquePrefix('gates-join');
+  /** The build with sticky sessions (made for Kong 3.11 only), and the one made for both versions. */
+  let stickyHash = '';
+  let bothHash = '';
 
   const put = (object: { kind: string; apiVersion: string; metadata: { name: string } }) =>
     pipeline.objects.put(
@@ -127,13 +133,14 @@ describe('a Kong 3.9 proxy joining a Kong 3.11 fleet', () => {
     await pipeline.objects.setSynced('leader-1');
     await pipeline.producer.enqueue(buildConfig, { reason: 'test' });
     await announce(modern);
-    const { text } = await converged(
+    const { text, hash } = await converged(
       modern,
       (built) => built.includes('sticky-sessions'),
       'the 3.11 proxies to run a build with sticky sessions',
     );
     const upstream = JSON.parse(text).upstreams.find((u: { name: string }) => u.name.startsWith('echo.'));
     expect(upstream).toMatchObject({ algorithm: 'sticky-sessions', sticky_sessions_cookie: 'route' });
+    stickyHash = hash;
   });
 
   it('waits for a build made for Kong 3.9 instead of being sent the 3.11 one', async () => {
@@ -189,6 +196,51 @@ describe('a Kong 3.9 proxy joining a Kong 3.11 fleet', () => {
     };
     const reasons = events.items.map((event) => event.reason);
     expect(reasons).not.toContain('KongConfigurationRejected');
+    bothHash = hash;
     expect([...modernRoutes]).toEqual([bothRoutes().join(' ')]);
+  });
+
+  it('keeps a pinned build it was not made for from the 3.9 proxy, and delivers once unpinned', async () => {
+    const redis = new Redis(redisUrl());
+    try {
+      const deps = {
+        rollouts: new RolloutStore({ redis, prefix }),
+        builds: pipeline.builds,
+        registry: pipeline.registry,
+        producer: pipeline.producer,
+      };
+      // `kong-fleet rollback STICKY`: the fleet is held on the build made before the 3.9 proxy joined.
+      expect(await pinFleet(deps, stickyHash, 'test')).toMatchObject({ ok: true });
+      const waiting = await eventually(
+        async () => {
+          if (modern.some((p) => p.state().configurationHash !== stickyHash)) return undefined;
+          const status = await pipeline.registry.status(older!.id);
+          return status.awaitingBuild ? status : undefined;
+        },
+        { timeoutMs: 30_000, description: 'the 3.11 proxies on the pinned build, the 3.9 one waiting' },
+      );
+      expect(waiting).toMatchObject({ state: 'Pending', desiredHash: stickyHash });
+      expect(waiting.awaitingBuild).toBe(
+        `build ${stickyHash}, which a pin or rollout gives this proxy, was not made for Kong 3.9.1 (traditional_compatible, community); waiting for one that is`,
+      );
+      expect(waiting.rejectedHash).toBeUndefined();
+      // It keeps serving the build it has; nothing was sent to it, nothing excluded.
+      expect(older!.state().configurationHash).toBe(bothHash);
+      expect((await pipeline.objects.exclusions()).size).toBe(0);
+
+      expect(await unpinFleet(deps, undefined, 'test')).toMatchObject({ ok: true });
+      await eventually(
+        async () => {
+          const statuses = await Promise.all([...modern, older!].map((p) => pipeline.registry.status(p.id)));
+          return [...modern, older!].every((p) => p.state().configurationHash === bothHash) &&
+            statuses.every((status) => status.actualHash === bothHash && !status.awaitingBuild)
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000, description: 'every proxy back on the build made for both versions' },
+      );
+    } finally {
+      redis.disconnect();
+    }
   });
 });
