@@ -228,12 +228,8 @@ async function awaitBuild(
   const why = isDesired
     ? `waiting for a build made for ${runs}: build ${hash} was made for other Kong versions or routers`
     : `build ${hash}, which a pin or rollout gives this proxy, was not made for ${runs}; waiting for one that is`;
-  await deps.registry.updateStatus(id, {
-    desiredHash: hash,
-    state: 'Pending',
-    awaitingBuild: why,
-    lastSeenAt: new Date().toISOString(),
-  });
+  // lastSeenAt stays as the GET / before this set it: a proxy known Synced was not contacted at all.
+  await deps.registry.updateStatus(id, { desiredHash: hash, state: 'Pending', awaitingBuild: why });
   if (isDesired) await deps.requestBuild(`proxy ${id} reports ${runs}, which build ${hash} was not made for`);
   return skipped('awaiting-build', why);
 }
