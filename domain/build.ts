@@ -1,5 +1,7 @@
 /** Build metadata: what the build store records about each config it holds, and where `desired` points. */
 
+import type { ProxyProfile } from './proxy.ts';
+
 export interface BuildRecord {
   readonly hash: string;
   /** Object-store revision the build was made from. */
@@ -18,6 +20,13 @@ export interface BuildRecord {
    * in the encrypted build text only). Absent in builds made before provenance was recorded.
    */
   readonly secretPaths?: readonly string[];
+  /**
+   * The proxy profiles the build was made for (translated for the lowest Kong version among them and validated
+   * against each): a proxy is sent the build only when its own profile is one of them (jobs/push.ts). The union
+   * over every build that produced this hash, so it grows when a rebuild for more profiles gives the same text.
+   * Empty for a build made before any proxy reported; absent for one saved without them (sent to any proxy).
+   */
+  readonly profiles?: readonly ProxyProfile[];
 }
 
 export interface Desired {

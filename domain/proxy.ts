@@ -19,6 +19,35 @@ export interface ProxyEndpoint {
 export type RouterFlavor = 'traditional_compatible' | 'traditional' | 'expressions';
 export type KongEdition = 'community' | 'enterprise';
 
+/**
+ * What a Kong node validates a config with, as it reports it in `GET /`: the same shape as the translator's
+ * ValidatorProfile. A build is made for the profiles the fleet reported (jobs/fleet-profiles.ts) and sent only
+ * to proxies whose profile is among them (jobs/push.ts).
+ */
+export interface ProxyProfile {
+  readonly kongVersion: string;
+  readonly routerFlavor: RouterFlavor;
+  readonly edition: KongEdition;
+}
+
+/** The profile a proxy reported, once it reported all of it. */
+export function profileOf(
+  status: Pick<ProxyStatus, 'kongVersion' | 'routerFlavor' | 'edition'>,
+): ProxyProfile | undefined {
+  const { kongVersion, routerFlavor, edition } = status;
+  return kongVersion && routerFlavor && edition ? { kongVersion, routerFlavor, edition } : undefined;
+}
+
+/** `Kong 3.9.1 (traditional_compatible, community)`, as messages name a profile. */
+export function describeProfile(profile: ProxyProfile): string {
+  return `Kong ${profile.kongVersion} (${profile.routerFlavor}, ${profile.edition})`;
+}
+
+/** Whether two profiles are the same (a build made for one is one made for the other). */
+export function sameProfile(a: ProxyProfile, b: ProxyProfile): boolean {
+  return a.kongVersion === b.kongVersion && a.routerFlavor === b.routerFlavor && a.edition === b.edition;
+}
+
 /** `Unknown`: the proxy answers, but its configuration hash was not read within the freshness window. */
 export type ProxyState =
   | 'Synced'
@@ -56,6 +85,11 @@ export interface ProxyStatus {
   /** Last time the proxy answered at all. */
   readonly lastSeenAt?: string;
   readonly lastError?: string;
+  /**
+   * Why the proxy is not sent its build yet: the build was not made for its profile (Kong version, router
+   * flavor, edition), and a build that is has been asked for. Cleared by the push that sends one.
+   */
+  readonly awaitingBuild?: string;
   /** The last build this proxy rejected with a 400: it is never sent to this proxy again. */
   readonly rejectedHash?: string;
   /** Drift repairs in a row without reaching the desired hash (reset when in sync). */

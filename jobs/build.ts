@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeObject } from '../domain/object-ref.ts';
+import { type ProxyProfile, profileOf, sameProfile } from '../domain/proxy.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import { buildObjectsOf } from '../kong/propagation.ts';
 import { SecretRedactor, secretPaths } from '../kong/redact-secrets.ts';
@@ -10,6 +11,7 @@ import { gatewayStatus } from './gateway-status.ts';
 import { ingressStatus } from './ingress-status.ts';
 import type { PipelineDeps } from './ports.ts';
 import { requestPropagationStatus } from './propagation-status.ts';
+import { pushConfig } from './push.ts';
 import { deliverNewBuild } from './rollout.ts';
 
 export const BuildPayload = z.strictObject({
@@ -59,9 +61,10 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     const { revision } = await deps.snapshot.refresh(deps.objects);
     const exclusions = await deps.objects.exclusions();
     const objects = [...deps.snapshot.objects()].map(([, object]) => object);
+    const profiles = distinctProfiles(await fleetProfiles(deps));
     const result = builderFor(deps).build(objects, {
       settings: deps.translateSettings,
-      profiles: await fleetProfiles(deps),
+      profiles,
       // The store's keys are the translator's: one format, passed straight through.
       exclude: exclusions.keys(),
     });
@@ -92,7 +95,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
 
     const { text, hash } = result;
     const durationMs = Math.round(performance.now() - started);
-    await deps.builds.save(text, {
+    const { newProfiles } = await deps.builds.save(text, {
       hash,
       revision,
       createdAt: new Date().toISOString(),
@@ -106,6 +109,9 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
         reason: redactor.redactText(error.reason).slice(0, 500),
       })),
       ...(firstChangeAt !== undefined ? { firstChangeAt } : {}),
+      // Who may be sent this build (jobs/push.ts): the proxies of these profiles, and of any profile an
+      // earlier build of the same text was made for.
+      profiles,
     });
     // Which served objects this build holds (and at which version), for their propagation status. Saved before
     // `desired` moves, so a status round never finds the desired build without its list.
@@ -124,6 +130,10 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
       // Every proxy at once, or through a rollout (spec.rollout), or none while pinned: jobs/rollout.ts.
       pushes = await deliverNewBuild(deps, { hash, revision, at: new Date().toISOString() }, previous);
       if (deps.ingressStatus) await deps.producer.enqueue(ingressStatus, {});
+    } else if (newProfiles.length > 0) {
+      // The same text as before, now made for more profiles (usual: no gated feature in use). Nobody else is
+      // pushed for it, but the proxies that waited for a build of their profile (jobs/push.ts) get this one.
+      pushes = await pushProxiesOf(deps, newProfiles);
     }
     // Verdicts can change without the config changing (a refused route ships nothing either way). A cluster
     // without a GatewayClass of ours costs no lists per build; the job's schedule still clears leftovers.
@@ -153,6 +163,28 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     return { outcome, hash, revision, pushes };
   },
 });
+
+/** The fleet's profiles, each once, in a stable order (the build's fingerprint and record see them so). */
+function distinctProfiles(profiles: readonly ProxyProfile[]): ProxyProfile[] {
+  const distinct: ProxyProfile[] = [];
+  for (const profile of profiles) if (!distinct.some((p) => sameProfile(p, profile))) distinct.push(profile);
+  const key = (p: ProxyProfile) => `${p.kongVersion}\u0000${p.routerFlavor}\u0000${p.edition}`;
+  return distinct.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** Asks every proxy reporting one of `profiles` to converge; returns how many were asked. */
+async function pushProxiesOf(deps: PipelineDeps, profiles: readonly ProxyProfile[]): Promise<number> {
+  const proxies = await deps.registry.list();
+  const statuses = await Promise.all(proxies.map((proxy) => deps.registry.status(proxy.id)));
+  const ids = proxies
+    .filter((_, i) => {
+      const profile = profileOf(statuses[i]!);
+      return profile !== undefined && profiles.some((p) => sameProfile(p, profile));
+    })
+    .map((proxy) => proxy.id);
+  await Promise.all(ids.map((proxy) => deps.producer.enqueue(pushConfig, { proxy })));
+  return ids.length;
+}
 
 /**
  * One incremental builder per snapshot cache (one per controller): it remembers the last build so an

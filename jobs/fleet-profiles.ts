@@ -1,3 +1,4 @@
+import { profileOf } from '../domain/proxy.ts';
 import type { ValidatorProfile } from '../kong/translate/index.ts';
 import type { PipelineDeps } from './ports.ts';
 
@@ -10,9 +11,8 @@ import type { PipelineDeps } from './ports.ts';
 export async function fleetProfiles(deps: Pick<PipelineDeps, 'registry'>): Promise<ValidatorProfile[]> {
   const proxies = await deps.registry.list();
   const statuses = await Promise.all(proxies.map((proxy) => deps.registry.status(proxy.id)));
-  return statuses.flatMap(({ kongVersion, routerFlavor, edition, state }) =>
-    kongVersion && routerFlavor && edition && state !== 'Incompatible'
-      ? [{ kongVersion, routerFlavor, edition }]
-      : [],
-  );
+  return statuses.flatMap((status) => {
+    const profile = profileOf(status);
+    return profile && status.state !== 'Incompatible' ? [profile] : [];
+  });
 }

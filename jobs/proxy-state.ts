@@ -30,6 +30,8 @@ export function viewOfProxy(
   else if (synced) state = 'Synced';
   else if (lastRead) state = 'Unknown';
   else if (status.state === 'Rejected' && status.rejectedHash === desiredHash) state = 'Rejected';
+  // Not sent its build on purpose (not made for its Kong version): the push job waits for one that is.
+  else if (status.awaitingBuild) state = 'Pending';
   else if (!status.lastPushAt) state = 'NeverSynced';
   else state = 'Pending';
 
@@ -75,12 +77,19 @@ export function viewOfProxy(
             reason: 'HashNotFresh',
             message: `ran ${desiredHash} when last read, at ${status.actualHashAt ?? 'an unknown time'}`,
           }
-        : {
-            type: 'Synced',
-            status: 'False',
-            reason: state,
-            message: `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}${status.lastError ? `: ${status.lastError}` : ''}`,
-          };
+        : status.awaitingBuild && state === 'Pending'
+          ? {
+              type: 'Synced',
+              status: 'False',
+              reason: 'AwaitingBuild',
+              message: `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}: ${status.awaitingBuild}`,
+            }
+          : {
+              type: 'Synced',
+              status: 'False',
+              reason: state,
+              message: `runs ${status.actualHash ?? 'nothing known'}, desired ${desiredHash}${status.lastError ? `: ${status.lastError}` : ''}`,
+            };
   return { state, conditions: [ready, syncedCondition] };
 }
 

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { objectKey } from '../domain/object-ref.ts';
 import { PUSH_BACKOFF } from '../domain/policies.ts';
-import type { ProxyEndpoint, ProxyStatus } from '../domain/proxy.ts';
+import {
+  describeProfile,
+  type ProxyEndpoint,
+  type ProxyProfile,
+  type ProxyStatus,
+  profileOf,
+} from '../domain/proxy.ts';
 import { modeInForce } from '../domain/shadow.ts';
 import { involvedObjectOf } from '../k8s/involved-object.ts';
 import type { AdminFailure, PushAnswer } from '../kong/admin/answers.ts';
@@ -109,35 +115,44 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
   const text = await deps.builds.text(desired.hash);
   if (text === null) throw new Error(`desired build ${desired.hash} is missing from the build store`);
 
-  if (!status.kongVersion || !status.routerFlavor || status.state !== 'Synced') {
+  let profile = profileOf(status);
+  if (!profile || status.state !== 'Synced') {
     const info = await deps.admin.readInfo(proxy, { signal });
     if (info.kind === 'failed') return failed(deps, id, desired.hash, status, info);
-    const profile = info.value;
+    const reported = info.value;
+    profile = {
+      kongVersion: reported.version,
+      routerFlavor: reported.routerFlavor,
+      edition: reported.edition,
+    };
     await deps.registry.updateStatus(id, {
       desiredHash: desired.hash,
-      kongVersion: profile.version,
+      kongVersion: profile.kongVersion,
       routerFlavor: profile.routerFlavor,
       edition: profile.edition,
       lastSeenAt: new Date().toISOString(),
     });
     if (
-      profile.version !== status.kongVersion ||
+      profile.kongVersion !== status.kongVersion ||
       profile.routerFlavor !== status.routerFlavor ||
       profile.edition !== status.edition
     ) {
       // Builds validate against every profile in the fleet: a new one may drop objects locally.
-      await deps.requestBuild(
-        `proxy ${id} reports Kong ${profile.version} (${profile.routerFlavor}, ${profile.edition})`,
-      );
+      await deps.requestBuild(`proxy ${id} reports ${describeProfile(profile)}`);
     }
-    if (compareVersions(profile.version, deps.minimumKongVersion) < 0) {
+    if (compareVersions(profile.kongVersion, deps.minimumKongVersion) < 0) {
       await deps.registry.updateStatus(id, {
         state: 'Incompatible',
-        lastError: `Kong ${profile.version} is older than the supported minimum ${deps.minimumKongVersion}`,
+        lastError: `Kong ${profile.kongVersion} is older than the supported minimum ${deps.minimumKongVersion}`,
       });
-      return { label: 'incompatible', result: { outcome: 'incompatible', version: profile.version } };
+      return { label: 'incompatible', result: { outcome: 'incompatible', version: profile.kongVersion } };
     }
   }
+
+  if (!(await deps.builds.madeFor(desired.hash, profile))) {
+    return awaitBuild(deps, id, profile, desired.hash, desired.hash === newest.hash);
+  }
+  if (status.awaitingBuild) await deps.registry.updateStatus(id, { awaitingBuild: null });
 
   const answer = await deps.admin.pushConfig(proxy, text, { signal });
   const seen = new Date().toISOString();
@@ -192,6 +207,31 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
     case 'failed':
       return failed(deps, id, desired.hash, status, answer);
   }
+}
+
+/**
+ * The proxy's build was not made for its profile (issue 20: a Kong 3.9 proxy joining a fleet whose build uses a
+ * 3.11 feature). Sending it would earn a 400 that says nothing about the objects, yet would exclude them from
+ * every proxy's config; so nothing is sent. Translation follows the fleet's profiles and this one is recorded
+ * now, so a rebuild covers it: either a new build, pushed to everyone, or the same text made for one more
+ * profile, after which jobs/build.ts pushes the proxies of that profile. A pinned build or a rollout's stable
+ * one is not replaced by a rebuild: the proxy waits until the fleet moves on to one made for it.
+ */
+async function awaitBuild(
+  deps: PipelineDeps,
+  id: string,
+  profile: ProxyProfile,
+  hash: string,
+  isDesired: boolean,
+): Promise<PushAttempt> {
+  const runs = describeProfile(profile);
+  const why = isDesired
+    ? `waiting for a build made for ${runs}: build ${hash} was made for other Kong versions or routers`
+    : `build ${hash}, which a pin or rollout gives this proxy, was not made for ${runs}; waiting for one that is`;
+  // lastSeenAt stays as the GET / before this set it: a proxy known Synced was not contacted at all.
+  await deps.registry.updateStatus(id, { desiredHash: hash, state: 'Pending', awaitingBuild: why });
+  if (isDesired) await deps.requestBuild(`proxy ${id} reports ${runs}, which build ${hash} was not made for`);
+  return skipped('awaiting-build', why);
 }
 
 function skipped(label: string, reason: string): PushAttempt {

@@ -78,6 +78,22 @@ describe('viewOfProxy', () => {
     expect(view.conditions.find((c) => c.type === 'Synced')?.status).toBe(synced);
   });
 
+  it('says Pending, and why, while the proxy waits for a build made for its Kong (issue 20)', () => {
+    const why = `waiting for a build made for Kong 3.9.1 (traditional_compatible, community): build ${desired} was made for other Kong versions or routers`;
+    const view = viewOfProxy(
+      { state: 'Pending', awaitingBuild: why, actualHash: '0'.repeat(32), lastSeenAt: ago(1) },
+      desired,
+      now,
+      stale,
+    );
+    expect(view.state).toBe('Pending');
+    expect(view.conditions.find((c) => c.type === 'Synced')).toMatchObject({
+      status: 'False',
+      reason: 'AwaitingBuild',
+      message: `runs ${'0'.repeat(32)}, desired ${desired}: ${why}`,
+    });
+  });
+
   it('says Unknown when nothing has been built yet', () => {
     const view = viewOfProxy({ lastSeenAt: ago(1) }, undefined, now, stale);
     expect(view.conditions.find((c) => c.type === 'Synced')).toMatchObject({

@@ -42,12 +42,17 @@ describe('builds validate with the profile the proxies report', () => {
       }),
       JSON.stringify(object),
     );
-  /** Waits until the proxy runs the desired build, and returns that build's text. */
+  /**
+   * Waits until the proxy runs the desired build and its push has recorded so (the proxy loads a config before
+   * the push job reads its GET /status and writes the registry), and returns that build's text.
+   */
   const converged = () =>
     eventually(
       async () => {
         const desired = await pipeline.builds.desired();
-        return desired && proxy.state().configurationHash === desired.hash
+        return desired &&
+          proxy.state().configurationHash === desired.hash &&
+          (await pipeline.registry.status(proxy.id)).actualHash === desired.hash
           ? pipeline.builds.text(desired.hash)
           : undefined;
       },

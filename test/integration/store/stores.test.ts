@@ -162,6 +162,37 @@ describe('BuildStore', () => {
     expect(await builds.text('b')).toBeNull();
     expect(await builds.text('d')).toBe('text-d');
   });
+
+  it('records the profiles a build was made for, gaining those of a rebuild that gave the same text (issue 20)', async () => {
+    const builds = new BuildStore({ redis, prefix, keep: 1 });
+    const v311 = {
+      kongVersion: '3.11.0',
+      routerFlavor: 'traditional_compatible',
+      edition: 'community',
+    } as const;
+    const v391 = { ...v311, kongVersion: '3.9.1' } as const;
+    expect(await builds.save('text-a', { ...record('a', 1), profiles: [] })).toEqual({ newProfiles: [] });
+    expect(await builds.madeFor('a', v311)).toBe(false); // made before any proxy reported
+    expect(await builds.save('text-a', { ...record('a', 2), profiles: [v311] })).toEqual({
+      newProfiles: [v311],
+    });
+    expect(await builds.madeFor('a', v311)).toBe(true);
+    expect(await builds.madeFor('a', v391)).toBe(false);
+    expect(await builds.save('text-a', { ...record('a', 3), profiles: [v311, v391] })).toEqual({
+      newProfiles: [v391],
+    });
+    expect(await builds.madeFor('a', v391)).toBe(true);
+    // A later build of fewer profiles takes none away: the text passed validation for each of them.
+    expect(await builds.save('text-a', { ...record('a', 4), profiles: [v311] })).toEqual({ newProfiles: [] });
+    expect((await builds.record('a'))?.profiles).toEqual([v311, v391]);
+    // Saved without profiles (before they were recorded): any proxy may be sent it.
+    await builds.save('text-b', record('b', 5));
+    expect(await builds.madeFor('b', v391)).toBe(true);
+    expect((await builds.record('b'))?.profiles).toBeUndefined();
+    // Evicted with the build.
+    await builds.save('text-c', record('c', 6));
+    expect(await redis.exists(`${prefix}:builds:a:profiles`)).toBe(0);
+  });
 });
 
 describe('ProxyRegistry', () => {
