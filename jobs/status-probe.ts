@@ -12,9 +12,20 @@ export interface StatusProbeOptions {
     PipelineDeps,
     'registry' | 'builds' | 'rollouts' | 'admin' | 'producer' | 'fleet' | 'events'
   >;
-  /** Every proxy is asked for its hash this often (`--status-probe-interval`). */
+  /** Every proxy is asked for its hash this often (`--status-probe-interval`)... */
   readonly intervalMs: number;
+  /**
+   * ...or less often, so that the whole fleet is asked at most this many times a second
+   * (`--status-probe-rate`): at 1,000 proxies a 500 ms round would be 2,000 requests a second, enough to
+   * starve the pushes themselves.
+   */
+  readonly maxPerSecond: number;
   readonly logger: Logger;
+}
+
+/** How long a round of `proxies` probes takes at most `maxPerSecond`, and never less than `intervalMs`. Pure. */
+export function probePeriodMs(intervalMs: number, proxies: number, maxPerSecond: number): number {
+  return Math.max(intervalMs, (proxies * 1000) / maxPerSecond);
 }
 
 const WHY = {
@@ -45,18 +56,20 @@ export class StatusProbe implements Runnable {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { intervalMs, logger } = this.#options;
+    const { intervalMs, maxPerSecond, logger } = this.#options;
     while (!signal.aborted) {
       const started = performance.now();
-      await this.#round(signal).catch((err: unknown) => {
+      const proxies = await this.#round(signal).catch((err: unknown) => {
         logger.warn({ err }, 'status probe round failed; trying again next interval');
+        return 0;
       });
-      await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
+      const periodMs = probePeriodMs(intervalMs, proxies, maxPerSecond);
+      await sleep(Math.max(0, periodMs - (performance.now() - started)), signal);
     }
   }
 
-  /** Starts a probe of every proxy not still being probed; waits for the Redis reads only. */
-  async #round(signal: AbortSignal): Promise<void> {
+  /** Starts a probe of every proxy not still being probed; waits for the Redis reads only. Returns the fleet's size. */
+  async #round(signal: AbortSignal): Promise<number> {
     const { deps } = this.#options;
     const [proxies, desired, fleetTarget] = await Promise.all([
       deps.registry.list(),
@@ -75,6 +88,7 @@ export class StatusProbe implements Runnable {
         })
         .finally(() => this.#inFlight.delete(proxy.id));
     }
+    return proxies.length;
   }
 
   async #probe(proxy: ProxyEndpoint, desired: string | null, signal: AbortSignal): Promise<void> {

@@ -227,6 +227,7 @@ export function createController(settings: Settings, logger: Logger): Controller
         runnable: new StatusProbe({
           deps,
           intervalMs: settings.statusProbeIntervalMs,
+          maxPerSecond: settings.statusProbeRate,
           logger: logger.child({ component: 'status-probe' }),
         }),
       });

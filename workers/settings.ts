@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DRIFT_INTERVAL_MS, PUSH_BACKOFF, STATUS_PROBE_INTERVAL_MS } from '../domain/policies.ts';
+import {
+  DRIFT_INTERVAL_MS,
+  PUSH_BACKOFF,
+  STATUS_PROBE_INTERVAL_MS,
+  STATUS_PROBE_MAX_PER_SECOND,
+} from '../domain/policies.ts';
 import { TRAFFIC_SCRAPE_INTERVAL_MS } from '../jobs/traffic-scrape.ts';
 import {
   DEFAULT_FEATURE_FLAGS,
@@ -526,6 +531,13 @@ export const settingSpecs = {
     default: `${STATUS_PROBE_INTERVAL_MS}ms`,
     help: 'how often every proxy is probed (GET /status) for a lost config, to re-push a restarted proxy at once; 0 turns it off',
     schema: z.union([z.literal('0').transform(() => 0), duration(100, 600_000)]),
+  }),
+  statusProbeRate: setting({
+    env: 'KONG_FLEET_STATUS_PROBE_RATE',
+    flag: 'status-probe-rate',
+    default: `${STATUS_PROBE_MAX_PER_SECOND}`,
+    help: 'status probes per second across the whole fleet at most: a larger fleet is probed less often than the interval (200: every 500 ms up to 100 proxies, every 5 s at 1,000)',
+    schema: integer(1, 100_000),
   }),
   trafficScrapeIntervalMs: setting({
     env: 'KONG_FLEET_TRAFFIC_SCRAPE_INTERVAL',
