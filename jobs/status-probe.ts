@@ -94,11 +94,12 @@ export class StatusProbe implements Runnable {
   async #probe(proxy: ProxyEndpoint, desired: string | null, signal: AbortSignal): Promise<void> {
     const { deps, logger } = this.#options;
     const read = await deps.admin.readStatus(proxy, { signal, floorMs: PROBE_DEADLINE_MS });
+    const previous = this.#last.get(proxy.id);
+    const now = Date.now();
     const current: StatusObservation =
       read.kind === 'ok'
         ? { answered: true, hash: read.value.configurationHash, counters: read.value.server }
-        : { answered: false };
-    const previous = this.#last.get(proxy.id);
+        : { answered: false, since: previous?.answered === false ? previous.since : now, lastAt: now };
     this.#last.set(proxy.id, current);
     const loss = lostConfig(previous, current, desired);
     if (!loss || !current.answered || desired === null) return;
@@ -112,7 +113,8 @@ export class StatusProbe implements Runnable {
     } catch (err) {
       // Not repaired (Redis or the API server failed us): the next probe must see the same loss as
       // new again, not a proxy already known empty, which it would leave to a push nobody asked for.
-      if (this.#last.get(proxy.id) === current) this.#last.set(proxy.id, previous ?? { answered: false });
+      if (this.#last.get(proxy.id) === current)
+        this.#last.set(proxy.id, previous ?? { answered: false, since: now, lastAt: now });
       throw err;
     }
     logger.info({ proxy: proxy.id, actual: current.hash, desired, action }, `proxy ${why}`);

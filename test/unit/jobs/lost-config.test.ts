@@ -1,6 +1,6 @@
 import { EMPTY_CONFIG_HASH } from '@kong-fleet/kong-dbless';
 import { describe, expect, it } from 'vitest';
-import { countersWentBack, lostConfig, type StatusObservation } from '../../../jobs/lost-config.ts';
+import { AWAY_MS, countersWentBack, lostConfig, type StatusObservation } from '../../../jobs/lost-config.ts';
 
 const desired = 'a'.repeat(32);
 const other = 'b'.repeat(32);
@@ -9,7 +9,9 @@ const seen = (hash: string, totalRequests: number): StatusObservation => ({
   hash,
   counters: { total_requests: totalRequests, connections_handled: 1 },
 });
-const silent: StatusObservation = { answered: false };
+const silent: StatusObservation = { answered: false, since: 1000, lastAt: 1000 };
+/** Silent from the first unanswered probe to the last for `ms`. */
+const silentFor = (ms: number): StatusObservation => ({ answered: false, since: 1000, lastAt: 1000 + ms });
 
 describe('lostConfig', () => {
   it('starts an episode when a proxy that ran the build answers with the empty hash', () => {
@@ -37,10 +39,12 @@ describe('lostConfig', () => {
     expect(lostConfig(seen(desired, 50), seen(other, 51), desired)).toBeUndefined();
   });
 
-  it('starts one when a proxy answers again, after not answering, with an older config', () => {
-    expect(lostConfig(silent, seen(other, 51), desired)).toBe('returned');
-    expect(lostConfig(silent, seen(desired, 51), desired)).toBeUndefined();
-    expect(lostConfig(silent, silent, desired)).toBeUndefined();
+  it('starts one when a proxy answers again with an older config after being away, not after one missed probe', () => {
+    expect(lostConfig(silentFor(AWAY_MS), seen(other, 51), desired)).toBe('returned');
+    expect(lostConfig(silent, seen(other, 51), desired)).toBeUndefined();
+    expect(lostConfig(silentFor(AWAY_MS - 1), seen(other, 51), desired)).toBeUndefined();
+    expect(lostConfig(silentFor(AWAY_MS), seen(desired, 51), desired)).toBeUndefined();
+    expect(lostConfig(silentFor(AWAY_MS), silent, desired)).toBeUndefined();
   });
 
   it('does nothing for the desired hash, no answer, or no build yet', () => {
