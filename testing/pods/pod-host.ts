@@ -10,6 +10,8 @@ import {
   startEchoServer,
   startSimulatedProxy,
 } from '@kong-fleet/kong-dbless/simulator';
+import { startEchoBasicServer } from './echo-basic.ts';
+import { type Forwarder, startForwarder } from './forwarder.ts';
 import { impair } from './impairment.ts';
 import type { PodHostReply, PodHostRequest, ProxyPodTls } from './pod-host-protocol.ts';
 
@@ -43,7 +45,9 @@ function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Prom
 
 const proxies = new Map<string, SimulatedProxy>();
 /** Echo backends, one per backend pod, keyed by pod name. */
-const echoes = new Map<string, EchoServer>();
+const echoes = new Map<string, Pick<EchoServer, 'stop'>>();
+/** TCP forwarders (a LoadBalancer Service's address), keyed by name. */
+const forwarders = new Map<string, Forwarder>();
 
 function proxyOf(name: string): SimulatedProxy {
   const proxy = proxies.get(name);
@@ -75,6 +79,22 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
       echoes.set(name, echo);
       return { url: echo.url };
     }
+    case 'startEchoBasic': {
+      const { name, address: host, port, namespace } = request;
+      const echo = await startEchoBasicServer({ host, port, pod: name, namespace });
+      echoes.set(`${namespace}/${name}`, echo);
+      return { url: echo.url };
+    }
+    case 'startForward': {
+      const { name, address: host, port, target } = request;
+      forwarders.set(name, await startForwarder({ host, port, target }));
+      return {};
+    }
+    case 'stopForward': {
+      await forwarders.get(request.name)?.stop();
+      forwarders.delete(request.name);
+      return {};
+    }
     case 'stopEcho': {
       await echoes.get(request.name)?.stop();
       echoes.delete(request.name);
@@ -100,7 +120,7 @@ process.on('message', (message) => {
 });
 // The host closing the channel (its end, or its crash) ends this process and every proxy with it.
 process.on('disconnect', () => {
-  const servers = [...proxies.values(), ...echoes.values()];
+  const servers = [...proxies.values(), ...echoes.values(), ...forwarders.values()];
   void Promise.allSettled(servers.map((server) => server.stop())).then(() => process.exit(0));
 });
 process.send?.({ id: 0, result: {} } satisfies PodHostReply);
