@@ -12,6 +12,9 @@
  *  - echo-basic stand-ins for the suite's backend pods (testing/pods/echo-basic-pods.ts);
  *  - a `kong-fleet run` controller serving the GatewayClass `kong-fleet` (kongfleet.io/gateway-controller).
  *
+ * `ROUTER_FLAVOR=expressions` runs the Kong pod with the expression router and the controller with
+ * `ExpressionRoutes=true` (default: the simulator's traditional_compatible, no flag).
+ *
  * The command runs with KUBECONFIG, GATEWAY_ADDRESS and CONTROLLER_LOG set. The suite reaches the API
  * server on loopback and the Gateway through the pod CIDR's route: no other address is ever contacted.
  */
@@ -71,6 +74,12 @@ async function main(): Promise<number> {
   const redis = await startLocalRedis({ dir: join(work, 'redis') });
   stops.push(['Redis', () => redis.stop()]);
 
+  // ROUTER_FLAVOR=expressions: the Kong pod's router (KONG_ROUTER_FLAVOR, inherited by pod-host) and the
+  // translator's ExpressionRoutes flag, as KIC runs its own conformance suite.
+  const expressions = process.env.ROUTER_FLAVOR === 'expressions';
+  if (expressions) process.env.KONG_ROUTER_FLAVOR = 'expressions';
+  else delete process.env.KONG_ROUTER_FLAVOR;
+  say(`router flavor ${expressions ? 'expressions (ExpressionRoutes=true)' : 'traditional_compatible'}`);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
   const fleet = await startProxyFleet({
     kubeConfig: kc,
@@ -110,6 +119,7 @@ async function main(): Promise<number> {
       KONG_FLEET_ADMIN_TLS_KEY: fleet.clientFiles.key,
       KONG_FLEET_ADMIN_TLS_CA: fleet.clientFiles.ca,
       KONG_FLEET_PUBLISH_ADDRESSES: gatewayAddress,
+      ...(expressions ? { KONG_FLEET_FEATURE_GATES: 'ExpressionRoutes=true' } : {}),
       KONG_FLEET_HTTP_HOST: '127.0.0.1',
       KONG_FLEET_HTTP_PORT: '0',
       KONG_FLEET_SHUTDOWN_TIMEOUT: '5s',

@@ -66,7 +66,10 @@ for t in "${tests[@]}"; do
     -supported-features="$features" -run-test="$t" -cleanup-base-resources=false >"$logs/$t.log" 2>&1 || true
   result=$(grep -oE -- "--- (PASS|FAIL|SKIP): TestKongFleet/$t " "$logs/$t.log" | head -1 | grep -oE 'PASS|FAIL|SKIP' || echo ERROR)
   reason=""
-  # A failing test's first assertion message, so the table can say why.
-  [ "$result" = PASS ] || reason=$(grep -m1 -E 'Error:|Error Trace|timed out|failed' "$logs/$t.log" | sed 's/^[[:space:]]*//' | cut -c1-300 || true)
+  # Why a test failed, for the table: the last "not ready yet" of a traffic check, else the first assertion.
+  if [ "$result" != PASS ]; then
+    reason=$(grep -oE 'not ready yet: .*' "$logs/$t.log" | sed 's/ (after [^)]*)$//' | tail -1 | cut -c1-300 || true)
+    [ -n "$reason" ] || reason=$(grep -m1 -A1 -E '^\s+Error:' "$logs/$t.log" | tr -s ' \t\n' ' ' | cut -c1-300 || true)
+  fi
   echo "$t $result${reason:+ | $reason}"
 done

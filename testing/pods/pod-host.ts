@@ -23,6 +23,10 @@ export const PROXY_TLS_PORT = 8443;
 /** Kong's status listener (`KONG_STATUS_LISTEN=0.0.0.0:8100`): `/status`, `/status/ready`, `/metrics`. */
 export const STATUS_PORT = 8100;
 
+const FLAVORS = ['traditional', 'traditional_compatible', 'expressions'] as const;
+/** `KONG_ROUTER_FLAVOR` of this process's environment, when it names a flavor; else the simulator's default. */
+const ROUTER_FLAVOR = FLAVORS.find((flavor) => flavor === process.env.KONG_ROUTER_FLAVOR);
+
 /**
  * A simulated Kong for one proxy pod, listening where the pod's Kong would: the Admin API (mTLS), the
  * proxy over http and https (the pod's certificate) and the Status API.
@@ -34,6 +38,8 @@ function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Prom
     port: ADMIN_PORT,
     tls,
     loadDurationMs: 5,
+    // Kong's own setting, read as a Kong pod would from its environment (the harness may set it).
+    ...(ROUTER_FLAVOR ? { routerFlavor: ROUTER_FLAVOR } : {}),
     dataPlane: {
       httpPort: PROXY_PORT,
       httpsPort: PROXY_TLS_PORT,
