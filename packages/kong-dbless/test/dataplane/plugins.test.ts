@@ -1,5 +1,6 @@
 /** The plugins that decide whether a request passes, and how Kong picks the instance that applies. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderUriTemplate } from '../../src/simulator/dataplane/plugins/transformers.ts';
 import type { EchoServer } from '../../src/simulator/index.ts';
 import { echoJson, type Node, startEchoes, startNode } from './harness.ts';
 
@@ -235,6 +236,14 @@ describe('request-transformer and response-transformer', () => {
     expect(seen.url).toBe('/new/a/b?q=1');
     expect(seen.headers.host).toBe('rewritten.example');
     expect((await echoJson(await node.send('/rewrite'))).path).toBe('/new');
+  });
+  it("renders KIC's prefix-rewrite templates, with and without a capture", () => {
+    const strip = '$(uri_captures[1] == nil and "/" or uri_captures[1])';
+    expect(renderUriTemplate(strip, ['/three'])).toBe('/three');
+    expect(renderUriTemplate(strip, [])).toBe('/');
+    const root = '/one$(uri_captures[1] == nil and "" or "/" .. uri_captures[1])';
+    expect(renderUriTemplate(root, ['a/b'])).toBe('/one/a/b');
+    expect(renderUriTemplate(root, [])).toBe('/one');
   });
   it("adds headers to Kong's own answers (a redirect by request-termination)", async () => {
     const res = await node.send('/moved');

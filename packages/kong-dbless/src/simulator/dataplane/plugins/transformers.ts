@@ -3,7 +3,7 @@
  * phase) on headers, as Kong's handlers order them: remove, replace (only headers present), add (only
  * headers absent), append (another value). request-transformer's `replace.uri` sets the upstream path
  * (query kept) and a `host` header sets the upstream Host. Its templates are the forms KIC writes for
- * HTTPRoute URLRewrite: `$(uri_captures[N])` and `$(uri_captures[N] == nil and "A" or "B" .. uri_captures[N])`,
+ * HTTPRoute URLRewrite: `$(uri_captures[N])` and `$(uri_captures[N] == nil and "A" or ["B" ..] uri_captures[N])`,
  * the captures being those of the route's regex path that matched; any other `$(…)` is left as written.
  * Bodies, querystrings, `rename` and response `json` are not transformed (documented).
  */
@@ -56,10 +56,10 @@ export function uriCaptures(paths: unknown, path: string): Array<string | undefi
 export function renderUriTemplate(template: string, captures: ReadonlyArray<string | undefined>): string {
   return template
     .replace(
-      /\$\(uri_captures\[(\d+)\] == nil and "([^"]*)" or "([^"]*)" \.\. uri_captures\[(\d+)\]\)/g,
-      (_, n: string, ifNil: string, before: string, m: string) => {
+      /\$\(uri_captures\[(\d+)\] == nil and "([^"]*)" or (?:"([^"]*)" \.\. )?uri_captures\[(\d+)\]\)/g,
+      (_, n: string, ifNil: string, before: string | undefined, m: string) => {
         const value = captures[Number(n) - 1];
-        return value === undefined ? ifNil : before + (captures[Number(m) - 1] ?? '');
+        return value === undefined ? ifNil : (before ?? '') + (captures[Number(m) - 1] ?? '');
       },
     )
     .replace(/\$\(uri_captures\[(\d+)\]\)/g, (_, n: string) => captures[Number(n) - 1] ?? '');
