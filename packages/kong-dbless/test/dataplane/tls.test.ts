@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { certificateForName } from '../../src/simulator/dataplane/sni-certificates.ts';
 import {
   createCa,
   createServerCertificate,
   type EchoReply,
   type EchoServer,
 } from '../../src/simulator/index.ts';
+import type { FlattenedEntities } from '../../src/validate/index.ts';
 import { type Node, startEchoes, startNode } from './harness.ts';
 
 let dir: string;
@@ -84,6 +86,14 @@ function servedCertificate(servername: string): Promise<string> {
 it("serves the config's certificate for a name its SNIs cover (wildcard), else the listener's own", async () => {
   expect(await servedCertificate('x.cfg.tls.test')).toBe(new X509Certificate(configCert).toString());
   expect(await servedCertificate('c.tls.test')).not.toBe(new X509Certificate(configCert).toString());
+});
+
+it("serves the catch-all SNI '*' for any other name", () => {
+  const entities = {
+    certificates: { c1: { id: 'c1', cert: 'x', key: 'y' } },
+    snis: { s1: { id: 's1', name: '*', certificate: { id: 'c1' } } },
+  } as unknown as FlattenedEntities;
+  expect(certificateForName(entities, 'anything.example')?.id).toBe('c1');
 });
 
 function sendTls(servername: string): Promise<{ status: number; body: string }> {

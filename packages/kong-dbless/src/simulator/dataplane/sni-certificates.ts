@@ -1,7 +1,7 @@
 /**
  * The certificate the https proxy listener serves for a TLS server name, as Kong picks it: the loaded
- * config's `snis` (exact name first, then a `*.suffix` or `prefix.*` wildcard) → their certificate; none
- * → the listener's own (Kong's default certificate).
+ * config's `snis` (exact name first, then a `*.suffix` or `prefix.*` wildcard, then the catch-all `*`) →
+ * their certificate; none → the listener's own (Kong's default certificate).
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { FlattenedEntities, KongEntity } from '../../validate/index.ts';
@@ -30,7 +30,12 @@ export function certificateForName(entities: FlattenedEntities, servername: stri
   const exact = index.get(name);
   if (exact) return exact;
   const labels = name.split('.');
-  return index.get(`*.${labels.slice(1).join('.')}`) ?? index.get(`${labels.slice(0, -1).join('.')}.*`);
+  return (
+    index.get(`*.${labels.slice(1).join('.')}`) ??
+    index.get(`${labels.slice(0, -1).join('.')}.*`) ??
+    // Kong's catch-all SNI: the certificate for every other name.
+    index.get('*')
+  );
 }
 
 /** The secure context for `servername` (cached per certificate entity), or undefined for the default one. */
