@@ -5,7 +5,8 @@
  * `proto`, `headers` with Go's canonical names and every value, `httpPort`, and the pod's `namespace` and
  * `pod`), the headers named in `X-Echo-Set-Header` (`Name:value,…`) set on the answer, `/health` → `OK`,
  * `/status/NNN` → that status. The suite compares these fields with what it expects a Gateway to forward.
- * Not served: h2c (3001), HTTPS (8443), WebSocket, `/retry/`, `?delay=`, and the gRPC/TCP/UDP modes.
+ * `?delay=<Go duration>` holds the answer that long (the suite's timeout tests).
+ * Not served: h2c (3001), HTTPS (8443), WebSocket, `/retry/`, and the gRPC/TCP/UDP modes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -29,6 +30,23 @@ export function canonicalHeaderName(name: string): string {
     .split('-')
     .map((part) => (part ? part[0]!.toUpperCase() + part.slice(1).toLowerCase() : part))
     .join('-');
+}
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Go's `time.ParseDuration` in milliseconds (`1s`, `500ms`, `1m30s`), or undefined when it is not one. */
+export function goDurationMs(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * UNIT_MS[unit!]!, 0);
 }
 
 /** The body echo-basic writes for `request` (before `JSON.stringify`). */
@@ -86,13 +104,29 @@ export async function startEchoBasicServer(options: EchoBasicOptions): Promise<E
         res.writeHead(code ? Number(code) : 400).end();
         return;
       }
-      setEchoHeaders(res, req);
-      const body = JSON.stringify(echoBasicReply(req, context), null, ' ');
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.writeHead(200).end(body);
+      const delay = new URL(req.url ?? '/', 'http://echo').searchParams.get('delay');
+      const delayMs = delay ? goDurationMs(delay) : 0;
+      if (delayMs === undefined) {
+        res
+          .writeHead(500, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ error: 'bad delay' }));
+        return;
+      }
+      if (delayMs > 0) {
+        const timer = setTimeout(() => answer(req, res), delayMs);
+        res.once('close', () => clearTimeout(timer));
+        return;
+      }
+      answer(req, res);
     });
   });
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
+    setEchoHeaders(res, req);
+    const body = JSON.stringify(echoBasicReply(req, context), null, ' ');
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.writeHead(200).end(body);
+  };
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canonicalHeaderName,
   type EchoBasicServer,
+  goDurationMs,
   startEchoBasicServer,
 } from '../../../testing/pods/echo-basic.ts';
 import { echoBasicServing } from '../../../testing/pods/echo-basic-pods.ts';
@@ -64,6 +65,17 @@ describe('echo-basic stand-in', () => {
     expect(res.headers['x-baz']).toBe('qux');
     expect((await get(port, '/health')).body).toBe('OK');
     expect((await get(port, '/status/418')).status).toBe(418);
+  });
+
+  it("reads ?delay= as Go's time.ParseDuration and holds the answer that long", async () => {
+    expect(goDurationMs('1s')).toBe(1000);
+    expect(goDurationMs('1m30s')).toBe(90_000);
+    expect(goDurationMs('250ms')).toBe(250);
+    expect(goDurationMs('soon')).toBeUndefined();
+    const started = performance.now();
+    const res = await get(port, '/slow?delay=200ms');
+    expect(res.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it('forwards bytes through a TCP forwarder', async () => {
