@@ -81,7 +81,7 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
       if (!service) {
         const refs = backendRefSpecs(group[0]!.rule.backendRefs);
         const backends = resolveBackendRefs(snapshot, route, refs, errors);
-        service = gatewayServiceDraft(name, 'http', route, backends, refs.length);
+        service = gatewayServiceDraft(name, 'http', route, backends, refs.length, true);
         services.set(name, service);
       }
       for (const { rule } of group) applyTimeouts(service, rule);

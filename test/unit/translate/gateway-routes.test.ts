@@ -47,6 +47,30 @@ describe('HTTPRoute', () => {
     expect(routes?.[0]).toMatchObject({ preserve_host: true, strip_path: false });
   });
 
+  it('a rule without backendRefs answers 500 (HTTPRouteNoBackendRefs); a redirect rule still redirects first', () => {
+    const route = httpRoute('r', [
+      { matches: [{ path: { type: 'Exact', value: '/omitted' } }] },
+      { matches: [{ path: { type: 'Exact', value: '/empty' } }], backendRefs: [] },
+      {
+        matches: [{ path: { type: 'Exact', value: '/moved' } }],
+        filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 302 } }],
+      },
+    ]);
+    const { config, errors } = run([route]);
+    expect(errors).toEqual([]);
+    const svc = config.services?.find((s) => s.routes?.some((r) => r.paths?.includes('~/omitted$')));
+    expect(svc?.plugins).toEqual([
+      {
+        name: 'request-termination',
+        config: { status_code: 500, message: 'no existing backendRef provided' },
+      },
+    ]);
+    const moved = config.services?.flatMap((s) => s.routes ?? []).find((r) => r.paths?.includes('~/moved$'));
+    expect(moved?.plugins?.find((p) => p.name === 'request-termination')?.config).toEqual({
+      status_code: 302,
+    });
+  });
+
   it('backendRefs without kind, to missing Services or across namespaces without a ReferenceGrant are skipped', () => {
     const route = httpRoute('r', [
       {
