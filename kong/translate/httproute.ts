@@ -123,10 +123,16 @@ function groupRulesByBackends(route: K8sObject): IndexedRule[][] {
   return [...groups.values()];
 }
 
+/** Kong's `typedefs.timeout` upper bound (ms). */
+const MAX_KONG_TIMEOUT = 2 ** 31 - 2;
+
 function applyTimeouts(service: ServiceDraft, rule: Rule): void {
   const backendRequest = str(rec(rule.timeouts)?.backendRequest);
   if (backendRequest === undefined) return;
-  const ms = parseDurationMs(backendRequest);
+  const parsed = parseDurationMs(backendRequest);
+  // "0s" disables the timeout (Gateway API); Kong's timeouts are integers of at least 1 ms, so the
+  // longest one Kong takes stands for none (a 0 made the whole config invalid).
+  const ms = parsed === 0 ? MAX_KONG_TIMEOUT : parsed;
   if (ms === undefined || ms === DEFAULT_TIMEOUT) return;
   service.entity.read_timeout = ms;
   service.entity.connect_timeout = ms;

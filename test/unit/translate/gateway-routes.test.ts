@@ -196,6 +196,20 @@ describe('HTTPRoute', () => {
       connect_timeout: 90000,
       write_timeout: 90000,
     });
+    // "0s" disables the timeout: Kong's largest, as 0 is not a Kong timeout (HTTPRouteTimeoutBackendRequest).
+    const untimed = httpRoute('r', [
+      {
+        timeouts: { backendRequest: '0s' },
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [backend()],
+      },
+    ]);
+    const disabled = run([untimed, service('svc')]);
+    expect(disabled.errors).toEqual([]);
+    expect(disabled.config.services?.[0]).toMatchObject({
+      read_timeout: 2 ** 31 - 2,
+      connect_timeout: 2 ** 31 - 2,
+    });
     const query = httpRoute('q', [
       { matches: [{ queryParams: [{ name: 'a', value: '1' }] }], backendRefs: [backend()] },
     ]);
