@@ -1,6 +1,6 @@
 /** The plugins that decide whether a request passes, and how Kong picks the instance that applies. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderUriTemplate } from '../../src/simulator/dataplane/plugins/transformers.ts';
+import { renderUriTemplate, uriCaptures } from '../../src/simulator/dataplane/plugins/transformers.ts';
 import type { EchoServer } from '../../src/simulator/index.ts';
 import { echoJson, type Node, startEchoes, startNode } from './harness.ts';
 
@@ -236,6 +236,11 @@ describe('request-transformer and response-transformer', () => {
     expect(seen.url).toBe('/new/a/b?q=1');
     expect(seen.headers.host).toBe('rewritten.example');
     expect((await echoJson(await node.send('/rewrite'))).path).toBe('/new');
+  });
+  it("takes the captures from an expression route's http.path regex", () => {
+    const route = { expression: '(http.path == "/p") || (http.path ~ "^/p(/.*)")' };
+    expect(uriCaptures(route, '/p/three')).toEqual(['/three']);
+    expect(uriCaptures(route, '/p')).toEqual([]);
   });
   it("renders KIC's prefix-rewrite templates, with and without a capture", () => {
     const strip = '$(uri_captures[1] == nil and "/" or uri_captures[1])';

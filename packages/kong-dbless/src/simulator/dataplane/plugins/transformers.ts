@@ -41,12 +41,23 @@ export function transformHeaders(config: Record<string, unknown>, headers: Heade
   }
 }
 
-/** The captures of the first of `paths` (regex paths, `~…`) matching `path`. */
-export function uriCaptures(paths: unknown, path: string): Array<string | undefined> {
-  if (!Array.isArray(paths)) return [];
-  for (const candidate of paths.map(String)) {
-    if (!candidate.startsWith('~')) continue;
-    const m = pathRegex(candidate).exec(path);
+/**
+ * The captures of the first regex of the route matching `path`: its regex `paths` (`~…`), or for the
+ * expression router the `http.path ~ "…"` predicates of its `expression`.
+ */
+export function uriCaptures(
+  route: { paths?: unknown; expression?: unknown },
+  path: string,
+): Array<string | undefined> {
+  const regexes: RegExp[] = [];
+  if (Array.isArray(route.paths))
+    for (const candidate of route.paths.map(String))
+      if (candidate.startsWith('~')) regexes.push(pathRegex(candidate));
+  if (typeof route.expression === 'string')
+    for (const [, literal] of route.expression.matchAll(/http\.path\s*~\s*"((?:[^"\\]|\\.)*)"/g))
+      regexes.push(new RegExp(JSON.parse(`"${literal}"`) as string));
+  for (const regex of regexes) {
+    const m = regex.exec(path);
     if (m) return m.slice(1);
   }
   return [];
@@ -80,7 +91,7 @@ export const requestTransformer: AccessPlugin = {
     if (typeof newHost === 'string' && newHost !== host) ctx.upstreamHost = newHost;
     const uri = (config.replace as { uri?: unknown } | undefined)?.uri;
     if (typeof uri === 'string' && uri !== '')
-      ctx.upstreamUri = renderUriTemplate(uri, uriCaptures(ctx.route.paths, ctx.facts.path));
+      ctx.upstreamUri = renderUriTemplate(uri, uriCaptures(ctx.route, ctx.facts.path));
     return undefined;
   },
 };
