@@ -117,7 +117,10 @@ function groupRulesByBackends(route: K8sObject): IndexedRule[][] {
       )
       .sort()
       .join('_');
-    const group = getOrInsert(groups, key, () => []);
+    // A service has one set of timeouts: rules with other backendRequest timeouts need a service of their own
+    // (HTTPRouteTimeoutBackendRequest: "500ms" and "0s" on the same backend).
+    const timeout = str(rec(rule.timeouts)?.backendRequest);
+    const group = getOrInsert(groups, timeout === undefined ? key : `${key}|timeout=${timeout}`, () => []);
     group.push({ rule, index });
   });
   return [...groups.values()];

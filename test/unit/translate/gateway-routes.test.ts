@@ -210,6 +210,24 @@ describe('HTTPRoute', () => {
       read_timeout: 2 ** 31 - 2,
       connect_timeout: 2 ** 31 - 2,
     });
+    // Same backend, other timeouts: a service each, not the last rule's timeouts for both.
+    const two = httpRoute('t', [
+      {
+        timeouts: { backendRequest: '500ms' },
+        matches: [{ path: { type: 'PathPrefix', value: '/a' } }],
+        backendRefs: [backend()],
+      },
+      {
+        timeouts: { backendRequest: '0s' },
+        matches: [{ path: { type: 'PathPrefix', value: '/b' } }],
+        backendRefs: [backend()],
+      },
+    ]);
+    const split = run([two, service('svc')]).config.services ?? [];
+    expect(split.map((s) => [s.name, s.read_timeout]).sort()).toEqual([
+      ['httproute.default.t.0', 500],
+      ['httproute.default.t.1', 2 ** 31 - 2],
+    ]);
     const query = httpRoute('q', [
       { matches: [{ queryParams: [{ name: 'a', value: '1' }] }], backendRefs: [backend()] },
     ]);
