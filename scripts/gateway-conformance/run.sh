@@ -17,7 +17,7 @@ if [ "${1:-}" = "--traffic" ]; then traffic=true; shift; fi
 # The traffic tests of filters the translator implements need their extended features claimed, or the
 # suite skips them; SUPPORTED_FEATURES (the claim the GatewayClass status makes) stays the default list.
 if $traffic; then
-  features="${TRAFFIC_FEATURES:-$features,HTTPRouteQueryParamMatching,HTTPRouteMethodMatching,HTTPRouteResponseHeaderModification,HTTPRouteHostRewrite,HTTPRoutePathRewrite,HTTPRouteSchemeRedirect,HTTPRoutePathRedirect,HTTPRoutePortRedirect}"
+  features="${TRAFFIC_FEATURES:-$features,HTTPRouteQueryParamMatching,HTTPRouteMethodMatching,HTTPRouteResponseHeaderModification,HTTPRouteHostRewrite,HTTPRoutePathRewrite,HTTPRouteSchemeRedirect,HTTPRoutePathRedirect,HTTPRoutePortRedirect,HTTPRoute303RedirectStatusCode,HTTPRoute307RedirectStatusCode,HTTPRoute308RedirectStatusCode,HTTPRouteRequestTimeout,HTTPRouteBackendTimeout}"
 fi
 binary="${TMPDIR:-/tmp}/kong-fleet-gateway-conformance.test"
 [ -n "${CONFORMANCE_BINARY:-}" ] && binary="$CONFORMANCE_BINARY"
@@ -55,6 +55,8 @@ if [ ${#tests[@]} -eq 0 ]; then
       HTTPRouteInvalidNonExistentBackendRef HTTPRouteInvalidBackendRefUnknownKind
       HTTPRouteInvalidCrossNamespaceBackendRef HTTPRouteInvalidReferenceGrant
       HTTPRoutePartiallyInvalidViaInvalidReferenceGrant HTTPRouteServiceTypes HTTPRouteMultipleGateways
+      HTTPRouteHTTPSListener HTTPRouteNoBackendRefs HTTPRoute303Redirect HTTPRoute307Redirect HTTPRoute308Redirect
+      HTTPRouteTimeoutRequest HTTPRouteTimeoutBackendRequest HTTPRouteListenerPortMatching
       TLSRouteInvalidBackendRefNonexistent TLSRouteInvalidBackendRefUnknownKind
     )
   fi
