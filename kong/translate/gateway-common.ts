@@ -89,17 +89,27 @@ export function resolveBackendRefs(
   return backends;
 }
 
-/** A Kong service for Gateway API rule(s): host = name, no path, port set later from the resolved backends. */
+/**
+ * A Kong service for Gateway API rule(s): host = name, no path, port set later from the resolved backends.
+ * `noRefsAnswer500`: rules without any backendRef answer 500 too (HTTPRoute, as the Gateway API conformance
+ * test HTTPRouteNoBackendRefs requires; KIC 3.x adds the termination only when refs exist but none resolve,
+ * leaving Kong's 503). A route's own request-termination or redirect (RequestRedirect) still answers first.
+ */
 export function gatewayServiceDraft(
   name: string,
   protocol: string,
   route: K8sObject,
   backends: Backend[],
   refCount: number,
+  noRefsAnswer500 = false,
 ): ServiceDraft {
   const plugins: KongPluginEntity[] = [];
   // With no usable backend Gateway API requires a 500; Kong would answer 503, hence the request-termination.
-  if (backends.length === 0 && refCount > 0 && (protocol.includes('http') || protocol.includes('grpc'))) {
+  if (
+    backends.length === 0 &&
+    (refCount > 0 || noRefsAnswer500) &&
+    (protocol.includes('http') || protocol.includes('grpc'))
+  ) {
     plugins.push({
       name: 'request-termination',
       config: { status_code: 500, message: 'no existing backendRef provided' },

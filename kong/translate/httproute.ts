@@ -81,7 +81,7 @@ export function translateHTTPRoutes(snapshot: Snapshot, services: ServiceMap, er
       if (!service) {
         const refs = backendRefSpecs(group[0]!.rule.backendRefs);
         const backends = resolveBackendRefs(snapshot, route, refs, errors);
-        service = gatewayServiceDraft(name, 'http', route, backends, refs.length);
+        service = gatewayServiceDraft(name, 'http', route, backends, refs.length, true);
         services.set(name, service);
       }
       for (const { rule } of group) applyTimeouts(service, rule);
@@ -117,16 +117,25 @@ function groupRulesByBackends(route: K8sObject): IndexedRule[][] {
       )
       .sort()
       .join('_');
-    const group = getOrInsert(groups, key, () => []);
+    // A service has one set of timeouts: rules with other backendRequest timeouts need a service of their own
+    // (HTTPRouteTimeoutBackendRequest: "500ms" and "0s" on the same backend).
+    const timeout = str(rec(rule.timeouts)?.backendRequest);
+    const group = getOrInsert(groups, timeout === undefined ? key : `${key}|timeout=${timeout}`, () => []);
     group.push({ rule, index });
   });
   return [...groups.values()];
 }
 
+/** Kong's `typedefs.timeout` upper bound (ms). */
+const MAX_KONG_TIMEOUT = 2 ** 31 - 2;
+
 function applyTimeouts(service: ServiceDraft, rule: Rule): void {
   const backendRequest = str(rec(rule.timeouts)?.backendRequest);
   if (backendRequest === undefined) return;
-  const ms = parseDurationMs(backendRequest);
+  const parsed = parseDurationMs(backendRequest);
+  // "0s" disables the timeout (Gateway API); Kong's timeouts are integers of at least 1 ms, so the
+  // longest one Kong takes stands for none (a 0 made the whole config invalid).
+  const ms = parsed === 0 ? MAX_KONG_TIMEOUT : parsed;
   if (ms === undefined || ms === DEFAULT_TIMEOUT) return;
   service.entity.read_timeout = ms;
   service.entity.connect_timeout = ms;

@@ -24,6 +24,16 @@ export interface PodHost {
   /** An echo backend (`startEchoServer`) named after the pod, at its address. */
   startEcho(name: string, address: string, port: number): Promise<{ url: string }>;
   stopEcho(name: string): Promise<void>;
+  /** A Gateway API conformance backend (testing/pods/echo-basic.ts) for pod `name` of `namespace`. */
+  startEchoBasic(name: string, address: string, port: number, namespace: string): Promise<{ url: string }>;
+  /** A TCP forwarder at `address:port` to `target` (testing/pods/forwarder.ts), named `name`. */
+  startForward(
+    name: string,
+    address: string,
+    port: number,
+    target: { host: string; port: number },
+  ): Promise<void>;
+  stopForward(name: string): Promise<void>;
   /** Closes the channel: pod-host stops every proxy and exits. Idempotent. */
   stop(): Promise<void>;
 }
@@ -71,6 +81,10 @@ export async function startPodHost(netns: string): Promise<PodHost> {
     impair: (name, impairment) => call({ op: 'impair', name, impairment }),
     startEcho: (name, address, port) => call({ op: 'startEcho', name, address, port }),
     stopEcho: (name) => call({ op: 'stopEcho', name }),
+    startEchoBasic: (name, address, port, namespace) =>
+      call({ op: 'startEchoBasic', name, address, port, namespace }),
+    startForward: (name, address, port, target) => call({ op: 'startForward', name, address, port, target }),
+    stopForward: (name) => call({ op: 'stopForward', name }),
     async stop() {
       if (child.connected) child.disconnect();
       await exited;

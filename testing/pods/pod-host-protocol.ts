@@ -16,6 +16,15 @@ export type PodHostRequest = { id: number } & (
   | { op: 'impair'; name: string; impairment: ProxyImpairment }
   | { op: 'startEcho'; name: string; address: string; port: number }
   | { op: 'stopEcho'; name: string }
+  | { op: 'startEchoBasic'; name: string; address: string; port: number; namespace: string }
+  | {
+      op: 'startForward';
+      name: string;
+      address: string;
+      port: number;
+      target: { host: string; port: number };
+    }
+  | { op: 'stopForward'; name: string }
 );
 
 /** Where a proxy pod serves: Kong's admin (8444), proxy (8000), TLS proxy (8443) and status (8100) listeners. */

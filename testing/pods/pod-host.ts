@@ -10,6 +10,8 @@ import {
   startEchoServer,
   startSimulatedProxy,
 } from '@kong-fleet/kong-dbless/simulator';
+import { startEchoBasicServer } from './echo-basic.ts';
+import { type Forwarder, startForwarder } from './forwarder.ts';
 import { impair } from './impairment.ts';
 import type { PodHostReply, PodHostRequest, ProxyPodTls } from './pod-host-protocol.ts';
 
@@ -20,6 +22,10 @@ export const PROXY_PORT = 8000;
 export const PROXY_TLS_PORT = 8443;
 /** Kong's status listener (`KONG_STATUS_LISTEN=0.0.0.0:8100`): `/status`, `/status/ready`, `/metrics`. */
 export const STATUS_PORT = 8100;
+
+const FLAVORS = ['traditional', 'traditional_compatible', 'expressions'] as const;
+/** `KONG_ROUTER_FLAVOR` of this process's environment, when it names a flavor; else the simulator's default. */
+const ROUTER_FLAVOR = FLAVORS.find((flavor) => flavor === process.env.KONG_ROUTER_FLAVOR);
 
 /**
  * A simulated Kong for one proxy pod, listening where the pod's Kong would: the Admin API (mTLS), the
@@ -32,6 +38,8 @@ function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Prom
     port: ADMIN_PORT,
     tls,
     loadDurationMs: 5,
+    // Kong's own setting, read as a Kong pod would from its environment (the harness may set it).
+    ...(ROUTER_FLAVOR ? { routerFlavor: ROUTER_FLAVOR } : {}),
     dataPlane: {
       httpPort: PROXY_PORT,
       httpsPort: PROXY_TLS_PORT,
@@ -43,7 +51,9 @@ function startProxyForPod(name: string, address: string, tls: ProxyPodTls): Prom
 
 const proxies = new Map<string, SimulatedProxy>();
 /** Echo backends, one per backend pod, keyed by pod name. */
-const echoes = new Map<string, EchoServer>();
+const echoes = new Map<string, Pick<EchoServer, 'stop'>>();
+/** TCP forwarders (a LoadBalancer Service's address), keyed by name. */
+const forwarders = new Map<string, Forwarder>();
 
 function proxyOf(name: string): SimulatedProxy {
   const proxy = proxies.get(name);
@@ -75,6 +85,22 @@ async function handle(request: PodHostRequest): Promise<PodHostReply['result']> 
       echoes.set(name, echo);
       return { url: echo.url };
     }
+    case 'startEchoBasic': {
+      const { name, address: host, port, namespace } = request;
+      const echo = await startEchoBasicServer({ host, port, pod: name, namespace });
+      echoes.set(`${namespace}/${name}`, echo);
+      return { url: echo.url };
+    }
+    case 'startForward': {
+      const { name, address: host, port, target } = request;
+      forwarders.set(name, await startForwarder({ host, port, target }));
+      return {};
+    }
+    case 'stopForward': {
+      await forwarders.get(request.name)?.stop();
+      forwarders.delete(request.name);
+      return {};
+    }
     case 'stopEcho': {
       await echoes.get(request.name)?.stop();
       echoes.delete(request.name);
@@ -100,7 +126,7 @@ process.on('message', (message) => {
 });
 // The host closing the channel (its end, or its crash) ends this process and every proxy with it.
 process.on('disconnect', () => {
-  const servers = [...proxies.values(), ...echoes.values()];
+  const servers = [...proxies.values(), ...echoes.values(), ...forwarders.values()];
   void Promise.allSettled(servers.map((server) => server.stop())).then(() => process.exit(0));
 });
 process.send?.({ id: 0, result: {} } satisfies PodHostReply);

@@ -47,6 +47,30 @@ describe('HTTPRoute', () => {
     expect(routes?.[0]).toMatchObject({ preserve_host: true, strip_path: false });
   });
 
+  it('a rule without backendRefs answers 500 (HTTPRouteNoBackendRefs); a redirect rule still redirects first', () => {
+    const route = httpRoute('r', [
+      { matches: [{ path: { type: 'Exact', value: '/omitted' } }] },
+      { matches: [{ path: { type: 'Exact', value: '/empty' } }], backendRefs: [] },
+      {
+        matches: [{ path: { type: 'Exact', value: '/moved' } }],
+        filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 302 } }],
+      },
+    ]);
+    const { config, errors } = run([route]);
+    expect(errors).toEqual([]);
+    const svc = config.services?.find((s) => s.routes?.some((r) => r.paths?.includes('~/omitted$')));
+    expect(svc?.plugins).toEqual([
+      {
+        name: 'request-termination',
+        config: { status_code: 500, message: 'no existing backendRef provided' },
+      },
+    ]);
+    const moved = config.services?.flatMap((s) => s.routes ?? []).find((r) => r.paths?.includes('~/moved$'));
+    expect(moved?.plugins?.find((p) => p.name === 'request-termination')?.config).toEqual({
+      status_code: 302,
+    });
+  });
+
   it('backendRefs without kind, to missing Services or across namespaces without a ReferenceGrant are skipped', () => {
     const route = httpRoute('r', [
       {
@@ -172,6 +196,38 @@ describe('HTTPRoute', () => {
       connect_timeout: 90000,
       write_timeout: 90000,
     });
+    // "0s" disables the timeout: Kong's largest, as 0 is not a Kong timeout (HTTPRouteTimeoutBackendRequest).
+    const untimed = httpRoute('r', [
+      {
+        timeouts: { backendRequest: '0s' },
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [backend()],
+      },
+    ]);
+    const disabled = run([untimed, service('svc')]);
+    expect(disabled.errors).toEqual([]);
+    expect(disabled.config.services?.[0]).toMatchObject({
+      read_timeout: 2 ** 31 - 2,
+      connect_timeout: 2 ** 31 - 2,
+    });
+    // Same backend, other timeouts: a service each, not the last rule's timeouts for both.
+    const two = httpRoute('t', [
+      {
+        timeouts: { backendRequest: '500ms' },
+        matches: [{ path: { type: 'PathPrefix', value: '/a' } }],
+        backendRefs: [backend()],
+      },
+      {
+        timeouts: { backendRequest: '0s' },
+        matches: [{ path: { type: 'PathPrefix', value: '/b' } }],
+        backendRefs: [backend()],
+      },
+    ]);
+    const split = run([two, service('svc')]).config.services ?? [];
+    expect(split.map((s) => [s.name, s.read_timeout]).sort()).toEqual([
+      ['httproute.default.t.0', 500],
+      ['httproute.default.t.1', 2 ** 31 - 2],
+    ]);
     const query = httpRoute('q', [
       { matches: [{ queryParams: [{ name: 'a', value: '1' }] }], backendRefs: [backend()] },
     ]);

@@ -1,5 +1,6 @@
 /** The plugins that decide whether a request passes, and how Kong picks the instance that applies. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderUriTemplate, uriCaptures } from '../../src/simulator/dataplane/plugins/transformers.ts';
 import type { EchoServer } from '../../src/simulator/index.ts';
 import { echoJson, type Node, startEchoes, startNode } from './harness.ts';
 
@@ -75,6 +76,47 @@ beforeAll(async () => {
             { name: 'rate-limiting', config: { hour: 5, policy: 'local' } },
           ]),
           route('passthrough', [{ name: 'cors' }, { name: 'correlation-id' }]),
+          route('headers', [
+            {
+              name: 'request-transformer',
+              config: {
+                remove: { headers: ['x-gone'] },
+                replace: { headers: ['x-set:new', 'x-absent:never'] },
+                add: { headers: ['x-set:ignored', 'x-added:1'] },
+                append: { headers: ['x-multi:b'] },
+              },
+            },
+            {
+              name: 'response-transformer',
+              config: { add: { headers: ['x-resp:yes'] }, remove: { headers: ['x-content-type-options'] } },
+            },
+          ]),
+          {
+            name: 'rewrite',
+            paths: ['~/rewrite$', '~/rewrite(/.*)'],
+            plugins: [
+              {
+                name: 'request-transformer',
+                config: {
+                  replace: { uri: '/new$(uri_captures[1])', headers: ['host:rewritten.example'] },
+                  add: { headers: ['host:rewritten.example'] },
+                },
+              },
+            ],
+          },
+          route('moved', [
+            { name: 'request-termination', config: { status_code: 302 } },
+            {
+              name: 'response-transformer',
+              config: { add: { headers: ['Location: http://example.org:8080/x'] } },
+            },
+          ]),
+          route('redirect-keep', [
+            {
+              name: 'redirect',
+              config: { status_code: 308, location: 'https://example.org:8443/', keep_incoming_path: true },
+            },
+          ]),
         ],
       },
     ],
@@ -175,6 +217,48 @@ describe('request-termination', () => {
     const stopped = await node.send('/terminate-trigger', { headers: { 'x-stop': '1' } });
     expect(stopped.status).toBe(503);
     expect(await stopped.json()).toEqual({ message: 'Service unavailable' });
+  });
+});
+
+describe('request-transformer and response-transformer', () => {
+  it('removes, replaces (present only), adds (absent only) and appends headers both ways', async () => {
+    const res = await node.send('/headers', { headers: { 'x-gone': '1', 'x-set': 'old', 'x-multi': 'a' } });
+    expect(res.headers.get('x-resp')).toBe('yes');
+    const seen = await echoJson(res);
+    expect(seen.headers['x-gone']).toBeUndefined();
+    expect(seen.headers['x-set']).toBe('new');
+    expect(seen.headers['x-absent']).toBeUndefined();
+    expect(seen.headers['x-added']).toBe('1');
+    expect(seen.headers['x-multi']).toBe('a, b');
+  });
+  it('replaces the upstream path with a uri_captures template and the upstream Host', async () => {
+    const seen = await echoJson(await node.send('/rewrite/a/b?q=1'));
+    expect(seen.url).toBe('/new/a/b?q=1');
+    expect(seen.headers.host).toBe('rewritten.example');
+    expect((await echoJson(await node.send('/rewrite'))).path).toBe('/new');
+  });
+  it("takes the captures from an expression route's http.path regex", () => {
+    const route = { expression: '(http.path == "/p") || (http.path ~ "^/p(/.*)")' };
+    expect(uriCaptures(route, '/p/three')).toEqual(['/three']);
+    expect(uriCaptures(route, '/p')).toEqual([]);
+  });
+  it("renders KIC's prefix-rewrite templates, with and without a capture", () => {
+    const strip = '$(uri_captures[1] == nil and "/" or uri_captures[1])';
+    expect(renderUriTemplate(strip, ['/three'])).toBe('/three');
+    expect(renderUriTemplate(strip, [])).toBe('/');
+    const root = '/one$(uri_captures[1] == nil and "" or "/" .. uri_captures[1])';
+    expect(renderUriTemplate(root, ['a/b'])).toBe('/one/a/b');
+    expect(renderUriTemplate(root, [])).toBe('/one');
+  });
+  it("adds headers to Kong's own answers (a redirect by request-termination)", async () => {
+    const res = await node.send('/moved');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('http://example.org:8080/x');
+  });
+  it('redirect keeps the incoming path and query with keep_incoming_path', async () => {
+    const res = await node.send('/redirect-keep?a=1');
+    expect(res.status).toBe(308);
+    expect(res.headers.get('location')).toBe('https://example.org:8443/redirect-keep?a=1');
   });
 });
 

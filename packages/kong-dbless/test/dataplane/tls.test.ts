@@ -1,20 +1,26 @@
 /** The https proxy listener: SNI routing, and https-only routes reached over plain http. */
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { certificateForName } from '../../src/simulator/dataplane/sni-certificates.ts';
 import {
   createCa,
   createServerCertificate,
   type EchoReply,
   type EchoServer,
 } from '../../src/simulator/index.ts';
+import type { FlattenedEntities } from '../../src/validate/index.ts';
 import { type Node, startEchoes, startNode } from './harness.ts';
 
 let dir: string;
 let echoes: EchoServer[];
 let node: Node;
+/** A certificate of the loaded config, for `*.cfg.tls.test` (Kong's `certificates` + `snis`). */
+let configCert: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kong-sim-dp-tls-'));
@@ -32,7 +38,12 @@ beforeAll(async () => {
     },
   });
   const [a, b] = echoes as [EchoServer, EchoServer];
+  const other = await createServerCertificate(ca, { commonName: 'cfg', altNames: ['*.cfg.tls.test'] });
+  configCert = await readFile(other.cert, 'utf8');
   await node.load({
+    certificates: [
+      { cert: configCert, key: await readFile(other.key, 'utf8'), snis: [{ name: '*.cfg.tls.test' }] },
+    ],
     services: [
       {
         name: 'sni-a',
@@ -53,6 +64,36 @@ afterAll(async () => {
   await node.proxy.stop();
   await Promise.all(echoes.map((e) => e.stop()));
   await rm(dir, { recursive: true, force: true });
+});
+
+/** The certificate the https listener serves for `servername` (PEM of its DER). */
+function servedCertificate(servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${node.proxy.proxyTlsUrl}/x`,
+      { servername, rejectUnauthorized: false, agent: false },
+      (res) => {
+        const der = (res.socket as TLSSocket).getPeerCertificate().raw;
+        res.resume();
+        resolve(new X509Certificate(der).toString());
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+it("serves the config's certificate for a name its SNIs cover (wildcard), else the listener's own", async () => {
+  expect(await servedCertificate('x.cfg.tls.test')).toBe(new X509Certificate(configCert).toString());
+  expect(await servedCertificate('c.tls.test')).not.toBe(new X509Certificate(configCert).toString());
+});
+
+it("serves the catch-all SNI '*' for any other name", () => {
+  const entities = {
+    certificates: { c1: { id: 'c1', cert: 'x', key: 'y' } },
+    snis: { s1: { id: 's1', name: '*', certificate: { id: 'c1' } } },
+  } as unknown as FlattenedEntities;
+  expect(certificateForName(entities, 'anything.example')?.id).toBe('c1');
 });
 
 function sendTls(servername: string): Promise<{ status: number; body: string }> {

@@ -11,6 +11,7 @@ import { type ConnectionStats, type Listener, startListener } from './listener.t
 import { RequestMetrics } from './metrics.ts';
 import { accessPhase, RateLimitCounters } from './plugins/index.ts';
 import { proxyRequestHandler } from './proxy-request.ts';
+import { secureContextForName } from './sni-certificates.ts';
 import { statusRequestHandler } from './status-api.ts';
 
 export interface DataPlaneOptions {
@@ -76,7 +77,18 @@ export async function startDataPlane(options: DataPlaneOptions, node: DataPlaneN
     }
     if (options.httpsPort !== undefined) {
       if (!options.tls) throw new Error('dataPlane.httpsPort needs dataPlane.tls (cert and key)');
-      const server = createHttpsServer({ cert: options.tls.cert, key: options.tls.key });
+      const server = createHttpsServer({
+        cert: options.tls.cert,
+        key: options.tls.key,
+        // Kong serves the certificate of the config's SNI for the client's server name.
+        SNICallback: (servername, done) => {
+          try {
+            done(null, secureContextForName(node.entities(), servername));
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+      });
       proxyTls = await add(server, options.httpsPort, 'https', true);
       const port = proxyTls.port;
       server.on('request', proxyRequestHandler(deps, { protocol: 'https', port: () => port }));

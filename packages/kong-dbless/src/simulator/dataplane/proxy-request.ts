@@ -9,7 +9,7 @@ import type { CompiledConfig } from './compiled-config.ts';
 import { refId } from './compiled-config.ts';
 import { forward } from './forward.ts';
 import type { RequestMetrics } from './metrics.ts';
-import type { AccessContext, AccessPhase, Exit } from './plugins/index.ts';
+import { type AccessContext, type AccessPhase, type Exit, transformResponse } from './plugins/index.ts';
 import { requestFacts } from './request-facts.ts';
 import { upstreamPath } from './upstream-path.ts';
 import { peerSource, upstreamHost } from './upstream-peer.ts';
@@ -71,17 +71,32 @@ async function handle(
     req.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, 0) + (req.url?.length ?? 0) + body.length;
 
   // Kong's own answers: JSON (kong.response.error) or a plugin's raw body (kong.response.exit).
-  const answer = (exit: Exit, extra: Record<string, string> = {}) => {
+  const answer = (
+    exit: Exit,
+    extra: Record<string, string> = {},
+    transform?: (headers: Record<string, string | string[]>) => void,
+  ) => {
     const text = 'message' in exit ? JSON.stringify({ message: exit.message }) : exit.body;
-    res.writeHead(exit.status, {
+    const headers: Record<string, string | string[]> = {
       ...extra,
       ...exit.headers,
       'Content-Type': 'message' in exit ? 'application/json; charset=utf-8' : exit.contentType,
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': String(Buffer.byteLength(text)),
       'X-Kong-Response-Latency': String(deps.now() - started),
       Server: `kong/${deps.version()}`,
       'X-Kong-Request-Id': requestId,
-    });
+    };
+    if (!transform) {
+      res.writeHead(exit.status, headers);
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
+    // Transformers see lower-case names, as every header of a proxied answer.
+    const lower = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    transform(lower);
+    res.writeHead(exit.status, lower);
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
@@ -133,7 +148,8 @@ async function handle(
   const kongAnswer = (exit: Exit) => {
     const before = req.socket.bytesWritten;
     res.once('finish', () => record(exit.status, 'kong', req.socket.bytesWritten - before));
-    answer(exit, ctx.responseHeaders);
+    // Kong's header_filter runs for its own answers too: response-transformer applies to them.
+    answer(exit, ctx.responseHeaders, (headers) => transformResponse(ctx, headers));
   };
 
   const refused = deps.access.run(ctx);
@@ -142,13 +158,14 @@ async function handle(
   const query = ctx.upstreamQuery.toString();
   const stripPath = route.strip_path !== false;
   const path =
-    upstreamPath({
-      requestPath: facts.path,
-      servicePath: typeof service.path === 'string' ? service.path : null,
-      stripPath,
-      pathHandling: route.path_handling === 'v1' ? 'v1' : 'v0',
-      ...(match.matchedPath !== undefined ? { matchedPath: match.matchedPath } : {}),
-    }) + (query ? `?${query}` : '');
+    (ctx.upstreamUri ??
+      upstreamPath({
+        requestPath: facts.path,
+        servicePath: typeof service.path === 'string' ? service.path : null,
+        stripPath,
+        pathHandling: route.path_handling === 'v1' ? 'v1' : 'v0',
+        ...(match.matchedPath !== undefined ? { matchedPath: match.matchedPath } : {}),
+      })) + (query ? `?${query}` : '');
   const upstreamProtocol = service.protocol === 'https' ? 'https' : 'http';
   const forwardedFor = req.headers['x-forwarded-for'];
   const headers: OutgoingHttpHeaders = {
@@ -171,13 +188,15 @@ async function handle(
   for (let attempt = 0; attempt < attempts; attempt++) {
     const peer = peers.next();
     if (!peer) return kongAnswer({ status: 503, message: 'failure to get a peer from the ring-balancer' });
-    headers.host = upstreamHost({
-      preserveHost: route.preserve_host === true,
-      clientHost: req.headers.host,
-      ...(peers.upstream ? { upstream: peers.upstream } : {}),
-      peer,
-      protocol: upstreamProtocol,
-    });
+    headers.host =
+      ctx.upstreamHost ??
+      upstreamHost({
+        preserveHost: route.preserve_host === true,
+        clientHost: req.headers.host,
+        ...(peers.upstream ? { upstream: peers.upstream } : {}),
+        peer,
+        protocol: upstreamProtocol,
+      });
     const upstreamStarted = deps.now();
     const result = await forward({
       protocol: upstreamProtocol,
@@ -205,6 +224,7 @@ async function handle(
       'x-kong-proxy-latency': String(Math.max(0, upstreamStarted - started)),
       'x-kong-request-id': requestId,
     });
+    transformResponse(ctx, out);
     const before = req.socket.bytesWritten;
     res.once('finish', () =>
       record(response.statusCode ?? 502, 'service', req.socket.bytesWritten - before, upstreamMs),

@@ -17,6 +17,10 @@ export interface AccessContext {
   readonly responseHeaders: Record<string, string>;
   consumer?: KongEntity;
   credential?: KongEntity;
+  /** The upstream path (request-transformer's `replace.uri`), replacing the strip_path/service.path one. */
+  upstreamUri?: string;
+  /** The upstream Host (request-transformer on `host`), over preserve_host and the peer's. */
+  upstreamHost?: string;
   /** Millisecond clock (rate-limiting windows). */
   readonly now: () => number;
 }

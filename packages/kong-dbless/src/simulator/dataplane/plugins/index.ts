@@ -11,9 +11,25 @@ import { keyAuth } from './key-auth.ts';
 import { type RateLimitCounters, rateLimiting } from './rate-limiting.ts';
 import { requestTermination } from './request-termination.ts';
 import { resolvePlugin } from './scope.ts';
+import { redirect, requestTransformer, transformHeaders } from './transformers.ts';
 
 export type { AccessContext, Exit } from './context.ts';
 export { RateLimitCounters } from './rate-limiting.ts';
+
+/** response-transformer's header operations for the instance that applies to `ctx`, on `headers` (lower-case). */
+export function transformResponse(ctx: AccessContext, headers: Record<string, string | string[]>): void {
+  const instance = resolvePlugin(
+    ctx.config.plugins,
+    'response-transformer',
+    {
+      route: String(ctx.route.id),
+      ...(ctx.service ? { service: String(ctx.service.id) } : {}),
+      ...(ctx.consumer ? { consumer: String(ctx.consumer.id) } : {}),
+    },
+    ctx.facts.protocol,
+  );
+  if (instance) transformHeaders((instance.config ?? {}) as Record<string, unknown>, headers);
+}
 
 export interface AccessPhase {
   run(ctx: AccessContext): Exit | undefined;
@@ -27,6 +43,8 @@ export function accessPhase(counters: () => RateLimitCounters): AccessPhase {
     acl,
     rateLimiting(counters),
     requestTermination,
+    requestTransformer,
+    redirect,
   ].sort((a, b) => b.priority - a.priority);
   return {
     run(ctx) {
