@@ -13,6 +13,7 @@ import { freshNamespace, kubectl } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
+import { stickyEchoObjects } from '../../helpers/sticky-sessions.ts';
 
 /**
  * The join race (issue 20): a proxy running an older Kong joins a fleet whose build uses a feature only newer
@@ -91,18 +92,7 @@ describe('a Kong 3.9 proxy joining a Kong 3.11 fleet', () => {
     );
 
   it('runs sticky sessions on a fleet of Kong 3.11 proxies', async () => {
-    await put({
-      apiVersion: 'configuration.konghq.com/v1beta1',
-      kind: 'KongUpstreamPolicy',
-      metadata: { name: 'sticky', namespace },
-      spec: { algorithm: 'sticky-sessions', hashOn: { input: 'none' }, stickySessions: { cookie: 'route' } },
-    } as never);
-    await put({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'echo', namespace, annotations: { 'konghq.com/upstream-policy': 'sticky' } },
-      spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-    } as never);
+    for (const object of stickyEchoObjects(namespace)) await put(object);
     // Another route, without the policy: a fallback build that leaves echo out still has something to ship.
     await put({
       apiVersion: 'v1',

@@ -10,6 +10,7 @@ import { freshNamespace } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from '../../helpers/redis.ts';
 import { testRuntime } from '../../helpers/runtime.ts';
+import { stickyEchoObjects } from '../../helpers/sticky-sessions.ts';
 
 /**
  * Translation follows the Kong versions the proxies report: a KongUpstreamPolicy with sticky sessions ships while
@@ -72,18 +73,7 @@ describe('Kong-version gates follow the fleet', () => {
   });
 
   it('ships sticky sessions while every proxy runs Kong 3.11', async () => {
-    await put({
-      apiVersion: 'configuration.konghq.com/v1beta1',
-      kind: 'KongUpstreamPolicy',
-      metadata: { name: 'sticky', namespace },
-      spec: { algorithm: 'sticky-sessions', hashOn: { input: 'none' }, stickySessions: { cookie: 'route' } },
-    } as never);
-    await put({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'echo', namespace, annotations: { 'konghq.com/upstream-policy': 'sticky' } },
-      spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-    } as never);
+    for (const object of stickyEchoObjects(namespace)) await put(object);
     await put({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
