@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '../../lib/wait-for.ts';
 import { kubectl } from './kubectl.ts';
 import { REPO_ROOT } from './locations.ts';
 
@@ -142,9 +143,9 @@ export interface InstallCrdsOptions {
 }
 
 /**
- * Applies every CRD (kong-fleet's, Kong's, Gateway API's) and waits until all are Established.
- * Server-side apply: the biggest Gateway API CRDs exceed the 256 KiB last-applied annotation of
- * client-side apply.
+ * Applies every CRD (kong-fleet's, Kong's, Gateway API's) and waits until all are Established and
+ * served by API discovery. Server-side apply: the biggest Gateway API CRDs exceed the 256 KiB
+ * last-applied annotation of client-side apply.
  */
 export async function installCrds(options: InstallCrdsOptions): Promise<string[]> {
   const { cacheRoot, gatewayApiChannel = 'experimental' } = options;
@@ -160,5 +161,29 @@ export async function installCrds(options: InstallCrdsOptions): Promise<string[]
     k,
   );
   await kubectl(['wait', '--for=condition=Established', '--timeout=90s', 'crd', '--all'], k);
+  await waitForDiscovery(k);
   return files;
+}
+
+/**
+ * Waits until API discovery lists every CRD's resource. Established is set before the discovery
+ * document is rebuilt, so on a loaded machine a `kubectl apply` of a KongPlugin right after it can fail
+ * with `no matches for kind "KongPlugin"` (the likeliest cause of one clean-clone CI smoke-test failure
+ * whose output was not kept).
+ */
+async function waitForDiscovery(k: { kubectl: string; kubeconfig: string }): Promise<void> {
+  const crds = JSON.parse(await kubectl(['get', 'crd', '-o', 'json'], k)) as {
+    items: { spec: { group: string; names: { plural: string } } }[];
+  };
+  const wanted = crds.items.map((crd) => `${crd.spec.names.plural}.${crd.spec.group}`);
+  await waitFor(
+    async () => {
+      // api-resources asks the server each time (--cached=false), not kubectl's discovery cache.
+      const served = new Set((await kubectl(['api-resources', '-o', 'name'], k)).split('\n'));
+      const missing = wanted.filter((name) => !served.has(name));
+      if (missing.length > 0) throw new Error(`not listed yet: ${missing.join(', ')}`);
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, description: `API discovery to list all ${wanted.length} CRDs` },
+  );
 }
