@@ -77,7 +77,7 @@ export function createController(settings: Settings, logger: Logger): Controller
   });
   const staleAfterMs = staleAfterMsFor(settings.driftIntervalMs);
   const fleet = fleetApi(instances, staleAfterMs);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: true });
   const publishing =
     settings.publishService || settings.publishAddresses.length > 0
       ? new IngressStatusWriter({

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DriftReport } from '../domain/drift.ts';
 import type { PipelineMetrics } from '../jobs/ports.ts';
 import { viewOfProxy } from '../jobs/proxy-state.ts';
@@ -41,8 +41,12 @@ const SECONDS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
  * connection counters, summed across restarts) read from Redis at scrape time, so every replica
  * exports the same fleet view.
  */
-export function createMetrics(): Metrics {
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
+  // prom-client's process and Node.js families (process_resident_memory_bytes, nodejs_heap_size_used_bytes,
+  // nodejs_eventloop_lag_seconds, nodejs_gc_duration_seconds, …): what a memory or stall question starts
+  // from. Only in a running controller; the generated metric list documents kong-fleet's own families.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   let sources: MetricsSources | undefined;
 
   const eventToSynced = new Histogram({

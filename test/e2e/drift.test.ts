@@ -237,6 +237,9 @@ describe('drift checks, reports and ProxyInstance status', () => {
       ),
     );
     expect(metrics).toMatch(/kong_fleet_queue_jobs\{queue="push",state="waiting"\} \d+/);
+    // The process's own memory and heap, for the memory questions operators ask first.
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1024 * 1024);
 
     const authorized = { headers: { authorization: `Bearer ${API_TOKEN}` } };
     const api = (await (await fetch(`${base}/api/proxies`, authorized)).json()) as {
