@@ -6,20 +6,15 @@ import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type SimulatedFleet, startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { BuildStore } from '../../queue/store/build-store.ts';
+import { freePort } from '../../testing/free-port.ts';
 import { startLocalRedis } from '../../testing/redis-server.ts';
 import { startControlPlane, stopControlPlane } from '../control-plane.d/control-plane.ts';
+import { buildImageTree, imageRuntime, linkNodeModules } from '../image/build-tree.ts';
 
-const CLI = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
-/** The heap flags of the Dockerfile's ENTRYPOINT: the benchmarks measure the controller as it ships. */
-export const CONTROLLER_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=2',
-  '--max-old-space-size=256',
-];
 const CLOCK_TICKS_PER_S = 100;
 
 export interface ControllerStack {
@@ -35,6 +30,8 @@ export interface ControllerStack {
   readonly store: Redis;
   readonly builds: BuildStore;
   readonly controller: ChildProcess;
+  /** The controller's HTTP server (/metrics, /api). */
+  readonly baseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -44,7 +41,7 @@ export interface ControllerStackOptions {
   readonly hashOnly?: boolean;
   /** Extra controller environment (settings). */
   readonly env?: Record<string, string>;
-  /** Node flags for the controller, after CONTROLLER_NODE_FLAGS (a later flag wins). */
+  /** Node flags for the controller, after the image's own (a later flag wins). */
   readonly nodeFlags?: readonly string[];
   /** The controller's info log goes here; warnings only otherwise. */
   readonly controllerLog?: string;
@@ -53,9 +50,16 @@ export interface ControllerStackOptions {
   readonly log: (line: string) => void;
 }
 
-/** Starts the stack; the controller talks to the simulated proxies as a static list. */
+/**
+ * Starts the stack; the controller talks to the simulated proxies as a static list. The controller runs as
+ * the image runs it: the compiled tree, the Dockerfile's ENTRYPOINT flags and ENV (scripts/image).
+ */
 export async function startControllerStack(options: ControllerStackOptions): Promise<ControllerStack> {
   const runDir = await mkdtemp(join(tmpdir(), 'kf-bench-cp-'));
+  const tree = join(runDir, 'image-tree');
+  await buildImageTree(tree);
+  await linkNodeModules(tree);
+  const image = await imageRuntime();
   options.log(`starting the control plane, Redis and ${options.proxies} simulated proxies`);
   const controlPlane = await startControlPlane({ runDir, cluster: false });
   const redis = await startLocalRedis();
@@ -71,10 +75,12 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
   const namespace = `bench-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   const prefix = 'bench';
-  const flags = [...CONTROLLER_NODE_FLAGS, ...(options.nodeFlags ?? [])];
-  const controller = spawn(process.execPath, [...flags, CLI, 'run'], {
+  const httpPort = await freePort();
+  const flags = [...image.nodeFlags, ...(options.nodeFlags ?? [])];
+  const controller = spawn(process.execPath, [...flags, join(tree, image.entry), 'run'], {
     env: {
       ...process.env,
+      ...image.env,
       KONG_FLEET_REDIS_URL: redis.url,
       KONG_FLEET_QUEUE_PREFIX: prefix,
       KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
@@ -82,7 +88,7 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
       ...(options.watchOwnNamespace ? { KONG_FLEET_WATCH_NAMESPACES: namespace } : {}),
       KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
       KONG_FLEET_HTTP_HOST: '127.0.0.1',
-      KONG_FLEET_HTTP_PORT: '0',
+      KONG_FLEET_HTTP_PORT: String(httpPort),
       KONG_FLEET_LOG_LEVEL: options.controllerLog ? 'info' : 'warn',
       ...options.env,
     },
@@ -102,6 +108,7 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
     store,
     builds,
     controller,
+    baseUrl: `http://127.0.0.1:${httpPort}`,
     async stop() {
       controller.kill('SIGTERM');
       if (controller.exitCode === null) await new Promise((resolve) => controller.once('exit', resolve));
@@ -146,6 +153,14 @@ export function ownUsage(): ProcessUsage {
     rssMiB: rss,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+/** The controller's V8 heap in use and its memory outside the heap (buffers, wasm), MiB, from its /metrics. */
+export async function controllerHeap(baseUrl: string): Promise<{ heapMiB: number; externalMiB: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const mib = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  return { heapMiB: mib('nodejs_heap_size_used_bytes'), externalMiB: mib('nodejs_external_memory_bytes') };
 }
 
 /** The nearest-rank percentile of a non-empty list. */

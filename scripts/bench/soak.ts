@@ -12,6 +12,7 @@ import { KIC_GOLDEN_DIR, KIC_GOLDEN_MISSING } from '../../testing/kic-golden.ts'
 import { kubectl } from '../control-plane.d/kubectl.ts';
 import {
   type ControllerStack,
+  controllerHeap,
   loadAverage,
   ownUsage,
   percentile,
@@ -150,6 +151,8 @@ export const benchmark: Benchmark = {
         'minute',
         'rss_mib',
         'peak_rss_mib',
+        'heap_mib',
+        'external_mib',
         'cpu_pct',
         'changes',
         'converge_p50_ms',
@@ -192,10 +195,13 @@ export const benchmark: Benchmark = {
         while (minute < elapsedMinutes) {
           minute += 1;
           const usage = await processUsage(pid);
+          const heap = await controllerHeap(stack.baseUrl);
           const row = {
             minute,
             rss_mib: round1(usage.rssMiB),
             peak_rss_mib: round1(usage.peakRssMiB),
+            heap_mib: round1(heap.heapMiB),
+            external_mib: round1(heap.externalMiB),
             cpu_pct: round1(((usage.cpuSeconds - cpuAtMinute) / 60) * 100),
             changes: latencies.length,
             converge_p50_ms: latencies.length ? Math.round(percentile(latencies, 50)) : '-',

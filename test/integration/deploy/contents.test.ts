@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { imageRuntime, linkNodeModules, runtimeFolders } from '../../../scripts/image/build-tree.ts';
 import { freePort } from '../../../testing/free-port.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { DEPLOY_DIR, find, render } from './overlay.ts';
@@ -84,53 +85,70 @@ describe('what the install runs', () => {
     ).toEqual({ unknown: [], neither: [], both: [] });
   });
 
-  it('builds an image whose copied folders hold everything the CLI loads, from production dependencies only', async () => {
+  it('builds an image of the compiled runtime folders that loads every command, without type stripping, from production dependencies only', async () => {
     const dockerfile = await readFile(join(REPO, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:24[-\w.]*slim/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
-    // Node flags (the heap sizing) may come before the entry point; the entry point is the CLI.
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", (?:"--[a-z-]+=\d+", )*"workers\/main\.ts"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["run"\]$/m);
-    const sources = [...dockerfile.matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((match) =>
+    // The final stage runs the compiled tree: node flags (the heap sizing), then the CLI's .js entry point.
+    const runtime = await imageRuntime();
+    expect(runtime.entry).toBe('workers/main.js');
+    expect(runtime.nodeFlags.every((flag) => /^--[a-z-]+=\d+$/.test(flag))).toBe(true);
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const compiled = stages.find((stage) => /^\S+ AS compiled$/m.test(stage));
+    expect(compiled, 'a stage named compiled').toBeDefined();
+    expect(compiled).toMatch(/^RUN node scripts\/image\/build-tree\.ts \/app$/m);
+    expect(stages.at(-1)).toMatch(/^COPY --from=compiled \/app \.\/$/m);
+
+    // The build context of the compiled stage holds only what it COPYs: a folder missing there fails here.
+    const sources = [...compiled!.matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((match) =>
       match[1]!.split(/\s+/),
     );
-    expect(sources).toContain('workers');
-
-    // The image's file tree, minus node_modules (linked, since only the folder list is under test here).
-    const image = await mkdtemp(join(tmpdir(), 'kf-image-tree-'));
+    for (const folder of await runtimeFolders()) expect(sources, folder).toContain(folder);
+    const context = await mkdtemp(join(tmpdir(), 'kf-image-context-'));
+    const tree = await mkdtemp(join(tmpdir(), 'kf-image-tree-'));
     try {
       for (const source of new Set(sources))
-        await cp(join(REPO, source), join(image, source), { recursive: true });
-      await symlink(join(REPO, 'node_modules'), join(image, 'node_modules'));
+        await cp(join(REPO, source), join(context, source), { recursive: true });
+      // The stage's `npm ci`, linked instead of installed (tsc and the types).
+      await symlink(join(REPO, 'node_modules'), join(context, 'node_modules'));
+      await run(process.execPath, ['scripts/image/build-tree.ts', tree], { cwd: context });
+      expect(await tsFiles(tree)).toEqual([]);
+      await linkNodeModules(tree);
+
       // main.ts loads its commands lazily (workers/cli/commands.ts) and runs on import: load the
-      // command modules themselves.
-      const entryPoints = (await readdir(join(image, 'workers', 'cli'))).map((f) => `./workers/cli/${f}`);
-      // Every command module, with everything it imports: a module outside the copied folders fails here.
+      // command modules themselves, every one with everything it imports, and check that no
+      // TypeScript was stripped on the way (the memory the compiled image exists to save).
+      const entryPoints = (await readdir(join(tree, 'workers', 'cli'))).map((f) => `./workers/cli/${f}`);
       const { stdout } = await run(
         process.execPath,
         [
           '--input-type=module',
           '-e',
-          `for (const m of ${JSON.stringify(entryPoints)}) await import(m); console.log('loaded')`,
+          `for (const m of ${JSON.stringify(entryPoints)}) await import(m);
+           console.log(process.moduleLoadList.some((m) => m.includes('amaro')) ? 'stripped types' : 'loaded')`,
         ],
-        { cwd: image },
+        { cwd: tree },
       );
       expect(stdout.trim()).toBe('loaded');
-      const help = await run(process.execPath, ['workers/main.ts', 'run', '--help'], { cwd: image });
+      const help = await run(process.execPath, [...runtime.nodeFlags, runtime.entry, 'run', '--help'], {
+        cwd: tree,
+        env: { ...process.env, ...runtime.env },
+      });
       expect(help.stdout).toContain('KONG_FLEET_REDIS_URL');
+      // The fleet console's page is served from files beside its module.
+      expect(await readdir(join(tree, 'workers', 'fleet-console'))).toContain('index.html');
 
       // `npm ci --omit=dev` installs `dependencies` only: no runtime module may import anything else.
       const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
         dependencies: Record<string, string>;
       };
       const imported = new Set<string>();
-      for (const file of await tsFiles(image)) {
+      for (const file of await jsFiles(tree)) {
         const code = await readFile(file, 'utf8');
-        for (const match of code.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm)) {
-          if (match[1]) continue;
-          imported.add(match[2]!);
-        }
+        for (const match of code.matchAll(/^\s*(?:import|export)\s+[^'";]*?from\s+'([^']+)'/gm))
+          imported.add(match[1]!);
         for (const match of code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) imported.add(match[1]!);
       }
       const packages = [...imported]
@@ -144,14 +162,17 @@ describe('what the install runs', () => {
       expect(packages.length).toBeGreaterThan(0);
       expect([...new Set(packages)].filter((name) => !(name in pkg.dependencies))).toEqual([]);
     } finally {
-      await rm(image, { recursive: true, force: true });
+      await rm(context, { recursive: true, force: true });
+      await rm(tree, { recursive: true, force: true });
     }
   });
 });
 
-async function tsFiles(dir: string): Promise<string[]> {
+async function filesEndingWith(dir: string, suffix: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.parentPath.includes('node_modules'))
+    .filter((e) => e.isFile() && e.name.endsWith(suffix) && !e.parentPath.includes('node_modules'))
     .map((e) => join(e.parentPath, e.name));
 }
+const tsFiles = (dir: string) => filesEndingWith(dir, '.ts');
+const jsFiles = (dir: string) => filesEndingWith(dir, '.js');
