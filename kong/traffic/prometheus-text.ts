@@ -92,10 +92,15 @@ function readQuoted(text: string): { value: string; length: number } {
   throw new Error('unterminated label value');
 }
 
+/**
+ * A sample value as Prometheus reads it (Go's ParseFloat): the special values in any case, so prom-client's
+ * `Nan` (its event-loop gauges before the first measurement) is read, not refused.
+ */
 function parseValue(text: string): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const special = text.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Number.POSITIVE_INFINITY;
+  if (special === '-inf') return Number.NEGATIVE_INFINITY;
+  if (special === 'nan') return Number.NaN;
   const value = Number(text);
   if (Number.isNaN(value)) throw new Error(`bad value "${text}"`);
   return value;

@@ -51,6 +51,9 @@ describe('the Prometheus text parser', () => {
     });
     expect(parseSampleLine('up +Inf').value).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isNaN(parseSampleLine('up NaN').value)).toBe(true);
+    // Case as Prometheus ignores it: prom-client writes `Nan`, Go writes `+Inf`, others `inf`.
+    expect(Number.isNaN(parseSampleLine('nodejs_eventloop_lag_mean_seconds Nan').value)).toBe(true);
+    expect(parseSampleLine('up -inf').value).toBe(Number.NEGATIVE_INFINITY);
     const parsed = parseExposition('# HELP c help text\n# TYPE c counter\nc{a="1"} 3\n\n');
     expect(parsed.types.get('c')).toBe('counter');
     expect(parsed.samples).toEqual([{ name: 'c', labels: { a: '1' }, value: 3 }]);
