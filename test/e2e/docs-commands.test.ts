@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ENTRY } from '../helpers/cli.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { kubeconfigPath, kubectl, kubectlApply } from '../helpers/kube.ts';
 import { waitForConvergence } from '../helpers/pipeline.ts';
 import { pipelineHarness } from '../helpers/pipeline-harness.ts';
@@ -50,6 +51,31 @@ spec:
       http: { paths: [{ path: /docs, pathType: Prefix, backend: { service: { name: docs, port: { number: 80 } } } }] }
 `);
     await waitForConvergence(h.prefix, h.proxies());
+    // The fleet as the docs describe it: the proxies' hashes alone are not enough, the ProxyInstances and the
+    // ProxyFleet summary the commands read are written by later jobs (on a loaded CI run the jsonpath
+    // blocks ran before them and printed nothing).
+    await eventually(
+      async () => {
+        const summary = await kubectl([
+          'get',
+          'proxyfleet',
+          '-n',
+          h.namespace,
+          '-o',
+          'jsonpath={.items[0].status.summary}',
+        ]);
+        const instances = await kubectl([
+          'get',
+          'proxyinstances',
+          '-n',
+          h.namespace,
+          '-o',
+          'jsonpath={.items[*].status.state}',
+        ]);
+        return summary.trim() !== '' && instances.trim().split(/\s+/).length === h.proxies().length;
+      },
+      { timeoutMs: 60_000, description: 'the ProxyFleet summary and a state on every ProxyInstance' },
+    );
     const dir = await mkdtemp(join(tmpdir(), 'kf-docs-'));
     const kubeconfig = join(dir, 'kubeconfig');
     await copyFile(kubeconfigPath(), kubeconfig);
