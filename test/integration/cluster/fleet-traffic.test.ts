@@ -130,7 +130,16 @@ describe.skipIf(!podNetwork())('fleet traffic: every proxy scraped, summed once,
     await sendToA(proxies, after);
     const sent = Date.now();
     await scrapedAfter(proxies, sent);
-    const fleet = await fleetRequests(isA);
+    // /metrics reuses the fleet totals it read within the last second, so the scrapes just seen may show a
+    // moment later; never more than was sent, and exactly that once they show.
+    const fleet = await eventually(
+      async () => {
+        const current = await fleetRequests(isA);
+        expect(current.total).toBeLessThanOrEqual(before + after);
+        return current.total === before + after ? current : undefined;
+      },
+      { timeoutMs: 10_000, description: `the fleet total of route A to reach ${before + after}` },
+    );
     expect(fleet.total).toBe(before + after);
     // No per-proxy label on the fleet series.
     expect(fleet.labels).toEqual(['code', 'route', 'service']);
