@@ -49,7 +49,7 @@ EXPOSE 8080
 # generation bound that. Configs of thousands of objects need more: raise --max-old-space-size (args/command)
 # in step with the container's memory limit.
 # Memory over CPU: --optimize-for-size, with baseline code and bytecode dropped after two idle GCs, held a
-# 100-proxy soak at ~175 MiB instead of ~201 MiB, for ~10 points more of one core (25 % vs 16 %) with the same
+# 100-proxy soak at ~175 MiB instead of ~201 MiB, for ~11 points more of one core (28 % vs 17 %) with the same
 # convergence times. To spend memory for CPU, set the container's command without those three flags.
 # scripts/bench/controller-stack.ts starts the benchmarks' controller with this ENTRYPOINT and ENV.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "--optimize-for-size", "--flush-baseline-code", "--bytecode-old-age=2", "workers/main.js"]
