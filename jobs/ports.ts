@@ -54,8 +54,11 @@ export interface GatewayStatusApi {
 export interface FleetApi {
   /** From the ProxyFleet's spec (users edit it with kubectl). */
   repairMode(): Promise<RepairMode>;
-  /** `spec.mode` and `spec.takeover.force` (shadow mode and takeover, domain/shadow.ts). */
-  modeSpec(): Promise<FleetModeSpec>;
+  /**
+   * `spec.mode` and `spec.takeover.force` (shadow mode and takeover, domain/shadow.ts); cached for a few
+   * seconds unless `fresh`.
+   */
+  modeSpec(options?: { readonly fresh?: boolean }): Promise<FleetModeSpec>;
   /** ProxyFleet `spec.rollout` as written (parsed by jobs/rollout-plan.ts); undefined when absent. */
   rolloutSpec(): Promise<unknown>;
   /** The ProxyFleet, for Events about the whole fleet (rollout steps, pins). */

@@ -32,7 +32,8 @@ export async function shadowAndTakeover(
   signal: AbortSignal,
   log: { info(obj: object, msg: string): void },
 ): Promise<{ record: FleetModeRecord; report?: ShadowReport }> {
-  const [spec, recorded] = await Promise.all([deps.fleet.modeSpec(), deps.shadow.mode()]);
+  // Fresh: with several replicas, another one's cached spec may predate a handback by seconds.
+  const [spec, recorded] = await Promise.all([deps.fleet.modeSpec({ fresh: true }), deps.shadow.mode()]);
   const report = modeInForce(spec, recorded) === 'shadow' ? await shadowCheck(deps, signal) : undefined;
   const record = await settleFleetMode(deps, spec, recorded, report);
   if (record !== recorded && record.mode !== recorded?.mode) {

@@ -129,9 +129,12 @@ export class ProxyInstances {
     return (await this.#fleetObject()).repairMode;
   }
 
-  /** The fleet's `spec.mode` and `spec.takeover.force` (shadow mode and takeover). */
-  async modeSpec(): Promise<FleetModeSpec> {
-    const { mode, force } = await this.#fleetObject();
+  /**
+   * The fleet's `spec.mode` and `spec.takeover.force` (shadow mode and takeover). `fresh` skips the cache:
+   * the once-per-interval mode decision must not act on a spec another replica read before a handback.
+   */
+  async modeSpec(options: { readonly fresh?: boolean } = {}): Promise<FleetModeSpec> {
+    const { mode, force } = await this.#fleetObject(options.fresh ? 0 : undefined);
     return { mode, force };
   }
 
@@ -271,9 +274,9 @@ export class ProxyInstances {
     );
   }
 
-  async #fleetObject(): Promise<FleetObject> {
+  async #fleetObject(maxAgeMs = this.#options.cacheMs ?? 5000): Promise<FleetObject> {
     const cached = this.#fleet;
-    if (cached && Date.now() - cached.readAt < (this.#options.cacheMs ?? 5000)) return cached;
+    if (cached && Date.now() - cached.readAt < maxAgeMs) return cached;
     const { namespace } = this.#options;
     const target = { group: GROUP, version: VERSION, namespace, plural: 'proxyfleets', name: this.fleetName };
     let fleet: {

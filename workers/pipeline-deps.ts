@@ -104,7 +104,7 @@ export function pipelineDeps(io: RuntimeIo, parts: PipelineParts): PipelineDeps 
 export function fleetApi(instances: ProxyInstances, staleAfterMs: number): FleetApi {
   return {
     repairMode: () => instances.repairMode(),
-    modeSpec: () => instances.modeSpec(),
+    modeSpec: (options) => instances.modeSpec(options),
     rolloutSpec: () => instances.rolloutSpec(),
     fleetRef: () => instances.fleetRef(),
     instanceRef: (proxyId) => instances.instanceRef(proxyId),

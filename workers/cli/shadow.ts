@@ -58,6 +58,13 @@ export function main(argv: string[]): Promise<number> {
       });
       if (command === 'handback') {
         await fleet.setModeSpec({ mode: 'shadow', force: false });
+        // Recorded too, after the spec (so no mode decision can take over again in between): every
+        // replica's pushes read the record, while their cached spec may be seconds old.
+        await store.recordMode({
+          mode: 'shadow',
+          since: new Date().toISOString(),
+          reason: 'handed back (kong-fleet shadow handback): building and comparing, not pushing',
+        });
         process.stdout.write(
           `ProxyFleet ${fleet.fleetName}: spec.mode shadow; kong-fleet no longer pushes. Scale KIC up again.\n`,
         );

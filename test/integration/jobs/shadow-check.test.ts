@@ -2,11 +2,15 @@ import { type SimulatedProxy, startSimulatedProxy } from '@kong-fleet/kong-dbles
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driftCheck } from '../../../jobs/drift-check.ts';
 import type { PipelineDeps } from '../../../jobs/ports.ts';
+import { pushConfig } from '../../../jobs/push.ts';
 import { shadowAndTakeover } from '../../../jobs/shadow-check.ts';
+import type { JobContext } from '../../../queue/define-job.ts';
 import { JobProducer } from '../../../queue/producer.ts';
+import { runCli } from '../../helpers/cli.ts';
 import { desire } from '../../helpers/desired-build.ts';
-import { freshNamespace, kubectl, kubectlApply } from '../../helpers/kube.ts';
+import { freshNamespace, kubeconfigPath, kubectl, kubectlApply } from '../../helpers/kube.ts';
 import { type TestPipeline, testPipeline } from '../../helpers/pipeline-deps.ts';
 import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '../../helpers/redis.ts';
 
@@ -29,6 +33,15 @@ const kicConfig = (retries = 5) => ({
 });
 
 const silent = { info: () => {} };
+
+/** What a worker hands a job's run(). */
+const jobContext = (deps: PipelineDeps): JobContext<PipelineDeps> => ({
+  log: pino({ level: 'silent' }),
+  signal: new AbortController().signal,
+  attempt: 1,
+  jobId: 'test',
+  deps,
+});
 
 describe('shadow check and takeover against simulated proxies', () => {
   let namespace: string;
@@ -129,6 +142,36 @@ spec: { mode: shadow }
     expect(proxies.map((proxy) => proxy.state().configPushes)).toEqual(
       pushes.map((n, i) => (i === 1 ? n + 1 : n)),
     );
+  });
+
+  it('a replica whose cached spec predates `shadow handback` neither pushes nor takes over again', async () => {
+    // State left by the takeover above: spec active, recorded active. Another replica read the spec just now.
+    const other = testPipeline(prefix, { namespace });
+    const otherDeps = other.deps({ redis, producer, logger: pino({ level: 'silent' }) });
+    try {
+      expect((await otherDeps.fleet.modeSpec()).mode).toBe('active');
+      const handback = await runCli(['shadow', 'handback'], {
+        KONG_FLEET_REDIS_URL: redisUrl(),
+        KONG_FLEET_QUEUE_PREFIX: prefix,
+        KONG_FLEET_KUBECONFIG: kubeconfigPath(),
+        KONG_FLEET_NAMESPACE: namespace,
+      });
+      expect(handback.code, handback.stderr).toBe(0);
+      // Its cache still says active; what it acts on must not.
+      expect((await otherDeps.fleet.modeSpec()).mode).toBe('active');
+      for (const proxy of proxies) await kicPush(proxy, kicConfig(7));
+      const pushes = proxies.map((proxy) => proxy.state().configPushes);
+      await expect(pushConfig.run({ proxy: 'kong-0' }, jobContext(otherDeps))).resolves.toEqual({
+        outcome: 'skipped',
+        reason: 'shadow mode: not pushing',
+      });
+      const { record } = await shadowAndTakeover(otherDeps, signal, silent);
+      expect(record.mode).toBe('shadow');
+      await driftCheck.run({}, jobContext(otherDeps));
+      expect(proxies.map((proxy) => proxy.state().configPushes)).toEqual(pushes);
+    } finally {
+      await other.close();
+    }
   });
 
   it('goes back to shadow at once on a handback, never refused', async () => {
