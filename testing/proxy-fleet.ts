@@ -32,6 +32,11 @@ export interface FleetProxy {
   readonly faults: { readonly [F in ProxyPodFault]: () => Promise<void> };
   /** The simulator's latency, failure, drop and version faults for the Admin API. */
   impair(impairment: ProxyImpairment): Promise<void>;
+  /**
+   * Pods only: takes the pod's address off the pod network (true) or puts it back (false). Packets to it
+   * then vanish without an answer, as when a node goes away: a connect hangs, nothing is refused.
+   */
+  readonly unreachable?: (on: boolean) => Promise<void>;
 }
 
 export interface ProxyFleet {

@@ -14,7 +14,7 @@ import {
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { type PodHost, startPodHost } from './pod-host-client.ts';
 import type { ProxyImpairment, ProxyPodFault, ProxyPodState, ProxyPodTls } from './pod-host-protocol.ts';
-import type { PodNetwork } from './pod-network.ts';
+import { addPodAddress, type PodNetwork, removePodAddress } from './pod-network.ts';
 import { reconcilePods } from './pod-reconciler.ts';
 
 export interface ProxyPodsOptions {
@@ -55,6 +55,8 @@ export interface ProxyPod {
   readonly faults: { readonly [F in ProxyPodFault]: () => Promise<void> };
   /** The simulator's latency, failure, drop and version faults for this pod's Admin API. */
   impair(impairment: ProxyImpairment): Promise<void>;
+  /** Takes the pod's address off the pod network (packets to it vanish) or puts it back. */
+  unreachable(on: boolean): Promise<void>;
 }
 
 export interface ProxyPods {
@@ -131,6 +133,8 @@ export async function startProxyPods(options: ProxyPodsOptions): Promise<ProxyPo
         restart: () => host.fault(name, 'restart'),
       },
       impair: (impairment) => host.impair(name, impairment),
+      // The simulator stays bound to the address; only the network forgets it.
+      unreachable: (on) => (on ? removePodAddress(podNetwork, address) : addPodAddress(podNetwork, address)),
     }),
     stop: (name) => host.stopProxy(name),
   });
