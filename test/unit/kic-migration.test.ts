@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { MigrationInputError, migrateKic } from '../../workers/kic-migration.ts';
 import { settingSpecs } from '../../workers/settings.ts';
 
@@ -129,5 +131,41 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
         reason: expect.stringMatching(/"Not A Class" is not valid here/),
       },
     ]);
+  });
+});
+
+/** The `kong-fleet migrate` process itself, as an operator runs it. */
+function migrateCli(args: string[]) {
+  return spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../workers/main.ts', import.meta.url)), 'migrate', ...args],
+    { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+  );
+}
+
+// Each case starts a Node process; give them room on a busy machine.
+describe('kong-fleet migrate, the command', { timeout: 60_000 }, () => {
+  it.each(['kic-deployment.yaml', 'kong-ingress-values.yaml'])(
+    'prints the values for examples/kic/%s, and each leftover once on stderr and in the header',
+    async (file) => {
+      const migration = migrateKic(await sample(file));
+      const run = migrateCli(['-f', `examples/kic/${file}`]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(parse(run.stdout)).toEqual(migration.values);
+      expect(migration.leftovers.length).toBeGreaterThan(0);
+      expect(run.stderr.trimEnd().split('\n')).toEqual(
+        migration.leftovers.map((l) => `kong-fleet migrate: not carried over: ${l.source}: ${l.reason}`),
+      );
+      for (const l of migration.leftovers) expect(run.stdout).toContain(`#   ${l.source}: ${l.reason}\n`);
+    },
+  );
+
+  it('--env prints the KONG_FLEET_* variables; no file is a usage error (exit 2)', async () => {
+    const migration = migrateKic(await sample('kic-deployment.yaml'));
+    const run = migrateCli(['-f', 'examples/kic/kic-deployment.yaml', '--env']);
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n').filter((line) => line.startsWith('KONG_FLEET_'));
+    expect(Object.fromEntries(lines.map((line) => line.split(/=(.*)/s).slice(0, 2)))).toEqual(migration.env);
+    expect(migrateCli([]).status).toBe(2);
   });
 });
