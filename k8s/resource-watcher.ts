@@ -147,10 +147,16 @@ export class ResourceWatcher implements Runnable {
     let listing = true;
     let failure: unknown;
     let interrupted: 'error' | 'resync' | undefined;
-    let failed: () => void = () => {};
-    const failedPromise = new Promise<void>((resolve) => {
-      failed = resolve;
-    });
+    // Ends this lifetime early (an informer error, an interrupt). One signal for the whole lifetime: the
+    // loop below waits on it again and again, and a Promise.race against one long-lived promise would add a
+    // reaction to it on every wait that only the promise's settling frees (55 promises a second across
+    // the watchers of a soak, +14 MiB of heap in 30 minutes).
+    const ended = new AbortController();
+    const failed = () => ended.abort();
+    const endedPromise = new Promise<void>((resolve) =>
+      ended.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    const wake = AbortSignal.any([signal, ended.signal]);
     this.#interrupt = (reason) => {
       interrupted ??= reason;
       failed();
@@ -176,7 +182,7 @@ export class ResourceWatcher implements Runnable {
 
     try {
       touch();
-      await Promise.race([informer.start(), failedPromise]);
+      await Promise.race([informer.start(), endedPromise]);
       if (failure) return this.#reportFailure(failure);
       if (interrupted) return interrupted;
       // Snapshot the list now; events after this point are written after it, in order.
@@ -203,15 +209,14 @@ export class ResourceWatcher implements Runnable {
       });
 
       const watchdogMs = this.#options.watchdogMs ?? 120_000;
-      while (!signal.aborted && !failure && !interrupted) {
-        if (Date.now() - this.#lastActivity > watchdogMs) {
-          logger.warn(
-            { watcher: this.name, silentMs: Date.now() - this.#lastActivity },
-            'watch silent; re-listing',
-          );
+      while (!wake.aborted) {
+        const silentMs = Date.now() - this.#lastActivity;
+        if (silentMs > watchdogMs) {
+          logger.warn({ watcher: this.name, silentMs }, 'watch silent; re-listing');
           return 'silent';
         }
-        await Promise.race([sleep(Math.min(1000, watchdogMs), signal), failedPromise]);
+        // Until the watchdog could fire (activity meanwhile moves it on), or the lifetime ends.
+        await sleep(watchdogMs - silentMs + 1, wake);
       }
       if (failure) return this.#reportFailure(failure);
       return interrupted ?? 'stopped';
