@@ -42,7 +42,7 @@ describe('one proxy down delays nobody else (issue 12, defect 8)', () => {
     return measured;
   }
 
-  it('the others converge as fast with one proxy refusing connections, or hanging, as with all up', async () => {
+  it('the others converge as fast with one proxy refusing connections, hanging, or gone from the network, as with all up', async () => {
     // Warm-up: the first changes after start pay for connections and JIT.
     await latencies();
     const allUp = await latencies();
