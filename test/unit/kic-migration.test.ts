@@ -1,15 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { MigrationInputError, migrateKic } from '../../workers/kic-migration.ts';
 import { settingSpecs } from '../../workers/settings.ts';
+import { runCli } from '../helpers/cli.ts';
 
+/** A sample's path (the command reads it) and its documents. */
+const samplePath = (file: string) => fileURLToPath(new URL(`../../examples/kic/${file}`, import.meta.url));
 const sample = async (file: string) =>
-  parseAllDocuments(await readFile(new URL(`../../examples/kic/${file}`, import.meta.url), 'utf8')).map((d) =>
-    d.toJS(),
-  );
+  parseAllDocuments(await readFile(samplePath(file), 'utf8')).map((d) => d.toJS());
 
 describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', () => {
   it('carries a KIC Deployment’s args and CONTROLLER_* variables over, and names the rest', async () => {
@@ -134,23 +134,14 @@ describe('kong-fleet migrate: a KIC install in, kong-fleet chart values out', ()
   });
 });
 
-/** The `kong-fleet migrate` process itself, as an operator runs it. */
-function migrateCli(args: string[]) {
-  return spawnSync(
-    process.execPath,
-    [fileURLToPath(new URL('../../workers/main.ts', import.meta.url)), 'migrate', ...args],
-    { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) },
-  );
-}
-
 // Each case starts a Node process; give them room on a busy machine.
 describe('kong-fleet migrate, the command', { timeout: 60_000 }, () => {
   it.each(['kic-deployment.yaml', 'kong-ingress-values.yaml'])(
     'prints the values for examples/kic/%s, and each leftover once on stderr and in the header',
     async (file) => {
       const migration = migrateKic(await sample(file));
-      const run = migrateCli(['-f', `examples/kic/${file}`]);
-      expect(run.status, run.stderr).toBe(0);
+      const run = await runCli(['migrate', '-f', samplePath(file)]);
+      expect(run.code, run.stderr).toBe(0);
       expect(parse(run.stdout)).toEqual(migration.values);
       expect(migration.leftovers.length).toBeGreaterThan(0);
       expect(run.stderr.trimEnd().split('\n')).toEqual(
@@ -162,10 +153,10 @@ describe('kong-fleet migrate, the command', { timeout: 60_000 }, () => {
 
   it('--env prints the KONG_FLEET_* variables; no file is a usage error (exit 2)', async () => {
     const migration = migrateKic(await sample('kic-deployment.yaml'));
-    const run = migrateCli(['-f', 'examples/kic/kic-deployment.yaml', '--env']);
-    expect(run.status, run.stderr).toBe(0);
+    const run = await runCli(['migrate', '-f', samplePath('kic-deployment.yaml'), '--env']);
+    expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split('\n').filter((line) => line.startsWith('KONG_FLEET_'));
     expect(Object.fromEntries(lines.map((line) => line.split(/=(.*)/s).slice(0, 2)))).toEqual(migration.env);
-    expect(migrateCli([]).status).toBe(2);
+    expect((await runCli(['migrate'])).code).toBe(2);
   });
 });
