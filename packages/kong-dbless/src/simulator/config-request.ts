@@ -39,11 +39,16 @@ export function contentTypeFilter(contentTypes: readonly string[], bodyLength: n
   return { status: 415 };
 }
 
-/** Decodes a `/config` POST into a config source, or the response Kong gives before validation. */
+/**
+ * Decodes a `/config` POST into a config source, or the response Kong gives before validation. With
+ * `parseText: false` a text config (the `config` field or a raw body) is only hashed, not parsed: `config` is
+ * then undefined (the hash-only simulator, which never reads it).
+ */
 export function decodeConfigRequest(
   contentType: string | undefined,
   query: URLSearchParams,
   body: Buffer,
+  options: { readonly parseText?: boolean } = {},
 ): ConfigRequest {
   const params: Record<string, unknown> = {};
   for (const [k, v] of query) params[k] = v;
@@ -77,6 +82,8 @@ export function decodeConfigRequest(
   if (text === undefined)
     return { kind: 'response', status: 400, body: { message: 'expected a declarative configuration' } };
   const hash = form === 'raw' ? configHash(body) : configHash(text);
+  if (options.parseText === false)
+    return { kind: 'config', form, config: undefined, hash, checkHash, flattenErrors };
   const parsed = parseConfigText(text);
   if ('error' in parsed) return { kind: 'parse-error', message: parsed.error, checkHash, hash };
   return { kind: 'config', form, config: parsed.value, hash, checkHash, flattenErrors };

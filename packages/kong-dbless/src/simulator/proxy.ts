@@ -54,9 +54,9 @@ export interface SimulatedProxyOptions {
   /** How long a load holds the node-wide lock (steps 8–9 of §2.3). @defaultValue 20 */
   loadDurationMs?: number;
   /**
-   * Validate every posted config as Kong would. `false` accepts any parsable config without validating
-   * it and only records its hash, so a benchmark can grow the fleet without measuring the simulator; the
-   * Admin API then serves no entities. @defaultValue true
+   * Validate every posted config as Kong would. `false` accepts any config without parsing or validating a
+   * text one and only records its hash, so a benchmark can grow the fleet and the config without measuring
+   * the simulator; the Admin API then serves no entities. @defaultValue true
    */
   validate?: boolean;
   /** `Retry-After` sent with 429 (Kong: min(remaining lock TTL, 10)). @defaultValue 10 */
@@ -351,7 +351,11 @@ export async function startSimulatedProxy(options: SimulatedProxyOptions = {}): 
     body: Buffer,
     headers: Record<string, string>,
   ): Promise<void> {
-    const decoded = decodeConfigRequest(req.headers['content-type'], url.searchParams, body);
+    // Hash only: a text config is hashed, never parsed (parsing 500 copies of a 5 MB text is the simulator's
+    // cost, not the controller's).
+    const decoded = decodeConfigRequest(req.headers['content-type'], url.searchParams, body, {
+      parseText: options.validate !== false,
+    });
     if (decoded.kind === 'response') {
       if (decoded.text !== undefined) {
         res.writeHead(decoded.status, { ...headers, 'Content-Type': 'text/plain' });

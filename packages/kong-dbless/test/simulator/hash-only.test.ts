@@ -27,4 +27,18 @@ describe('a simulated proxy in hash-only mode (validate: false)', () => {
     expect((await post(hashOnly)).status).toBe(201);
     expect(hashOnly.state().configurationHash).toBe(configHash(INVALID));
   });
+
+  it('hashes a text config without parsing it: even an unparsable one is taken', async () => {
+    const text = '{ "_format_version": "3.0", "services": [';
+    const body = JSON.stringify({ config: text });
+    const send = (proxy: SimulatedProxy) =>
+      fetch(`${proxy.adminUrl}/config`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+    expect((await send(validating)).status).toBe(400);
+    expect((await send(hashOnly)).status).toBe(201);
+    expect(hashOnly.state().configurationHash).toBe(configHash(text));
+  });
 });
