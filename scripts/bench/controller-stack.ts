@@ -29,9 +29,13 @@ export interface ControllerStack {
   /** A client of the stack's Redis for the benchmark's own reads. */
   readonly store: Redis;
   readonly builds: BuildStore;
+  /** The first controller replica (the only one unless `replicas` was given). */
   readonly controller: ChildProcess;
-  /** The controller's HTTP server (/metrics, /api). */
+  /** The first replica's HTTP server (/metrics, /api). */
   readonly baseUrl: string;
+  /** Every replica, and each one's HTTP server, in the same order. */
+  readonly controllers: readonly ChildProcess[];
+  readonly baseUrls: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -47,6 +51,8 @@ export interface ControllerStackOptions {
   readonly controllerLog?: string;
   /** Watch only the benchmark's namespace (every namespace otherwise). */
   readonly watchOwnNamespace?: boolean;
+  /** Controller replicas on the same Redis and cluster: one leads, all push. @defaultValue 1 */
+  readonly replicas?: number;
   readonly log: (line: string) => void;
 }
 
@@ -75,25 +81,37 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
   const namespace = `bench-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   const prefix = 'bench';
-  const httpPort = await freePort();
   const flags = [...image.nodeFlags, ...(options.nodeFlags ?? [])];
-  const controller = spawn(process.execPath, [...flags, join(tree, image.entry), 'run'], {
-    env: {
-      ...process.env,
-      ...image.env,
-      KONG_FLEET_REDIS_URL: redis.url,
-      KONG_FLEET_QUEUE_PREFIX: prefix,
-      KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
-      KONG_FLEET_NAMESPACE: namespace,
-      ...(options.watchOwnNamespace ? { KONG_FLEET_WATCH_NAMESPACES: namespace } : {}),
-      KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
-      KONG_FLEET_HTTP_HOST: '127.0.0.1',
-      KONG_FLEET_HTTP_PORT: String(httpPort),
-      KONG_FLEET_LOG_LEVEL: options.controllerLog ? 'info' : 'warn',
-      ...options.env,
-    },
-    stdio: ['ignore', options.controllerLog ? openSync(options.controllerLog, 'w') : 'ignore', 'inherit'],
-  });
+  const replicas = Math.max(1, options.replicas ?? 1);
+  const controllers: ChildProcess[] = [];
+  const baseUrls: string[] = [];
+  for (let replica = 0; replica < replicas; replica++) {
+    const httpPort = await freePort();
+    // A replica's log beside the first one's: `controller.log`, `controller.log.1`, …
+    const logFile =
+      options.controllerLog &&
+      (replica === 0 ? options.controllerLog : `${options.controllerLog}.${replica}`);
+    controllers.push(
+      spawn(process.execPath, [...flags, join(tree, image.entry), 'run'], {
+        env: {
+          ...process.env,
+          ...image.env,
+          KONG_FLEET_REDIS_URL: redis.url,
+          KONG_FLEET_QUEUE_PREFIX: prefix,
+          KONG_FLEET_KUBECONFIG: controlPlane.kubeconfig,
+          KONG_FLEET_NAMESPACE: namespace,
+          ...(options.watchOwnNamespace ? { KONG_FLEET_WATCH_NAMESPACES: namespace } : {}),
+          KONG_FLEET_PROXIES: fleet.proxies.map((p) => p.adminUrl).join(','),
+          KONG_FLEET_HTTP_HOST: '127.0.0.1',
+          KONG_FLEET_HTTP_PORT: String(httpPort),
+          KONG_FLEET_LOG_LEVEL: logFile ? 'info' : 'warn',
+          ...options.env,
+        },
+        stdio: ['ignore', logFile ? openSync(logFile, 'w') : 'ignore', 'inherit'],
+      }),
+    );
+    baseUrls.push(`http://127.0.0.1:${httpPort}`);
+  }
   const store = new Redis(redis.url);
   const builds = new BuildStore({ redis: store, prefix });
   return {
@@ -107,11 +125,17 @@ export async function startControllerStack(options: ControllerStackOptions): Pro
     redisUrl: redis.url,
     store,
     builds,
-    controller,
-    baseUrl: `http://127.0.0.1:${httpPort}`,
+    controller: controllers[0]!,
+    baseUrl: baseUrls[0]!,
+    controllers,
+    baseUrls,
     async stop() {
-      controller.kill('SIGTERM');
-      if (controller.exitCode === null) await new Promise((resolve) => controller.once('exit', resolve));
+      await Promise.all(
+        controllers.map(async (controller) => {
+          controller.kill('SIGTERM');
+          if (controller.exitCode === null) await new Promise((resolve) => controller.once('exit', resolve));
+        }),
+      );
       store.disconnect();
       await fleet.stop();
       await redis.stop();

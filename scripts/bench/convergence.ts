@@ -16,6 +16,12 @@ import { printTable, round1 } from './report.ts';
 /** One series of single changes: latencies and what each change cost. */
 interface PhaseResult {
   readonly latencies: readonly number[];
+  /** Pushes that ended synced, per change, by replica (201s and 304s). */
+  readonly syncedPushesPerChange: readonly number[];
+  /** The most configs one proxy loaded per change (1: no proxy was sent a build twice). */
+  readonly maxLoadsPerProxyPerChange: number;
+  /** Pushes answered 304 (the proxy had this build already: a second push), per change, all replicas. */
+  readonly repeatedPushesPerChange: number;
   readonly controllerCpuMsPerChange: number;
   readonly simulatorsCpuMsPerChange: number;
   readonly redisCommandsPerChange: number;
@@ -34,16 +40,24 @@ export const benchmark: Benchmark = {
         burst: { type: 'string', default: '1000' },
         /** Then measure the single changes again with this many proxies refusing connections, then hanging. */
         down: { type: 'string', default: '0' },
+        /** Controller replicas (one leads; all push): per-replica push throughput and duplicate pushes. */
+        replicas: { type: 'string', default: '1' },
+        /** Grow the config to about this many MB (Ingresses of 100 paths each) before measuring. */
+        'config-mb': { type: 'string', default: '0' },
         /** Simulators only hash what they are sent (no validation): measures the controller, not them. */
         'hash-only': { type: 'boolean', default: false },
         /** Write the controller's info log here (to see where time goes). */
         'controller-log': { type: 'string' },
+        /** Write the controller's V8 CPU profile into this folder when it stops (node --cpu-prof). */
+        'controller-profile': { type: 'string' },
       },
     });
     const proxyCount = Number(values.proxies);
     const changes = Number(values.changes);
     const burstWrites = Number(values.burst);
     const downCount = Number(values.down);
+    const configMiB = Number(values['config-mb']);
+    if (!(configMiB >= 0)) throw new Error('--config-mb must be a number of MB, 0 for the smallest config');
     if (!Number.isInteger(downCount) || downCount < 0 || downCount >= proxyCount)
       throw new Error(`--down must be an integer from 0 to ${proxyCount - 1}`);
     const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -51,8 +65,16 @@ export const benchmark: Benchmark = {
       proxies: proxyCount,
       log,
       watchOwnNamespace: true,
+      replicas: Number(values.replicas),
       hashOnly: values['hash-only'] === true,
       ...(values['controller-log'] ? { controllerLog: values['controller-log'] } : {}),
+      nodeFlags: [
+        // The image's 256 MiB old generation holds ~1 MB configs; the Dockerfile says to raise it for larger.
+        ...(configMiB > 1 ? [`--max-old-space-size=${Math.ceil(256 + configMiB * 150)}`] : []),
+        ...(values['controller-profile']
+          ? ['--cpu-prof', `--cpu-prof-dir=${values['controller-profile']}`]
+          : []),
+      ],
     });
     const { core, networking, namespace, prefix, fleet, redisUrl } = stack;
     const { store, builds } = stack;
@@ -104,11 +126,14 @@ export const benchmark: Benchmark = {
     const singleChanges = async (count: number, live = fleet.proxies) => {
       let hash = (await builds.desired())?.hash;
       const latencies: number[] = [];
-      const [controllerFrom, simulatorsFrom, redisFrom] = await Promise.all([
-        processUsage(stack.controller.pid!),
+      const [controllerFrom, simulatorsFrom, redisFrom, pushesFrom] = await Promise.all([
+        controllersUsage(),
         ownUsage(),
         redisCommands(),
+        Promise.all(stack.baseUrls.map(pushCounts)),
       ]);
+      const commandsFrom = await redisCommandStats();
+      const loadsFrom = live.map((p) => p.state().configPushes);
       for (let i = 0; i < count; i++) {
         path += 1;
         const started = performance.now();
@@ -117,21 +142,106 @@ export const benchmark: Benchmark = {
           namespace,
           body: [{ op: 'replace', path: '/spec/rules/0/http/paths/0/path', value: `/v${path}` }],
         });
-        hash = await settled(hash, 60_000, live);
+        hash = await settled(hash, 300_000, live);
         latencies.push(performance.now() - started);
       }
-      const [controllerTo, simulatorsTo, redisTo] = await Promise.all([
-        processUsage(stack.controller.pid!),
+      // The proxies report the new hash before the last pushes have read it back and been counted.
+      const syncedSince = async () =>
+        (await Promise.all(stack.baseUrls.map(pushCounts))).reduce(
+          (sum, c, r) => sum + c.synced - pushesFrom[r]!.synced,
+          0,
+        );
+      await waitFor(async () => (await syncedSince()) >= live.length * count, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        description: 'every push of the phase to be counted',
+      }).catch(() => log('not every push of the phase was counted within 10 s'));
+      const [controllerTo, simulatorsTo, redisTo, pushesTo] = await Promise.all([
+        controllersUsage(),
         ownUsage(),
         redisCommands(),
+        Promise.all(stack.baseUrls.map(pushCounts)),
       ]);
+      const byCommand = await redisCommandStats();
+      log(
+        `Redis commands per change, busiest: ${[...byCommand]
+          .map(([command, calls]) => [command, (calls - (commandsFrom.get(command) ?? 0)) / count] as const)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 12)
+          .map(([command, calls]) => `${command} ${Math.round(calls)}`)
+          .join(', ')}`,
+      );
       return {
         latencies,
-        controllerCpuMsPerChange: ((controllerTo.cpuSeconds - controllerFrom.cpuSeconds) * 1000) / count,
+        syncedPushesPerChange: pushesTo.map((to, r) => (to.synced - pushesFrom[r]!.synced) / count),
+        maxLoadsPerProxyPerChange:
+          Math.max(...live.map((p, i) => p.state().configPushes - loadsFrom[i]!)) / count,
+        repeatedPushesPerChange:
+          pushesTo.reduce((sum, to, r) => sum + to.notModified - pushesFrom[r]!.notModified, 0) / count,
+        controllerCpuMsPerChange: ((controllerTo - controllerFrom) * 1000) / count,
         simulatorsCpuMsPerChange: ((simulatorsTo.cpuSeconds - simulatorsFrom.cpuSeconds) * 1000) / count,
         redisCommandsPerChange: (redisTo - redisFrom) / count,
       };
     };
+    const desiredBytes = async () => (await builds.record((await builds.desired())!.hash))?.sizeBytes ?? 0;
+    /**
+     * Grows the config to about `bytes` with Ingresses of 100 paths each onto Service `echo` (one Kong service
+     * per Ingress, 100 routes): one such Ingress first, to learn what one adds, then the rest at once.
+     */
+    const growConfig = async (bytes: number) => {
+      const bulk = (i: number) => ({
+        metadata: { name: `bulk-${i}`, namespace },
+        spec: {
+          ingressClassName: 'kong',
+          rules: [
+            {
+              host: `bulk-${i}.example.com`,
+              http: {
+                paths: Array.from({ length: 100 }, (_, p) => ({
+                  path: `/bulk-${i}/path-${p}`,
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'echo', port: { number: 80 } } },
+                })),
+              },
+            },
+          ],
+        },
+      });
+      const before = await desiredBytes();
+      const previous = (await builds.desired())!.hash;
+      const routesBefore = await routesOf(previous);
+      await networking.createNamespacedIngress({ namespace, body: bulk(0) });
+      const first = await settled(previous, 300_000);
+      const perIngress = (await desiredBytes()) - before;
+      // KIC combines a rule's paths onto one backend into one route: count what one Ingress adds.
+      const routesPerIngress = (await routesOf(first)) - routesBefore;
+      const count = Math.max(0, Math.ceil((bytes - before) / perIngress) - 1);
+      log(`growing the config: ${count + 1} Ingresses of 100 paths, ${round1(perIngress / 1024)} KiB each`);
+      for (let i = 1; i <= count; i += 20)
+        await Promise.all(
+          Array.from({ length: Math.min(20, count + 1 - i) }, (_, k) =>
+            networking.createNamespacedIngress({ namespace, body: bulk(i + k) }),
+          ),
+        );
+      await convergedWith(
+        routesBefore + (count + 1) * routesPerIngress,
+        'the grown config to reach every proxy',
+      );
+      return desiredBytes();
+    };
+    /** Calls per Redis command so far, those run inside Lua scripts included (INFO commandstats). */
+    const redisCommandStats = async () =>
+      new Map(
+        [...(await store.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(
+          ([, command, calls]) => [command!, Number(calls)] as const,
+        ),
+      );
+    /** CPU seconds of every controller replica together. */
+    const controllersUsage = async () =>
+      (await Promise.all(stack.controllers.map((c) => processUsage(c.pid!)))).reduce(
+        (sum, u) => sum + u.cpuSeconds,
+        0,
+      );
     /** Commands Redis has processed so far (INFO stats). */
     const redisCommands = async () =>
       Number(/total_commands_processed:(\d+)/.exec(await store.info('stats'))?.[1] ?? Number.NaN);
@@ -144,8 +254,9 @@ export const benchmark: Benchmark = {
       });
       await networking.createNamespacedIngress({ namespace, body: ingress('echo', '/v0') });
       await settled(undefined, 120_000);
+      const configBytes = configMiB > 0 ? await growConfig(configMiB * 2 ** 20) : await desiredBytes();
 
-      log(`measuring ${changes} single changes`);
+      log(`measuring ${changes} single changes (config ${round1(configBytes / 2 ** 20)} MiB)`);
       const allUp = await singleChanges(changes);
       const latencies = allUp.latencies;
       log(`single-change latencies (ms): ${latencies.map((ms) => Math.round(ms)).join(' ')}`);
@@ -273,6 +384,7 @@ export const benchmark: Benchmark = {
       const rows = [
         {
           proxies: proxyCount,
+          config_mib: round1(configBytes / 2 ** 20),
           changes,
           p50_ms: round1(percentile(latencies, 50)),
           p99_ms: round1(percentile(latencies, 99)),
@@ -280,6 +392,22 @@ export const benchmark: Benchmark = {
           controller_cpu_ms_per_change: round1(allUp.controllerCpuMsPerChange),
           simulators_cpu_ms_per_change: round1(allUp.simulatorsCpuMsPerChange),
           redis_commands_per_change: Math.round(allUp.redisCommandsPerChange),
+          controller_peak_rss_mib: round1(
+            Math.max(
+              ...(await Promise.all(stack.controllers.map((c) => processUsage(c.pid!)))).map(
+                (u) => u.peakRssMiB,
+              ),
+            ),
+          ),
+          replicas: stack.controllers.length,
+          synced_pushes_per_change_by_replica: allUp.syncedPushesPerChange.map(round1).join(' / '),
+          repeated_pushes_per_change: round1(allUp.repeatedPushesPerChange),
+          max_loads_per_proxy_per_change: round1(allUp.maxLoadsPerProxyPerChange),
+          push_throughput_per_replica_per_s: allUp.syncedPushesPerChange
+            .map((perChange) =>
+              round1((perChange * changes * 1000) / allUp.latencies.reduce((a, b) => a + b, 0)),
+            )
+            .join(' / '),
           load_average: await loadAverage(),
           ...(down
             ? {
@@ -311,3 +439,17 @@ export const benchmark: Benchmark = {
     }
   },
 };
+
+/** Pushes one replica ended synced, and how many of them the proxy answered 304, from its /metrics. */
+async function pushCounts(baseUrl: string): Promise<{ synced: number; notModified: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let synced = 0;
+  let notModified = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('kong_fleet_pushes_total{') || !line.includes('result="synced"')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    synced += value;
+    if (line.includes('reason="304"')) notModified += value;
+  }
+  return { synced, notModified };
+}
