@@ -303,7 +303,52 @@ export const benchmark: Benchmark = {
         return { refused, hanging };
       }
 
+      const single = {
+        proxies: proxyCount,
+        config_mib: round1(configBytes / 2 ** 20),
+        changes,
+        p50_ms: round1(percentile(latencies, 50)),
+        p99_ms: round1(percentile(latencies, 99)),
+        max_ms: round1(Math.max(...latencies)),
+        controller_cpu_ms_per_change: round1(allUp.controllerCpuMsPerChange),
+        simulators_cpu_ms_per_change: round1(allUp.simulatorsCpuMsPerChange),
+        redis_commands_per_change: Math.round(allUp.redisCommandsPerChange),
+        controller_peak_rss_mib: round1(
+          Math.max(
+            ...(await Promise.all(stack.controllers.map((c) => processUsage(c.pid!)))).map(
+              (u) => u.peakRssMiB,
+            ),
+          ),
+        ),
+        replicas: stack.controllers.length,
+        synced_pushes_per_change_by_replica: allUp.syncedPushesPerChange.map(round1).join(' / '),
+        repeated_pushes_per_change: round1(allUp.repeatedPushesPerChange),
+        max_loads_per_proxy_per_change: round1(allUp.maxLoadsPerProxyPerChange),
+        push_throughput_per_replica_per_s: allUp.syncedPushesPerChange
+          .map((perChange) =>
+            round1((perChange * changes * 1000) / allUp.latencies.reduce((a, b) => a + b, 0)),
+          )
+          .join(' / '),
+        load_average: await loadAverage(),
+        ...(down
+          ? {
+              down: downCount,
+              down_refused_p50_ms: round1(percentile(down.refused.latencies, 50)),
+              down_refused_p99_ms: round1(percentile(down.refused.latencies, 99)),
+              down_refused_controller_cpu_ms_per_change: round1(down.refused.controllerCpuMsPerChange),
+              down_hanging_p50_ms: round1(percentile(down.hanging.latencies, 50)),
+              down_hanging_p99_ms: round1(percentile(down.hanging.latencies, 99)),
+              down_hanging_controller_cpu_ms_per_change: round1(down.hanging.controllerCpuMsPerChange),
+            }
+          : {}),
+      };
+      // --burst 0: the single changes only (a grown config would make the burst's route count meaningless).
+      if (burstWrites === 0) {
+        printTable([single]);
+        return [single];
+      }
       log(`writing a burst of ${burstWrites} objects`);
+      const routesBefore = await routesOf((await builds.desired())!.hash);
       const burstStart = Date.now();
       const pushesBefore = fleet.proxies.map((p) => p.state().configPushes);
       const writes: (() => Promise<unknown>)[] = [];
@@ -324,7 +369,7 @@ export const benchmark: Benchmark = {
       for (let i = 0; i < writes.length; i += 50)
         await Promise.all(writes.slice(i, i + 50).map((write) => write()));
       const writeMs = Date.now() - burstStart;
-      const expectedRoutes = Math.floor(burstWrites / 2) + 1;
+      const expectedRoutes = routesBefore + Math.floor(burstWrites / 2);
       await convergedWith(expectedRoutes, 'the burst to converge');
       const convergedMs = Date.now() - burstStart;
       const burstBuilds = (await finishedJobsSince(redisUrl, prefix, 'build', burstStart)).filter(
@@ -383,43 +428,7 @@ export const benchmark: Benchmark = {
 
       const rows = [
         {
-          proxies: proxyCount,
-          config_mib: round1(configBytes / 2 ** 20),
-          changes,
-          p50_ms: round1(percentile(latencies, 50)),
-          p99_ms: round1(percentile(latencies, 99)),
-          max_ms: round1(Math.max(...latencies)),
-          controller_cpu_ms_per_change: round1(allUp.controllerCpuMsPerChange),
-          simulators_cpu_ms_per_change: round1(allUp.simulatorsCpuMsPerChange),
-          redis_commands_per_change: Math.round(allUp.redisCommandsPerChange),
-          controller_peak_rss_mib: round1(
-            Math.max(
-              ...(await Promise.all(stack.controllers.map((c) => processUsage(c.pid!)))).map(
-                (u) => u.peakRssMiB,
-              ),
-            ),
-          ),
-          replicas: stack.controllers.length,
-          synced_pushes_per_change_by_replica: allUp.syncedPushesPerChange.map(round1).join(' / '),
-          repeated_pushes_per_change: round1(allUp.repeatedPushesPerChange),
-          max_loads_per_proxy_per_change: round1(allUp.maxLoadsPerProxyPerChange),
-          push_throughput_per_replica_per_s: allUp.syncedPushesPerChange
-            .map((perChange) =>
-              round1((perChange * changes * 1000) / allUp.latencies.reduce((a, b) => a + b, 0)),
-            )
-            .join(' / '),
-          load_average: await loadAverage(),
-          ...(down
-            ? {
-                down: downCount,
-                down_refused_p50_ms: round1(percentile(down.refused.latencies, 50)),
-                down_refused_p99_ms: round1(percentile(down.refused.latencies, 99)),
-                down_refused_controller_cpu_ms_per_change: round1(down.refused.controllerCpuMsPerChange),
-                down_hanging_p50_ms: round1(percentile(down.hanging.latencies, 50)),
-                down_hanging_p99_ms: round1(percentile(down.hanging.latencies, 99)),
-                down_hanging_controller_cpu_ms_per_change: round1(down.hanging.controllerCpuMsPerChange),
-              }
-            : {}),
+          ...single,
           burst_writes: burstWrites,
           burst_write_ms: writeMs,
           burst_converged_ms: convergedMs,
