@@ -38,10 +38,15 @@ export class ErrorCollector {
 
   private push(obj: K8sObject | ObjectRef, reason: string, dropped: boolean): void {
     const ref = isRef(obj) ? obj : refOf(obj);
-    const key = `${keyOfRef(ref)}\u0000${reason}`;
+    this.add({ object: ref, reason, dropped });
+  }
+
+  /** Takes an error as it is, unless one for the same object and reason is there already. */
+  add(error: ObjectError): void {
+    const key = `${keyOfRef(error.object)}\u0000${error.reason}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.errors.push({ object: ref, reason, dropped });
+    this.errors.push(error);
   }
 
   /**
@@ -51,11 +56,9 @@ export class ErrorCollector {
   sorted(): ObjectError[] {
     const sortKey = (e: ObjectError) =>
       `${shortObjectName(e.object)}\u0000${e.reason}\u0000${e.object.group}`;
-    return [...this.errors].sort((a, b) => {
-      const ka = sortKey(a);
-      const kb = sortKey(b);
-      return ka < kb ? -1 : ka > kb ? 1 : 0;
-    });
+    const keyed = this.errors.map((e) => [sortKey(e), e] as const);
+    keyed.sort(([ka], [kb]) => (ka < kb ? -1 : ka > kb ? 1 : 0));
+    return keyed.map(([, e]) => e);
   }
 }
 

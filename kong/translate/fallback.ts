@@ -80,6 +80,7 @@ export interface FallbackResult extends TranslateResult {
 export function buildWithFallback(
   objects: readonly unknown[],
   options: FallbackOptions = {},
+  translator: (objects: readonly unknown[], settings: TranslateSettings) => TranslateResult = translate,
 ): FallbackResult {
   const full = gatedSettings(resolveSettings(options.settings), options.profiles);
   // The dependency graph is only needed once something is excluded (rare): build it lazily.
@@ -114,7 +115,7 @@ export function buildWithFallback(
       closure = exclusionClosure(graph, all, new Set(broken.keys()));
       kept = objects.filter((o) => !isRecord(o) || !closure.has(keyOf(o)));
     }
-    const translated = translate(kept, full);
+    const translated = translator(kept, full);
     for (const value of translated.secretValues) secretValues.add(value);
     const result: TranslateResult = { ...translated, secretValues };
     const excluded = closure.size > 0 ? describeExclusions(closure, known(), broken) : [];

@@ -53,25 +53,53 @@ export function fillDefaults(config: KongDeclarativeConfig, expressionRoutes: bo
 
 /** decK's ordering (`file.Content` sort), so the emitted text is stable and matches KIC's entity order. */
 export function sortEntities(config: KongDeclarativeConfig): void {
-  config.services?.sort(desc((s: KongServiceEntity) => s.name));
+  sortNestedEntities(config);
+  sortCollections(config);
+}
+
+/** The order inside each entity (a service's routes and plugins, an upstream's targets…). */
+export function sortNestedEntities(config: KongDeclarativeConfig): void {
   for (const service of config.services ?? []) {
     service.routes?.sort(desc((r: KongRouteEntity) => r.name));
     service.plugins?.sort(desc((p: KongPluginEntity) => p.name));
     for (const route of service.routes ?? []) route.plugins?.sort(desc((p: KongPluginEntity) => p.name));
   }
-  config.upstreams?.sort(desc((u) => u.name));
   for (const upstream of config.upstreams ?? []) upstream.targets?.sort(desc((t) => t.target));
-  config.certificates?.sort(desc((c) => c.cert));
-  config.ca_certificates?.sort(desc((c) => c.cert));
-  config.consumer_groups?.sort(desc((g) => g.name));
-  config.vaults?.sort(desc((v) => v.prefix));
-  config.plugins?.sort(
+}
+
+type Comparator = (a: never, b: never) => number;
+
+/** decK's order of each top-level collection (consumer_group_consumers follow their consumers, below). */
+const COLLECTION_ORDER: ReadonlyArray<readonly [string, Comparator]> = [
+  ['services', desc((s: KongServiceEntity) => s.name)],
+  ['upstreams', desc((u: { name: string }) => u.name)],
+  ['certificates', desc((c: { cert: string }) => c.cert)],
+  ['ca_certificates', desc((c: { cert: string }) => c.cert)],
+  ['consumer_groups', desc((g: { name: string }) => g.name)],
+  ['vaults', desc((v: { prefix: string }) => v.prefix)],
+  [
+    'plugins',
     desc(
       (p: KongPluginEntity) =>
         `${p.name}${p.consumer ?? ''}${p.consumer_group ?? ''}${p.route ?? ''}${p.service ?? ''}`,
     ),
-  );
-  config.consumers?.sort(compareConsumers);
+  ],
+  ['consumers', compareConsumers],
+];
+
+/**
+ * The order of the top-level collections. Returns false when two entities of one collection compare equal: their
+ * order is then the order they were given in (the sort is stable), which a config assembled from separately
+ * translated parts cannot promise to share with a whole build (kong/translate/partitioned.ts falls back then).
+ */
+export function sortCollections(config: KongDeclarativeConfig): boolean {
+  let strict = true;
+  for (const [key, compare] of COLLECTION_ORDER) {
+    const list = config[key] as never[] | undefined;
+    if (!list) continue;
+    list.sort(compare);
+    for (let i = 1; i < list.length && strict; i++) if (compare(list[i - 1]!, list[i]!) === 0) strict = false;
+  }
   if (config.consumers && config.consumer_group_consumers) {
     const order = new Map(config.consumers.map((c, i) => [c.username ?? c.custom_id ?? '', i]));
     const groupOrder = new Map(config.consumer_group_consumers.map((m, i) => [m, i]));
@@ -81,6 +109,7 @@ export function sortEntities(config: KongDeclarativeConfig): void {
         groupOrder.get(a)! - groupOrder.get(b)!,
     );
   }
+  return strict;
 }
 
 /** Ascending by username (absent first), then custom_id. */

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { canonicalConfig, canonicalJson, contentHash } from '../canonical.ts';
 import { buildWithFallback, type FallbackOptions, type FallbackResult } from './fallback.ts';
 import { isRecord, keyOfRef, type ObjectRef } from './k8s-object.ts';
+import { PartitionedTranslator } from './partitioned.ts';
+import type { TranslateSettings } from './settings.ts';
 
 /** A fallback build with its canonical text and hash (what the build job stores and pushes). */
 export interface IncrementalBuild extends FallbackResult {
@@ -19,20 +21,20 @@ export interface IncrementalBuild extends FallbackResult {
  * profiles, the validation options and the exclusions — and when the fingerprint equals the previous build's,
  * returns that build whole: no translation, validation, serialisation or hashing.
  *
- * When anything changed it falls back to the full path (`buildWithFallback` + `canonicalConfig`) for that build.
- * Per-object memoisation of translation is not done yet, because the translator's steps are not per object:
- * Ingress path conflicts and TLS claims are decided across Ingresses (ingress-conflicts.ts, ingress.ts), several
- * Ingresses merge into one Kong service per backend, upstreams and targets merge across routing objects
- * (upstreams.ts), plugin bindings and consumers resolve across namespaces, Gateway API attachment reads every
- * Gateway and ReferenceGrant, and finalize.ts orders and fills IDs over the whole config. Reproducing that
- * ordering and dedup exactly from per-object parts is the remaining work; the differential test
- * (test/unit/translate/incremental.test.ts) is the check any such change must pass.
+ * When anything changed it runs the fallback build with a PartitionedTranslator (partitioned.ts): only the parts
+ * of the input holding a changed object are translated again; validation, the canonical text and the hash still
+ * cover the whole config. Inputs with Gateway API objects (and the other kinds partition.ts names) do not split
+ * and are translated whole. The differential tests (test/unit/translate/incremental.test.ts,
+ * partitioned.test.ts) are the check any change here must pass.
  *
  * Pure apart from its memory of the last build; objects must be treated as immutable (a changed object is a new
  * object), as the snapshot cache and informers give them.
  */
 export class IncrementalBuilder {
   #last: { fingerprint: string; build: IncrementalBuild } | undefined;
+  readonly #translator = new PartitionedTranslator();
+  readonly #translate = (objects: readonly unknown[], settings: TranslateSettings) =>
+    this.#translator.translate(objects, settings);
 
   build(objects: readonly unknown[], given: FallbackOptions = {}): IncrementalBuild {
     // `exclude` may be a one-shot iterator (a Map's keys): read it once, for the fingerprint and the build.
@@ -41,7 +43,7 @@ export class IncrementalBuilder {
     if (fingerprint !== undefined && this.#last?.fingerprint === fingerprint) {
       return { ...this.#last.build, reused: true };
     }
-    const result = buildWithFallback(objects, options);
+    const result = buildWithFallback(objects, options, this.#translate);
     const { text, hash } = canonicalConfig(result.config);
     const build: IncrementalBuild = { ...result, text, hash, reused: false };
     this.#last = fingerprint === undefined ? undefined : { fingerprint, build };

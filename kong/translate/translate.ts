@@ -55,6 +55,19 @@ export function translate(
   objects: readonly unknown[],
   settings: TranslateSettings | SettingsOverrides = {},
 ): TranslateResult {
+  return withStub(translateWithoutStub(objects, settings));
+}
+
+/** KIC's stub upstream in place of a config without entities. */
+export function withStub(result: TranslateResult): TranslateResult {
+  return isEmptyConfig(result.config) ? { ...result, config: stubConfig() } : result;
+}
+
+/** `translate` without the stub: the config may hold no entity (kong/translate/partitioned.ts merges such parts). */
+export function translateWithoutStub(
+  objects: readonly unknown[],
+  settings: TranslateSettings | SettingsOverrides = {},
+): TranslateResult {
   const resolved = resolveSettings(settings);
   const errors = new ErrorCollector();
   const snapshot = new Snapshot(objects, resolved, errors);
@@ -153,7 +166,7 @@ export function translate(
   sortEntities(config);
 
   return {
-    config: isEmptyConfig(config) ? stubConfig() : config,
+    config,
     errors: errors.sorted(),
     gatewayAPI:
       backendTLS.verdicts.length > 0
