@@ -55,11 +55,7 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
       const className =
         nonEmpty(spec.ingressClassName) ?? nonEmpty(annotationsOf(obj)[INGRESS_CLASS_ANNOTATION]);
       if (className) found.push(snapshot.get('IngressClass', '', className));
-      const backends = records(spec.rules).flatMap((r) =>
-        records(rec(r.http)?.paths).map((p) => rec(p.backend)),
-      );
-      backends.push(rec(spec.defaultBackend));
-      for (const backend of backends) {
+      for (const backend of ingressBackends(obj)) {
         const service = rec(backend?.service);
         if (service) found.push(snapshot.get('Service', ns, str(service.name) ?? ''));
         const resource = rec(backend?.resource);
@@ -88,13 +84,7 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
       break;
     case 'KongPlugin':
     case 'KongClusterPlugin': {
-      const cluster = kindOf(obj) === 'KongClusterPlugin';
-      const refs = [rec(rec(obj.configFrom)?.secretKeyRef)];
-      for (const patch of records(obj.configPatches)) refs.push(rec(rec(patch.valueFrom)?.secretKeyRef));
-      for (const ref of refs) {
-        if (!ref) continue;
-        found.push(snapshot.get('Secret', cluster ? (str(ref.namespace) ?? '') : ns, str(ref.name) ?? ''));
-      }
+      for (const ref of pluginSecretRefs(obj)) found.push(snapshot.get('Secret', ref.namespace, ref.name));
       break;
     }
     case 'KongConsumer':
@@ -116,6 +106,30 @@ export function dependenciesOf(snapshot: Snapshot, obj: K8sObject): K8sObject[] 
     }
   }
   return found.filter((o): o is K8sObject => o !== undefined);
+}
+
+/** An Ingress's backends: every rule path's, then the default backend (absent ones undefined). */
+export function ingressBackends(ingress: K8sObject): Array<Record<string, unknown> | undefined> {
+  const spec = specOf(ingress);
+  const backends = records(spec.rules).flatMap((r) => records(rec(r.http)?.paths).map((p) => rec(p.backend)));
+  backends.push(rec(spec.defaultBackend));
+  return backends;
+}
+
+/**
+ * The Secrets a KongPlugin's or KongClusterPlugin's config comes from (`configFrom`, `configPatches`): in the
+ * plugin's namespace, or for a KongClusterPlugin the namespace the reference names.
+ */
+export function pluginSecretRefs(plugin: K8sObject): Array<{ namespace: string; name: string }> {
+  const cluster = kindOf(plugin) === 'KongClusterPlugin';
+  const refs = [rec(rec(plugin.configFrom)?.secretKeyRef)];
+  for (const patch of records(plugin.configPatches)) refs.push(rec(rec(patch.valueFrom)?.secretKeyRef));
+  return refs
+    .filter((ref) => ref !== undefined)
+    .map((ref) => ({
+      namespace: cluster ? (str(ref.namespace) ?? '') : namespaceOf(plugin),
+      name: str(ref.name) ?? '',
+    }));
 }
 
 /**

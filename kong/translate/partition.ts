@@ -1,5 +1,7 @@
-import { A } from './annotations.ts';
+import { A, commaList } from './annotations.ts';
+import { ingressBackends, pluginSecretRefs } from './dependencies.ts';
 import {
+  annotationsOf,
   isRecord,
   kindOf,
   labelsOf,
@@ -113,7 +115,7 @@ function computeRole(obj: Record<string, unknown>): Role {
   if (CONTEXT_KINDS.has(kind)) return 'context';
   if (WHOLE_KINDS.has(kind)) return 'whole';
   const ns = namespaceOf(obj);
-  const anns = (rec(rec(obj.metadata)?.annotations) ?? {}) as Record<string, unknown>;
+  const anns = annotationsOf(obj);
   const keys: string[] = [objectKey(kind, ns, nameOf(obj))];
   const plugins = () => {
     for (const ref of pluginReferences(obj)) {
@@ -123,28 +125,24 @@ function computeRole(obj: Record<string, unknown>): Role {
   };
   const referenced = (kind: string, name: unknown) => {
     const n = str(name);
-    if (n !== undefined && n !== '') keys.push(objectKey(kind, ns, n.trim()));
+    if (n !== undefined && n !== '') keys.push(objectKey(kind, ns, n));
   };
-  const commaSeparated = (kind: string, value: unknown) => {
-    for (const name of (str(value) ?? '').split(',')) referenced(kind, name);
+  // As service-overrides.ts reads these lists: comma separated, trimmed.
+  const commaSeparated = (kind: string, annotation: string) => {
+    for (const name of commaList(anns, annotation) ?? []) referenced(kind, name.trim());
   };
-  const spec = specOf(obj);
   switch (kind) {
     case 'Ingress': {
       plugins();
       referenced('KongUpstreamPolicy', anns[A.upstreamPolicy]);
       referenced('KongIngress', anns[A.override]);
-      const backends = [rec(spec.defaultBackend)];
-      for (const rule of records(spec.rules)) {
-        keys.push(`host:${str(rule.host) ?? ''}`);
-        for (const path of records(rec(rule.http)?.paths)) backends.push(rec(path.backend));
-      }
-      for (const backend of backends) {
+      for (const rule of records(specOf(obj).rules)) keys.push(`host:${str(rule.host) ?? ''}`);
+      for (const backend of ingressBackends(obj)) {
         referenced('Service', rec(backend?.service)?.name);
         const resource = rec(backend?.resource);
         if (resource) referenced(str(resource.kind) ?? '', resource.name);
       }
-      for (const tls of records(spec.tls)) {
+      for (const tls of records(specOf(obj).tls)) {
         referenced('Secret', tls.secretName);
         for (const host of strings(tls.hosts)) keys.push(`host:${host}`);
       }
@@ -155,24 +153,17 @@ function computeRole(obj: Record<string, unknown>): Role {
       referenced('KongUpstreamPolicy', anns[A.upstreamPolicy]);
       referenced('KongIngress', anns[A.override]);
       referenced('Secret', anns[A.clientCert]);
-      commaSeparated('Secret', anns[A.caCertSecrets]);
-      commaSeparated('ConfigMap', anns[A.caCertConfigMaps]);
+      commaSeparated('Secret', A.caCertSecrets);
+      commaSeparated('ConfigMap', A.caCertConfigMaps);
       break;
     case 'EndpointSlice':
       referenced('Service', labelsOf(obj)['kubernetes.io/service-name']);
       break;
     case 'KongPlugin':
-    case 'KongClusterPlugin': {
-      const cluster = kind === 'KongClusterPlugin';
-      if (cluster && labelsOf(obj).global === 'true') keys.push('global-plugins');
-      const refs = [rec(rec(obj.configFrom)?.secretKeyRef)];
-      for (const patch of records(obj.configPatches)) refs.push(rec(rec(patch.valueFrom)?.secretKeyRef));
-      for (const ref of refs) {
-        const name = str(ref?.name);
-        if (ref && name) keys.push(objectKey('Secret', cluster ? (str(ref.namespace) ?? '') : ns, name));
-      }
+    case 'KongClusterPlugin':
+      if (kind === 'KongClusterPlugin' && labelsOf(obj).global === 'true') keys.push('global-plugins');
+      for (const ref of pluginSecretRefs(obj)) keys.push(objectKey('Secret', ref.namespace, ref.name));
       break;
-    }
     case 'KongConsumer':
       keys.push('consumers');
       plugins();
