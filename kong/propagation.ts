@@ -1,5 +1,6 @@
 import { type ObjectRef, objectKey, parseObjectKey } from '../domain/object-ref.ts';
 import type { BuildObjects, ObjectPropagation } from '../domain/propagation.ts';
+import { isDeepFrozen } from '../lib/deep-freeze.ts';
 import { contentHash } from './canonical.ts';
 import { refFromTags } from './translate/index.ts';
 import { isRecord, type K8sObject, refOf } from './translate/k8s-object.ts';
@@ -60,9 +61,35 @@ export function buildObjectsOf(
   return { served, dropped: droppedKeys };
 }
 
+/** Adds the keys of the objects `value`'s entities are tagged with, reusing what deeply frozen values gave. */
 function collectTaggedKeys(value: unknown, into: Set<string>): void {
+  if (!isDeepFrozen(value)) {
+    walkTags(value, into, collectTaggedKeys);
+    return;
+  }
+  const frozen = value as object;
+  let keys = taggedKeysOfFrozen.get(frozen);
+  if (keys === undefined) {
+    const found = new Set<string>();
+    // Everything below a deeply frozen value is frozen too: one plain walk, one memo entry.
+    const walkAll = (child: unknown, set: Set<string>): void => walkTags(child, set, walkAll);
+    walkAll(frozen, found);
+    keys = [...found];
+    taggedKeysOfFrozen.set(frozen, keys);
+  }
+  for (const key of keys) into.add(key);
+}
+
+/** The tagged keys of deeply frozen values (entities the partitioned translator reused), which never change. */
+const taggedKeysOfFrozen = new WeakMap<object, readonly string[]>();
+
+function walkTags(
+  value: unknown,
+  into: Set<string>,
+  recurse: (child: unknown, into: Set<string>) => void,
+): void {
   if (Array.isArray(value)) {
-    for (const item of value) collectTaggedKeys(item, into);
+    for (const item of value) recurse(item, into);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
@@ -70,7 +97,7 @@ function collectTaggedKeys(value: unknown, into: Set<string>): void {
     if (field === 'tags' && Array.isArray(child)) {
       const ref = refFromTags(child.filter((t): t is string => typeof t === 'string'));
       if (ref && hasPropagationStatus(ref)) into.add(objectKey(ref));
-    } else if (typeof child === 'object' && child !== null) collectTaggedKeys(child, into);
+    } else if (typeof child === 'object' && child !== null) recurse(child, into);
   }
 }
 

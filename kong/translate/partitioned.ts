@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../lib/deep-freeze.ts';
 import { canonicalJson, contentHash } from '../canonical.ts';
 import type { KongDeclarativeConfig } from '../declarative.ts';
 import { ErrorCollector } from './errors.ts';
@@ -85,13 +86,4 @@ function mergeParts(results: readonly TranslateResult[]): TranslateResult | unde
     gatewayAPI: results[0]!.gatewayAPI,
     secretValues,
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    if (value instanceof Set || value instanceof Map) return value;
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
 }
