@@ -5,8 +5,9 @@ import type {
   RouterFlavor,
   ValidationVerdict,
 } from '@kong-fleet/kong-dbless';
-import { validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
+import { RecordMemo, validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
 import { parseObjectKey, shortObjectName } from '../../domain/object-ref.ts';
+import { isDeepFrozen } from '../../lib/deep-freeze.ts';
 import type { KongDeclarativeConfig } from '../declarative.ts';
 import { describeEntityError, trimDescription } from '../kong-errors.ts';
 import { SecretRedactor } from '../redact-secrets.ts';
@@ -181,11 +182,19 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
   };
 }
 
+/**
+ * The schema checks of entities that cannot change (those the partitioned translator reused, deep-frozen), kept
+ * between builds: after one change, only the entities of the parts translated again are checked field by field.
+ * Entries go with their entities (weakly held).
+ */
+const recordMemo = new RecordMemo(isDeepFrozen);
+
 function validateWith(profile: ValidatorProfile, config: KongDeclarativeConfig): ValidationVerdict {
   // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
   let counter = 0;
   return validateDeclarativeConfig(config, {
     ...profile,
+    memo: recordMemo,
     now: () => 0,
     randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
     output: 'errors-only',

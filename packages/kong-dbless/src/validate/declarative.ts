@@ -10,6 +10,7 @@
  */
 import { derivedId } from './derived-ids.ts';
 import type { EntityType } from './entities/registry.ts';
+import type { RecordMemo } from './record-memo.ts';
 import { validateRecord } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 
@@ -78,11 +79,14 @@ export interface Pass {
    * they are the whole answer, reported against the config as given (no derived ids yet).
    */
   schemaPassErrors: ErrTable | undefined;
+  /** Schema checks of immutable entities that passed in an earlier validation. */
+  memo: RecordMemo | undefined;
 }
 
-export function newPass(randomUuid: () => string): Pass {
+export function newPass(randomUuid: () => string, memo?: RecordMemo): Pass {
   return {
     randomUuid,
+    memo,
     index: { byId: new Map(), byKey: new Map(), order: [] },
     expected: [],
     referenceErrors: {},
@@ -144,14 +148,16 @@ export function validateCollection(
       else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
         linkError = { id: MSG.required };
     }
-    const recordErrors = validateRecord(
-      type.schema,
-      raw,
-      out,
-      false,
-      parent ? linkField : undefined,
-      type.loaderKeys,
-    ) as ErrTable | undefined;
+    const omit = parent ? linkField : undefined;
+    const memoised = pass.memo?.processed(type, raw, omit);
+    let recordErrors: ErrTable | undefined;
+    if (memoised) out.value = memoised;
+    else {
+      recordErrors = validateRecord(type.schema, raw, out, false, omit, type.loaderKeys) as
+        | ErrTable
+        | undefined;
+      if (recordErrors === undefined) pass.memo?.remember(type, raw, omit, out.value as Rec);
+    }
     if (recordErrors === undefined) {
       node.processed = out.value as Rec;
       if (parent && isPlainObject(raw[linkField!])) node.processed[linkField!] = raw[linkField!];

@@ -13,6 +13,7 @@ import { normalizePath } from './entities/route-paths.ts';
 import { luaPretty, toKongJson } from './error-format.ts';
 import { finalPass } from './final-pass.ts';
 import { flattenErrors } from './flatten-errors.ts';
+import type { RecordMemo } from './record-memo.ts';
 import { withReferencedSchemas } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 import type {
@@ -24,6 +25,7 @@ import type {
   ValidationVerdict,
 } from './types.ts';
 
+export { RecordMemo } from './record-memo.ts';
 export type * from './types.ts';
 
 export interface ValidateOptions extends ValidationOptions {
@@ -36,6 +38,12 @@ export interface ValidateOptions extends ValidationOptions {
    * @defaultValue 'entities'
    */
   output?: 'entities' | 'errors-only';
+  /**
+   * Remembers the schema checks of entities that passed, for the next validations with the same memo. Only entities
+   * the memo's `isImmutable` vouches for are remembered, and the memo is used only with `output: 'errors-only'`
+   * (the 201 body's entities are the caller's to change).
+   */
+  memo?: RecordMemo;
 }
 
 const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'];
@@ -107,7 +115,10 @@ export function validateDeclarativeConfig(
   const input = version === '1.1' || version === '2.1' ? migrateLegacyPaths(config) : config;
   if (input !== config) meta._format_version = '3.0';
 
-  const pass = newPass(options.randomUuid ?? (() => crypto.randomUUID()));
+  const pass = newPass(
+    options.randomUuid ?? (() => crypto.randomUUID()),
+    options.output === 'errors-only' ? options.memo : undefined,
+  );
   const roots: Group[] = [];
   withReferencedSchemas(
     (collection) => registry.byName.get(collection)?.schema,
