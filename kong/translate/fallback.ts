@@ -5,7 +5,7 @@ import type {
   RouterFlavor,
   ValidationVerdict,
 } from '@kong-fleet/kong-dbless';
-import { RecordMemo, validateDeclarativeConfig } from '@kong-fleet/kong-dbless';
+import { ValidationMemo, validateDeclarativeConfig, validateDeclarativeParts } from '@kong-fleet/kong-dbless';
 import { parseObjectKey, shortObjectName } from '../../domain/object-ref.ts';
 import { isDeepFrozen } from '../../lib/deep-freeze.ts';
 import type { KongDeclarativeConfig } from '../declarative.ts';
@@ -14,6 +14,7 @@ import { SecretRedactor } from '../redact-secrets.ts';
 import { exclusionClosure } from './dependencies.ts';
 import { ErrorCollector, type ObjectError } from './errors.ts';
 import { isRecord, type K8sObject, keyOf, keyOfRef, type ObjectRef, refOf } from './k8s-object.ts';
+import { partsOf } from './partitioned.ts';
 import { resolveSettings, type SettingsOverrides, type TranslateSettings } from './settings.ts';
 import { Snapshot } from './snapshot.ts';
 import { type TranslateResult, translate } from './translate.ts';
@@ -183,22 +184,26 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
 }
 
 /**
- * The schema checks of entities that cannot change (those the partitioned translator reused, deep-frozen), kept
- * between builds: after one change, only the entities of the parts translated again are checked field by field.
- * Entries go with their entities (weakly held).
+ * What validation knows of what cannot change (deep-frozen: the parts and entities the partitioned translator
+ * reused), kept between builds: after one change, only the part translated again is validated, and only its
+ * entities are checked field by field. Entries go with their objects (weakly held).
  */
-const recordMemo = new RecordMemo(isDeepFrozen);
+const validationMemo = new ValidationMemo(isDeepFrozen);
 
 function validateWith(profile: ValidatorProfile, config: KongDeclarativeConfig): ValidationVerdict {
   // Only the verdict and the errors are used: skip building Kong's 201 body; deterministic clock and ids.
   let counter = 0;
-  return validateDeclarativeConfig(config, {
+  const options = {
     ...profile,
-    memo: recordMemo,
+    memo: validationMemo,
     now: () => 0,
     randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
-    output: 'errors-only',
-  });
+  };
+  // A config merged from parts passes when its parts pass alone and share no unique value; when that cannot
+  // be told (a part fails, values repeat), the whole config is validated, for Kong's exact errors.
+  const parts = partsOf(config);
+  const verdict = parts ? validateDeclarativeParts(parts, options) : undefined;
+  return verdict ?? validateDeclarativeConfig(config, { ...options, output: 'errors-only' });
 }
 
 function distinctProfiles(profiles: readonly ValidatorProfile[]): ValidatorProfile[] {

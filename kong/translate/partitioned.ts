@@ -78,7 +78,7 @@ function mergeParts(results: readonly TranslateResult[]): TranslateResult | unde
     for (const value of result.secretValues) secretValues.add(value);
   }
   if (!sortCollections(config)) return undefined;
-  return withStub({
+  const merged = withStub({
     config,
     errors: errors.sorted(),
     rejected: [...rejected.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ref]) => ref),
@@ -86,4 +86,22 @@ function mergeParts(results: readonly TranslateResult[]): TranslateResult | unde
     gatewayAPI: results[0]!.gatewayAPI,
     secretValues,
   });
+  if (merged.config === config)
+    partConfigs.set(
+      config,
+      results.map((result) => result.config),
+    );
+  return merged;
+}
+
+/** Each merged config's parts (deep-frozen), for `partsOf`. */
+const partConfigs = new WeakMap<KongDeclarativeConfig, readonly KongDeclarativeConfig[]>();
+
+/**
+ * The configs of the parts `config` was merged from, when a PartitionedTranslator made it (and it is not KIC's
+ * stub): its collections are theirs, concatenated and sorted. Validation checks them one by one and reuses what
+ * it knew of the unchanged ones (fallback.ts); undefined for any other config.
+ */
+export function partsOf(config: KongDeclarativeConfig): readonly KongDeclarativeConfig[] | undefined {
+  return partConfigs.get(config);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../kong/canonical.ts';
-import { translate } from '../../../kong/translate/index.ts';
+import { buildWithFallback, translate } from '../../../kong/translate/index.ts';
 import { PartitionedTranslator } from '../../../kong/translate/partitioned.ts';
 import { consumer, endpointSlice, httpRoute, ingress, kongPlugin, prng, secret, service } from './helpers.ts';
 
@@ -74,6 +74,18 @@ function expectSameAsWhole(translator: PartitionedTranslator, objects: readonly 
   expect([...parts.secretValues].sort()).toEqual([...whole.secretValues].sort());
 }
 
+/** The fallback build (translate, validate, exclude, again) through the translator, as the build job runs it. */
+function expectSameBuild(translator: PartitionedTranslator, objects: readonly unknown[], settings = {}) {
+  const parts = buildWithFallback(objects, { settings }, (o, s) => translator.translate(o, s));
+  const whole = buildWithFallback(objects, { settings });
+  expect(canonicalJson(parts.config)).toBe(canonicalJson(whole.config));
+  expect(parts.valid).toBe(whole.valid);
+  expect(parts.validationError).toEqual(whole.validationError);
+  expect(parts.excluded).toEqual(whole.excluded);
+  expect(parts.errors).toEqual(whole.errors);
+  expect(parts.iterations).toBe(whole.iterations);
+}
+
 describe('partitioned translation = whole translation', () => {
   it.each([1, 2, 3, 4, 5, 6])('seed %i: config, errors and verdicts match after every step', (seed) => {
     const rand = prng(seed);
@@ -88,6 +100,7 @@ describe('partitioned translation = whole translation', () => {
       else if (op < 0.85) objects = objects.filter((_, j) => j !== i);
       else objects = [...objects].reverse();
       expectSameAsWhole(translator, objects, settings);
+      expectSameBuild(translator, objects, settings);
     }
   });
 

@@ -10,9 +10,9 @@
  */
 import { derivedId } from './derived-ids.ts';
 import type { EntityType } from './entities/registry.ts';
-import type { RecordMemo } from './record-memo.ts';
 import { validateRecord } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
+import type { ValidationMemo } from './validation-memo.ts';
 
 export interface Node {
   type: EntityType;
@@ -27,6 +27,8 @@ export interface Node {
   groups: Group[];
   /** Deterministic id Kong derived (written into its copy of the input). */
   derivedId: string | undefined;
+  /** True when the id is a random one (neither given nor derivable): it names nothing outside this validation. */
+  randomId: boolean;
 }
 
 export interface Group {
@@ -80,10 +82,10 @@ export interface Pass {
    */
   schemaPassErrors: ErrTable | undefined;
   /** Schema checks of immutable entities that passed in an earlier validation. */
-  memo: RecordMemo | undefined;
+  memo: ValidationMemo | undefined;
 }
 
-export function newPass(randomUuid: () => string, memo?: RecordMemo): Pass {
+export function newPass(randomUuid: () => string, memo?: ValidationMemo): Pass {
   return {
     randomUuid,
     memo,
@@ -135,6 +137,7 @@ export function validateCollection(
       linkField: parent ? linkField : undefined,
       groups: NO_GROUPS,
       derivedId: undefined,
+      randomId: false,
     };
     // The entity's own record first, so that its children can derive their ids from its id; the error
     // table is assembled below in Kong's order whatever the order of the checks.
@@ -256,6 +259,7 @@ function assignId(pass: Pass, type: EntityType, node: Node): void {
   const p = node.processed;
   if (type.idIsPrimaryKey && typeof p.id !== 'string') {
     node.derivedId = derivedId(node);
+    node.randomId = node.derivedId === undefined;
     p.id = node.derivedId ?? pass.randomUuid();
   }
 }

@@ -134,3 +134,34 @@ function violationKey(index: Index, node: Node, fieldIndex: number): string {
   };
   return (type.endpointKey && (filled(type.endpointKey) as string)) || String(filled('id'));
 }
+
+/**
+ * Everything of a valid config's entities that must be unique across a whole config Kong loads: each entity's
+ * primary key (not a random id, which names nothing), its endpoint key when that is unique, and its other `unique`
+ * fields, one string each (`collection`, the field, the value). Two configs that each pass validation pass as one
+ * config when none of their strings repeat (see `validateDeclarativeParts`).
+ */
+export function uniqueKeysOf(index: Index): string[] {
+  const keys: string[] = [];
+  for (const node of index.order) {
+    const type = node.type;
+    if (type.primaryKey.length > 1) {
+      const id = type.primaryKey
+        .map((k) => pkPart(outputValue(index, node, k, type.foreign.get(k))))
+        .join(':');
+      keys.push(`${type.name}\u0000#\u0000${id}`);
+    } else if (!node.randomId)
+      keys.push(`${type.name}\u0000#\u0000${String(node.processed[type.primaryKey[0]!])}`);
+    const endpointKey = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
+    if (typeof endpointKey === 'string') keys.push(`${type.name}\u0000=\u0000${endpointKey}`);
+    for (const unique of type.uniqueList) {
+      if (unique.checkedAsKey) continue;
+      const value = outputValue(index, node, unique.name, unique.reference);
+      if (value === null) continue;
+      keys.push(
+        `${type.name}\u0000${unique.name}\u0000${isPlainObject(value) ? String(value.id) : String(value)}`,
+      );
+    }
+  }
+  return keys;
+}

@@ -7,13 +7,19 @@
  * if (!result.ok) console.log(result.error.flattened_errors);
  */
 
-import { checkReferences, type ErrTable, type Group, newPass, validateCollection } from './declarative.ts';
+import {
+  checkReferences,
+  type ErrTable,
+  type Group,
+  type Index,
+  newPass,
+  validateCollection,
+} from './declarative.ts';
 import { type Registry, registryFor } from './entities/registry.ts';
 import { normalizePath } from './entities/route-paths.ts';
 import { luaPretty, toKongJson } from './error-format.ts';
-import { finalPass } from './final-pass.ts';
+import { finalPass, uniqueKeysOf } from './final-pass.ts';
 import { flattenErrors } from './flatten-errors.ts';
-import type { RecordMemo } from './record-memo.ts';
 import { withReferencedSchemas } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
 import type {
@@ -24,9 +30,10 @@ import type {
   ValidationResult,
   ValidationVerdict,
 } from './types.ts';
+import type { PartSummary, ValidationMemo } from './validation-memo.ts';
 
-export { RecordMemo } from './record-memo.ts';
 export type * from './types.ts';
+export { ValidationMemo } from './validation-memo.ts';
 
 export interface ValidateOptions extends ValidationOptions {
   /** Add `flattened_errors` (and drain `fields`) as Kong does for `flatten_errors=1`. @defaultValue true */
@@ -43,7 +50,7 @@ export interface ValidateOptions extends ValidationOptions {
    * the memo's `isImmutable` vouches for are remembered, and the memo is used only with `output: 'errors-only'`
    * (the 201 body's entities are the caller's to change).
    */
-  memo?: RecordMemo;
+  memo?: ValidationMemo;
 }
 
 const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'];
@@ -71,6 +78,61 @@ export function validateDeclarativeConfig(config: unknown, options?: ValidateOpt
 export function validateDeclarativeConfig(
   config: unknown,
   options: ValidateOptions = {},
+): ValidationResult | ValidationVerdict {
+  return validateConfig(config, options, undefined);
+}
+
+/**
+ * The verdict on a config made of `parts` (each a declarative config; the whole is their collections
+ * concatenated), told without validating the whole: when every part passes alone and no entity key, endpoint key
+ * or other unique value repeats across parts, the whole passes too (schema checks and ids are per entity,
+ * references found within a part are found in the whole, and the whole's uniqueness is what is compared here).
+ * Undefined when that cannot be told — a part fails alone, values repeat, or the parts' top-level fields differ:
+ * validate the whole config then, which gives Kong's exact errors. With a memo, a part it vouches for is
+ * validated once. Always errors-only.
+ */
+export function validateDeclarativeParts(
+  parts: readonly unknown[],
+  options: Omit<ValidateOptions, 'output'> = {},
+): ValidationVerdict | undefined {
+  const memo = options.memo;
+  const registry = registryFor(
+    kongMinor(options.kongVersion),
+    options.routerFlavor ?? 'traditional_compatible',
+    options.edition ?? 'community',
+  );
+  const seen = new Set<string>();
+  let entityCount = 0;
+  let meta: DeclarativeMeta | undefined;
+  let metaText: string | undefined;
+  for (const part of parts) {
+    let summary: PartSummary | undefined = memo?.part(registry, part);
+    if (!summary) {
+      let keys: string[] | undefined;
+      const verdict = validateConfig(part, { ...options, output: 'errors-only' }, (index) => {
+        keys = uniqueKeysOf(index);
+      });
+      if (!verdict.ok || !keys) return undefined;
+      summary = { keys, entityCount: verdict.entityCount, meta: verdict.meta };
+      memo?.rememberPart(registry, part, summary);
+    }
+    const text = JSON.stringify(summary.meta);
+    if (metaText === undefined) [meta, metaText] = [summary.meta, text];
+    else if (text !== metaText) return undefined;
+    for (const key of summary.keys) {
+      const size = seen.size;
+      seen.add(key);
+      if (seen.size === size) return undefined;
+    }
+    entityCount += summary.entityCount;
+  }
+  return meta === undefined ? undefined : { ok: true, meta: { ...meta }, entityCount };
+}
+
+function validateConfig(
+  config: unknown,
+  options: ValidateOptions,
+  onValid: ((index: Index) => void) | undefined,
 ): ValidationResult | ValidationVerdict {
   const registry = registryFor(
     kongMinor(options.kongVersion),
@@ -152,6 +214,7 @@ export function validateDeclarativeConfig(
         : Math.floor(Date.now() / 1000);
   const { entities, count, errors: uniqueErrors } = finalPass(pass.index, now);
   if (uniqueErrors) return fail(uniqueErrors, withDerivedIds(config, roots), flatten, registry);
+  onValid?.(pass.index);
   return entities ? { ok: true, entities, meta, entityCount: count } : { ok: true, meta, entityCount: count };
 }
 

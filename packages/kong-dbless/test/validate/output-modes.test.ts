@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BoundedMemo } from '../../src/memo.ts';
-import { RecordMemo, validateDeclarativeConfig } from '../../src/validate/index.ts';
+import { ValidationMemo, validateDeclarativeConfig } from '../../src/validate/index.ts';
 import { KIC_GOLDENS_PRESENT, readKicGoldens } from '../kic-goldens.ts';
 
 type Rec = Record<string, unknown>;
@@ -116,7 +116,7 @@ describe('validation leaves its input alone', () => {
   });
 });
 
-describe('RecordMemo', () => {
+describe('ValidationMemo', () => {
   const frozenObjects = new WeakSet<object>();
   const frozenWhole = <T>(value: T): T => {
     const walk = (v: unknown) => {
@@ -128,7 +128,7 @@ describe('RecordMemo', () => {
     walk(deepFreeze(value));
     return value;
   };
-  const fixed = (memo?: RecordMemo) => {
+  const fixed = (memo?: ValidationMemo) => {
     let counter = 0;
     const randomUuid = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
     return { now: () => 1, randomUuid, output: 'errors-only' as const, ...(memo ? { memo } : {}) };
@@ -138,7 +138,7 @@ describe('RecordMemo', () => {
     '$name: validated twice with a memo, the verdict is the one without',
     ({ config, options }) => {
       const frozen = frozenWhole(structuredClone(config));
-      const memo = new RecordMemo((v) => frozenObjects.has(v));
+      const memo = new ValidationMemo((v) => frozenObjects.has(v));
       const expected = validateDeclarativeConfig(frozen, { ...options, ...fixed() });
       expect(validateDeclarativeConfig(frozen, { ...options, ...fixed(memo) })).toEqual(expected);
       expect(validateDeclarativeConfig(frozen, { ...options, ...fixed(memo) })).toEqual(expected);
@@ -148,7 +148,7 @@ describe('RecordMemo', () => {
   // A predicate that lies shows what the memo holds: the entity's check from before it changed.
   const lied = () => {
     const service = svc('a');
-    const memo = new RecordMemo(() => true);
+    const memo = new ValidationMemo(() => true);
     const config = { _format_version: '3.0', services: [service] };
     expect(validateDeclarativeConfig(config, fixed(memo)).ok).toBe(true);
     service.port = 70000;
@@ -168,13 +168,13 @@ describe('RecordMemo', () => {
 
   it('remembers nothing the predicate does not vouch for, nor a failure', () => {
     const service = svc('a', { port: 70000 });
-    const vouched = new RecordMemo(() => true);
+    const vouched = new ValidationMemo(() => true);
     const config = { _format_version: '3.0', services: [service] };
     expect(validateDeclarativeConfig(config, fixed(vouched)).ok).toBe(false);
     service.port = 80;
     expect(validateDeclarativeConfig(config, fixed(vouched)).ok).toBe(true);
 
-    const unvouched = new RecordMemo(() => false);
+    const unvouched = new ValidationMemo(() => false);
     expect(validateDeclarativeConfig(config, fixed(unvouched)).ok).toBe(true);
     service.port = 70000;
     expect(validateDeclarativeConfig(config, fixed(unvouched)).ok).toBe(false);
