@@ -46,11 +46,8 @@ export function buildObjectsOf(
   collectTaggedKeys(config, tagged);
   const served: Record<string, string> = {};
   for (const object of objects) {
-    if (!isRecord(object)) continue;
-    const ref = refOf(object);
-    if (!hasPropagationStatus(ref)) continue;
-    const key = objectKey(ref);
-    if (tagged.has(key)) served[key] = objectVersion(object);
+    const identity = isRecord(object) ? propagationIdentity(object) : undefined;
+    if (identity && tagged.has(identity.key)) served[identity.key] = identity.version;
   }
   const droppedKeys: Record<string, string> = {};
   for (const error of dropped) {
@@ -59,6 +56,22 @@ export function buildObjectsOf(
     if (!(key in served) && !(key in droppedKeys)) droppedKeys[key] = error.reason.slice(0, 1000);
   }
   return { served, dropped: droppedKeys };
+}
+
+/**
+ * An object's key and version when its kind gets a propagation status, else null; memoised per object, which is
+ * never changed (a changed object is a new object), so a build after one change looks at one object.
+ */
+const propagationIdentities = new WeakMap<object, { key: string; version: string } | null>();
+
+function propagationIdentity(object: K8sObject): { key: string; version: string } | null {
+  let identity = propagationIdentities.get(object);
+  if (identity === undefined) {
+    const ref = refOf(object);
+    identity = hasPropagationStatus(ref) ? { key: objectKey(ref), version: objectVersion(object) } : null;
+    propagationIdentities.set(object, identity);
+  }
+  return identity;
 }
 
 /** Adds the keys of the objects `value`'s entities are tagged with, reusing what deeply frozen values gave. */

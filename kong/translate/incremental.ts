@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { canonicalConfig, canonicalJson, contentHash } from '../canonical.ts';
 import { buildWithFallback, type FallbackOptions, type FallbackResult } from './fallback.ts';
 import { isRecord, keyOfRef, type ObjectRef } from './k8s-object.ts';
@@ -31,7 +30,7 @@ export interface IncrementalBuild extends FallbackResult {
  * object), as the snapshot cache and informers give them.
  */
 export class IncrementalBuilder {
-  #last: { fingerprint: string; build: IncrementalBuild } | undefined;
+  #last: { fingerprint: Fingerprint; build: IncrementalBuild } | undefined;
   readonly #translator = new PartitionedTranslator();
   readonly #translate = (objects: readonly unknown[], settings: TranslateSettings) =>
     this.#translator.translate(objects, settings);
@@ -40,7 +39,7 @@ export class IncrementalBuilder {
     // `exclude` may be a one-shot iterator (a Map's keys): read it once, for the fingerprint and the build.
     const options: FallbackOptions = given.exclude ? { ...given, exclude: [...given.exclude] } : given;
     const fingerprint = fingerprintOf(objects, options);
-    if (fingerprint !== undefined && this.#last?.fingerprint === fingerprint) {
+    if (fingerprint !== undefined && this.#last && sameFingerprint(this.#last.fingerprint, fingerprint)) {
       return { ...this.#last.build, reused: true };
     }
     const result = buildWithFallback(objects, options, this.#translate);
@@ -51,31 +50,40 @@ export class IncrementalBuilder {
   }
 }
 
+/** Everything a fallback build reads: the options as text, and each object's content hash in the given order. */
+interface Fingerprint {
+  readonly options: string;
+  readonly objects: readonly string[];
+}
+
 /**
- * Everything a fallback build reads, as one digest; undefined when it cannot be told (a caller's own validator
- * function has no content to compare, so such builds always take the full path).
+ * The fingerprint of a build's inputs; undefined when it cannot be told (a caller's own validator function has no
+ * content to compare, so such builds always take the full path).
  */
-function fingerprintOf(objects: readonly unknown[], options: FallbackOptions): string | undefined {
+function fingerprintOf(objects: readonly unknown[], options: FallbackOptions): Fingerprint | undefined {
   if (typeof options.validate === 'function') return undefined;
-  const digest = createHash('sha1');
   const exclude = [...(options.exclude ?? [])]
     .map((item) => (typeof item === 'string' ? item : keyOfRef(item as ObjectRef)))
     .sort();
-  digest.update(
-    canonicalJson({
-      settings: options.settings ?? null,
-      profiles: options.profiles ?? null,
-      validate: options.validate ?? null,
-      validation: options.validation ?? null,
-      maxIterations: options.maxIterations ?? null,
-      exclude,
-    }),
-  );
+  const text = canonicalJson({
+    settings: options.settings ?? null,
+    profiles: options.profiles ?? null,
+    validate: options.validate ?? null,
+    validation: options.validation ?? null,
+    maxIterations: options.maxIterations ?? null,
+    exclude,
+  });
   // In the given order: the same objects in another order only miss the memo (the build itself is
-  // order-independent, see determinism.test.ts).
-  for (const object of objects) {
-    digest.update('\u0000');
-    digest.update(isRecord(object) ? contentHash(object) : `~${JSON.stringify(object) ?? typeof object}`);
-  }
-  return digest.digest('hex');
+  // order-independent, see determinism.test.ts). Kept as a list, not digested: comparing it with the last
+  // build's costs less than hashing it, and content hashes are memoised per object.
+  const hashes = objects.map((object) =>
+    isRecord(object) ? contentHash(object) : `~${JSON.stringify(object) ?? typeof object}`,
+  );
+  return { options: text, objects: hashes };
+}
+
+function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.options !== b.options || a.objects.length !== b.objects.length) return false;
+  for (let i = 0; i < a.objects.length; i++) if (a.objects[i] !== b.objects[i]) return false;
+  return true;
 }

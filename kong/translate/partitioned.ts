@@ -24,7 +24,9 @@ import { type TranslateResult, translate, translateWithoutStub, withStub } from 
  * Memory: the parts of the last translation only.
  */
 export class PartitionedTranslator {
+  /** The last translation's parts by their objects' content hashes, and the settings and context they had. */
   #parts = new Map<string, TranslateResult>();
+  #base = '';
   /** Parts translated (not taken from the memo) by the last call; for tests and benchmarks. */
   lastTranslatedParts = 0;
 
@@ -36,13 +38,15 @@ export class PartitionedTranslator {
       this.lastTranslatedParts = 1;
       return translate(objects, settings);
     }
+    // What every part is translated with: parts are memoised only for the last one.
     const base = `${canonicalJson(settings)}\u0000${split.context.map(hashOf).join(',')}`;
+    const previous = base === this.#base ? this.#parts : undefined;
     const next = new Map<string, TranslateResult>();
     const results: TranslateResult[] = [];
     let translated = 0;
     for (const part of split.parts) {
-      const key = `${base}\u0000${part.map(hashOf).join(',')}`;
-      let result = next.get(key) ?? this.#parts.get(key);
+      const key = part.map(hashOf).join(',');
+      let result = next.get(key) ?? previous?.get(key);
       if (!result) {
         result = deepFreeze(translateWithoutStub([...split.context, ...part], settings));
         translated++;
@@ -51,6 +55,7 @@ export class PartitionedTranslator {
       results.push(result);
     }
     this.#parts = next;
+    this.#base = base;
     this.lastTranslatedParts = translated;
     return mergeParts(results) ?? translate(objects, settings);
   }

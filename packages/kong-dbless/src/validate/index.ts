@@ -102,23 +102,22 @@ export function validateDeclarativeParts(
     options.edition ?? 'community',
   );
   const seen = new Set<string>();
+  const partOptions: ValidateOptions = { ...options, output: 'errors-only' };
   let entityCount = 0;
   let meta: DeclarativeMeta | undefined;
-  let metaText: string | undefined;
   for (const part of parts) {
     let summary: PartSummary | undefined = memo?.part(registry, part);
     if (!summary) {
       let keys: string[] | undefined;
-      const verdict = validateConfig(part, { ...options, output: 'errors-only' }, (index) => {
+      const verdict = validateConfig(part, partOptions, (index) => {
         keys = uniqueKeysOf(index);
       });
       if (!verdict.ok || !keys) return undefined;
       summary = { keys, entityCount: verdict.entityCount, meta: verdict.meta };
       memo?.rememberPart(registry, part, summary);
     }
-    const text = JSON.stringify(summary.meta);
-    if (metaText === undefined) [meta, metaText] = [summary.meta, text];
-    else if (text !== metaText) return undefined;
+    if (meta === undefined) meta = summary.meta;
+    else if (!sameMeta(meta, summary.meta)) return undefined;
     for (const key of summary.keys) {
       const size = seen.size;
       seen.add(key);
@@ -127,6 +126,12 @@ export function validateDeclarativeParts(
     entityCount += summary.entityCount;
   }
   return meta === undefined ? undefined : { ok: true, meta: { ...meta }, entityCount };
+}
+
+/** Top-level fields (`_format_version`, `_transform`, `_comment`) are flat strings and booleans. */
+function sameMeta(a: DeclarativeMeta, b: DeclarativeMeta): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 function validateConfig(
