@@ -15,15 +15,17 @@ export interface IncrementalBuild extends FallbackResult {
 }
 
 /**
- * A builder that remembers its last build (issue 19, first step). Each build fingerprints its inputs — every
- * object's content hash (memoised by identity, so only changed objects are hashed), the settings, the fleet
- * profiles, the validation options and the exclusions — and when the fingerprint equals the previous build's,
- * returns that build whole: no translation, validation, serialisation or hashing.
+ * A builder that remembers its last build (issue 19). Each build fingerprints its inputs — every object's content
+ * hash (memoised by identity, so only changed objects are hashed), the settings, the fleet profiles, the
+ * validation options and the exclusions — and when the fingerprint equals the previous build's, returns that
+ * build whole: no translation, validation, serialisation or hashing.
  *
  * When anything changed it runs the fallback build with a PartitionedTranslator (partitioned.ts): only the parts
- * of the input holding a changed object are translated again; validation, the canonical text and the hash still
- * cover the whole config. Inputs with Gateway API objects (and the other kinds partition.ts names) do not split
- * and are translated whole. The differential tests (test/unit/translate/incremental.test.ts,
+ * of the input holding a changed object are translated again, and their entities are deep-frozen and reused by
+ * the next builds. Validation checks the parts one by one and reuses the verdicts of unchanged ones (fallback.ts,
+ * `validateDeclarativeParts`); the canonical text reuses each reused entity's text; only the text's MD5 still
+ * covers the whole config. Inputs with Gateway API objects (and the other kinds partition.ts names) do not split
+ * and are translated and validated whole. The differential tests (test/unit/translate/incremental.test.ts,
  * partitioned.test.ts) are the check any change here must pass.
  *
  * Pure apart from its memory of the last build; objects must be treated as immutable (a changed object is a new
