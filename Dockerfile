@@ -48,9 +48,11 @@ EXPOSE 8080
 # 100-proxy soak sat at 600 MiB RSS with a 100 MiB live heap); a small young generation and a 256 MiB old
 # generation bound that. Configs of thousands of objects need more: raise --max-old-space-size (args/command)
 # in step with the container's memory limit.
-# Memory over CPU: --optimize-for-size, with baseline code and bytecode dropped after two idle GCs, held a
-# 100-proxy soak at ~175 MiB instead of ~201 MiB, for ~11 points more of one core (28 % vs 17 %) with the same
-# convergence times. To spend memory for CPU, set the container's command without those three flags.
+# No --optimize-for-size (nor early code flushing): it saved ~25 MiB at 100 proxies but cost the controller 1.6x
+# the CPU per config change (`convergence --proxies 100 --changes 20 --burst 0`, 2026-12-07: 446-507 CPU ms per
+# change with it, 281-295 without; p50 291-391 ms vs 263-295; peak RSS 170-185 vs 199-205 MiB), and on a shared
+# machine the CPU is what converging a fleet waits for. A small-memory install can add the three flags back:
+# --optimize-for-size --flush-baseline-code --bytecode-old-age=2.
 # scripts/bench/controller-stack.ts starts the benchmarks' controller with this ENTRYPOINT and ENV.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "--optimize-for-size", "--flush-baseline-code", "--bytecode-old-age=2", "workers/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=256", "workers/main.js"]
 CMD ["run"]

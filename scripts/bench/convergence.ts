@@ -50,6 +50,8 @@ export const benchmark: Benchmark = {
         'controller-log': { type: 'string' },
         /** Write the controller's V8 CPU profile into this folder when it stops (node --cpu-prof). */
         'controller-profile': { type: 'string' },
+        /** Extra node flags for the controller, space-separated, after the image's (to compare heap settings). */
+        'node-flags': { type: 'string', default: '' },
       },
     });
     const proxyCount = Number(values.proxies);
@@ -71,6 +73,7 @@ export const benchmark: Benchmark = {
       nodeFlags: [
         // The image's 256 MiB old generation holds ~1 MB configs; the Dockerfile says to raise it for larger.
         ...(configMiB > 1 ? [`--max-old-space-size=${Math.ceil(256 + configMiB * 150)}`] : []),
+        ...values['node-flags'].split(' ').filter(Boolean),
         ...(values['controller-profile']
           ? ['--cpu-prof', `--cpu-prof-dir=${values['controller-profile']}`]
           : []),
