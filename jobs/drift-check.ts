@@ -100,7 +100,7 @@ export const driftCheck = defineJob<DriftCheckPayload, PipelineDeps>({
     };
     await deps.driftReports.record(report);
     deps.metrics?.driftChecked(report);
-    await Promise.all(proxies.map((proxy) => requestStatusUpdate(deps, proxy.id)));
+    await Promise.all(proxies.map((proxy) => requestStatusUpdate(deps, proxy.id, proxy)));
     if (report.summary.drifted + report.summary.unreachable > 0) {
       log.info({ ...report.summary, desired: report.desiredHash }, 'drift check found proxies out of sync');
     }

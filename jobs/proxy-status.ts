@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { lastSeenRefreshMs } from '../domain/policies.ts';
+import type { ProxyEndpoint } from '../domain/proxy.ts';
 import { type FleetMode, type FleetModeRecord, modeInForce, type ShadowReport } from '../domain/shadow.ts';
 import type { ConditionInput } from '../k8s/conditions.ts';
 import { defineJob } from '../queue/define-job.ts';
@@ -214,14 +215,18 @@ function migrationConditions(
   return [diff, takeover];
 }
 
-/** After anything learned about a proxy: its ProxyInstance, its Pod gate and the objects' propagation status. */
+/**
+ * After anything learned about a proxy: its ProxyInstance, its Pod gate and the objects' propagation status.
+ * `endpoint`, when the caller has read it: a proxy that is no Pod (a static one) has no gate to update.
+ */
 export async function requestStatusUpdate(
   deps: Pick<PipelineDeps, 'producer' | 'propagation'>,
   proxy: string,
+  endpoint?: ProxyEndpoint | null,
 ): Promise<void> {
   await Promise.all([
     deps.producer.enqueue(proxyStatus, { proxy }),
-    requestPodReadiness(deps, proxy),
+    endpoint && !endpoint.podRef ? undefined : requestPodReadiness(deps, proxy),
     requestPropagationStatus(deps),
   ]);
 }

@@ -70,8 +70,9 @@ export const pushConfig = defineJob<PushPayload, PipelineDeps>({
 async function pushOnce(id: string, ctx: JobContext<PipelineDeps>): Promise<PushResult> {
   const started = performance.now();
   let attempt: PushAttempt | undefined;
+  const read: { endpoint?: ProxyEndpoint | null } = {};
   try {
-    attempt = await attemptPush(id, ctx);
+    attempt = await attemptPush(id, ctx, read);
   } finally {
     // Recorded once, from the outcome (an exception is an error too).
     ctx.deps.metrics?.pushFinished({
@@ -81,7 +82,7 @@ async function pushOnce(id: string, ctx: JobContext<PipelineDeps>): Promise<Push
       durationMs: performance.now() - started,
     });
     // Whatever happened, the proxy's ProxyInstance shows it (coalesced: at most one write every 2 s).
-    await requestStatusUpdate(ctx.deps, id);
+    await requestStatusUpdate(ctx.deps, id, read.endpoint);
   }
   const { result } = attempt;
   if (result.outcome === 'retry') throw new RetryAfterError(result.message, result.retryAfterMs);
@@ -89,7 +90,12 @@ async function pushOnce(id: string, ctx: JobContext<PipelineDeps>): Promise<Push
   return result;
 }
 
-async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<PushAttempt> {
+/** `read.endpoint` receives the proxy's registry entry once it was read (null: the proxy is not known). */
+async function attemptPush(
+  id: string,
+  ctx: JobContext<PipelineDeps>,
+  read: { endpoint?: ProxyEndpoint | null },
+): Promise<PushAttempt> {
   const { deps, log, signal } = ctx;
   // Independent reads, in flight together (one round trip).
   const [proxy, newest, status, fleetTarget, spec, recorded] = await Promise.all([
@@ -101,6 +107,7 @@ async function attemptPush(id: string, ctx: JobContext<PipelineDeps>): Promise<P
     deps.fleet.modeSpec().catch(() => null),
     deps.shadow.mode(),
   ]);
+  read.endpoint = proxy;
   if (!proxy) return skipped('forgotten', 'proxy no longer known');
   // Beside KIC: KIC pushes; the takeover (jobs/shadow-check.ts) asks every proxy again.
   const mode = spec ? modeInForce(spec, recorded) : (recorded?.mode ?? 'active');

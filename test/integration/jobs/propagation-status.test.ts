@@ -1,4 +1,8 @@
-import { type SimulatedFleet, startSimulatedFleet } from '@kong-fleet/kong-dbless/simulator';
+import {
+  type SimulatedFleet,
+  startSimulatedFleet,
+  startSimulatedProxy,
+} from '@kong-fleet/kong-dbless/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectKey } from '../../../domain/object-ref.ts';
 import type { ObjectPropagation, PodGate } from '../../../domain/propagation.ts';
@@ -160,5 +164,24 @@ describe('propagation status and Pod gate jobs', () => {
     const closed = await jobInState(pipeline.producer.queue('pod-readiness'), closedId!, 'completed');
     expect(closed.returnvalue).toMatchObject({ gate: 'False', reason: 'NoConfig', result: 'written' });
     expect(podWrites.at(-1)).toMatchObject({ pod: `pod-${restarted!.id}`, transition: true });
+  });
+
+  it('asks for no Pod gate after pushing to a proxy that is no Pod', async () => {
+    const standalone = await startSimulatedProxy({ id: 'static-0', loadDurationMs: 5 });
+    try {
+      await pipeline.registry.replaceSource('Static', [
+        { id: standalone.id, adminUrl: standalone.adminUrl, source: 'Static' },
+      ]);
+      const pushed = await pipeline.producer.enqueue(pushConfig, { proxy: standalone.id });
+      const push = await jobInState(pipeline.producer.queue('push'), pushed!, 'completed');
+      expect(push.returnvalue).toMatchObject({ outcome: 'synced' });
+      // The pushes to the Pods above did ask for their gates: the queue is the one they used.
+      const gates = await pipeline.producer.queue('pod-readiness').getJobs();
+      expect(gates.some((job) => job.data.proxy === fleet.proxies[0]!.id)).toBe(true);
+      expect(gates.filter((job) => job.data.proxy === standalone.id)).toEqual([]);
+    } finally {
+      await pipeline.registry.replaceSource('Static', []);
+      await standalone.stop();
+    }
   });
 });
