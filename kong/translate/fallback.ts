@@ -184,9 +184,8 @@ function defaultValidator(settings: TranslateSettings, options: FallbackOptions)
 }
 
 /**
- * What validation knows of what cannot change (deep-frozen: the parts and entities the partitioned translator
- * reused), kept between builds: after one change, only the part translated again is validated, and only its
- * entities are checked field by field. Entries go with their objects (weakly held).
+ * The parts that passed validation alone, kept between builds (weakly held): after one change, only the part
+ * translated again is validated. Parts are deep-frozen by the partitioned translator, so what passed stays so.
  */
 const validationMemo = new ValidationMemo(isDeepFrozen);
 
@@ -195,14 +194,13 @@ function validateWith(profile: ValidatorProfile, config: KongDeclarativeConfig):
   let counter = 0;
   const options = {
     ...profile,
-    memo: validationMemo,
     now: () => 0,
     randomUuid: () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`,
   };
   // A config merged from parts passes when its parts pass alone and share no unique value; when that cannot
   // be told (a part fails, values repeat), the whole config is validated, for Kong's exact errors.
   const parts = partsOf(config);
-  const verdict = parts ? validateDeclarativeParts(parts, options) : undefined;
+  const verdict = parts ? validateDeclarativeParts(parts, { ...options, memo: validationMemo }) : undefined;
   return verdict ?? validateDeclarativeConfig(config, { ...options, output: 'errors-only' });
 }
 

@@ -12,7 +12,6 @@ import { derivedId } from './derived-ids.ts';
 import type { EntityType } from './entities/registry.ts';
 import { validateRecord } from './record-validation.ts';
 import { isPlainObject, isSequence, MSG, type Rec } from './schema.ts';
-import type { ValidationMemo } from './validation-memo.ts';
 
 export interface Node {
   type: EntityType;
@@ -81,14 +80,11 @@ export interface Pass {
    * they are the whole answer, reported against the config as given (no derived ids yet).
    */
   schemaPassErrors: ErrTable | undefined;
-  /** Schema checks of immutable entities that passed in an earlier validation. */
-  memo: ValidationMemo | undefined;
 }
 
-export function newPass(randomUuid: () => string, memo?: ValidationMemo): Pass {
+export function newPass(randomUuid: () => string): Pass {
   return {
     randomUuid,
-    memo,
     index: { byId: new Map(), byKey: new Map(), order: [] },
     expected: [],
     referenceErrors: {},
@@ -151,16 +147,14 @@ export function validateCollection(
       else if (!(typeof link.id === 'string' && Object.keys(link).length === 1))
         linkError = { id: MSG.required };
     }
-    const omit = parent ? linkField : undefined;
-    const memoised = pass.memo?.processed(type, raw, omit);
-    let recordErrors: ErrTable | undefined;
-    if (memoised) out.value = memoised;
-    else {
-      recordErrors = validateRecord(type.schema, raw, out, false, omit, type.loaderKeys) as
-        | ErrTable
-        | undefined;
-      if (recordErrors === undefined) pass.memo?.remember(type, raw, omit, out.value as Rec);
-    }
+    const recordErrors = validateRecord(
+      type.schema,
+      raw,
+      out,
+      false,
+      parent ? linkField : undefined,
+      type.loaderKeys,
+    ) as ErrTable | undefined;
     if (recordErrors === undefined) {
       node.processed = out.value as Rec;
       if (parent && isPlainObject(raw[linkField!])) node.processed[linkField!] = raw[linkField!];

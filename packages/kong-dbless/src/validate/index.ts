@@ -45,11 +45,10 @@ export interface ValidateOptions extends ValidationOptions {
    * @defaultValue 'entities'
    */
   output?: 'entities' | 'errors-only';
-  /**
-   * Remembers the schema checks of entities that passed, for the next validations with the same memo. Only entities
-   * the memo's `isImmutable` vouches for are remembered, and the memo is used only with `output: 'errors-only'`
-   * (the 201 body's entities are the caller's to change).
-   */
+}
+
+export interface ValidatePartsOptions extends Omit<ValidateOptions, 'output'> {
+  /** Remembers the parts that passed, for the next calls with the same memo (the parts it vouches for). */
   memo?: ValidationMemo;
 }
 
@@ -93,16 +92,16 @@ export function validateDeclarativeConfig(
  */
 export function validateDeclarativeParts(
   parts: readonly unknown[],
-  options: Omit<ValidateOptions, 'output'> = {},
+  options: ValidatePartsOptions = {},
 ): ValidationVerdict | undefined {
-  const memo = options.memo;
+  const { memo, ...rest } = options;
   const registry = registryFor(
     kongMinor(options.kongVersion),
     options.routerFlavor ?? 'traditional_compatible',
     options.edition ?? 'community',
   );
   const seen = new Set<string>();
-  const partOptions: ValidateOptions = { ...options, output: 'errors-only' };
+  const partOptions: ValidateOptions = { ...rest, output: 'errors-only' };
   let entityCount = 0;
   let meta: DeclarativeMeta | undefined;
   for (const part of parts) {
@@ -182,10 +181,7 @@ function validateConfig(
   const input = version === '1.1' || version === '2.1' ? migrateLegacyPaths(config) : config;
   if (input !== config) meta._format_version = '3.0';
 
-  const pass = newPass(
-    options.randomUuid ?? (() => crypto.randomUUID()),
-    options.output === 'errors-only' ? options.memo : undefined,
-  );
+  const pass = newPass(options.randomUuid ?? (() => crypto.randomUUID()));
   const roots: Group[] = [];
   withReferencedSchemas(
     (collection) => registry.byName.get(collection)?.schema,

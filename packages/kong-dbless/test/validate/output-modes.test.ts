@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BoundedMemo } from '../../src/memo.ts';
-import { ValidationMemo, validateDeclarativeConfig } from '../../src/validate/index.ts';
+import { validateDeclarativeConfig } from '../../src/validate/index.ts';
 import { KIC_GOLDENS_PRESENT, readKicGoldens } from '../kic-goldens.ts';
 
 type Rec = Record<string, unknown>;
@@ -113,71 +113,6 @@ describe('validation leaves its input alone', () => {
     const healthy = (u: Rec) =>
       (u.healthchecks as { active: { healthy: { http_statuses: number[] } } }).active.healthy;
     expect(healthy(a!).http_statuses).not.toBe(healthy(b!).http_statuses);
-  });
-});
-
-describe('ValidationMemo', () => {
-  const frozenObjects = new WeakSet<object>();
-  const frozenWhole = <T>(value: T): T => {
-    const walk = (v: unknown) => {
-      if (v && typeof v === 'object') {
-        frozenObjects.add(v);
-        for (const member of Object.values(v)) walk(member);
-      }
-    };
-    walk(deepFreeze(value));
-    return value;
-  };
-  const fixed = (memo?: ValidationMemo) => {
-    let counter = 0;
-    const randomUuid = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
-    return { now: () => 1, randomUuid, output: 'errors-only' as const, ...(memo ? { memo } : {}) };
-  };
-
-  it.each([...goldens, ...invalid.map((c) => ({ ...c, options: {} }))])(
-    '$name: validated twice with a memo, the verdict is the one without',
-    ({ config, options }) => {
-      const frozen = frozenWhole(structuredClone(config));
-      const memo = new ValidationMemo((v) => frozenObjects.has(v));
-      const expected = validateDeclarativeConfig(frozen, { ...options, ...fixed() });
-      expect(validateDeclarativeConfig(frozen, { ...options, ...fixed(memo) })).toEqual(expected);
-      expect(validateDeclarativeConfig(frozen, { ...options, ...fixed(memo) })).toEqual(expected);
-    },
-  );
-
-  // A predicate that lies shows what the memo holds: the entity's check from before it changed.
-  const lied = () => {
-    const service = svc('a');
-    const memo = new ValidationMemo(() => true);
-    const config = { _format_version: '3.0', services: [service] };
-    expect(validateDeclarativeConfig(config, fixed(memo)).ok).toBe(true);
-    service.port = 70000;
-    return { config, memo };
-  };
-
-  it('reuses the check of an entity it was told cannot change', () => {
-    const { config, memo } = lied();
-    expect(validateDeclarativeConfig(config, fixed(memo)).ok).toBe(true);
-    expect(validateDeclarativeConfig(config, fixed()).ok).toBe(false);
-  });
-
-  it('is not used when the 201 body is asked for', () => {
-    const { config, memo } = lied();
-    expect(validateDeclarativeConfig(config, { memo }).ok).toBe(false);
-  });
-
-  it('remembers nothing the predicate does not vouch for, nor a failure', () => {
-    const service = svc('a', { port: 70000 });
-    const vouched = new ValidationMemo(() => true);
-    const config = { _format_version: '3.0', services: [service] };
-    expect(validateDeclarativeConfig(config, fixed(vouched)).ok).toBe(false);
-    service.port = 80;
-    expect(validateDeclarativeConfig(config, fixed(vouched)).ok).toBe(true);
-
-    const unvouched = new ValidationMemo(() => false);
-    expect(validateDeclarativeConfig(config, fixed(unvouched)).ok).toBe(true);
-    service.port = 70000;
-    expect(validateDeclarativeConfig(config, fixed(unvouched)).ok).toBe(false);
   });
 });
 
