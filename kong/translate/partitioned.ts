@@ -91,11 +91,14 @@ function mergeParts(results: readonly TranslateResult[]): TranslateResult | unde
     gatewayAPI: results[0]!.gatewayAPI,
     secretValues,
   });
-  if (merged.config === config)
+  if (merged.config === config) {
+    // Frozen (not deeply: its entities' own texts stay reusable), so it stays what its parts make.
+    for (const list of Object.values(config)) if (Array.isArray(list)) Object.freeze(list);
     partConfigs.set(
-      config,
+      Object.freeze(config),
       results.map((result) => result.config),
     );
+  }
   return merged;
 }
 
