@@ -94,12 +94,14 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     }
 
     const { text, hash } = result;
+    // Counted once: the text of a large fleet's config is megabytes.
+    const sizeBytes = Buffer.byteLength(text);
     const durationMs = Math.round(performance.now() - started);
     const { newProfiles } = await deps.builds.save(text, {
       hash,
       revision,
       createdAt: new Date().toISOString(),
-      sizeBytes: Buffer.byteLength(text),
+      sizeBytes,
       durationMs,
       droppedObjects: dropped.length,
       secretPaths: secretPaths(result.config, result.secretValues),
@@ -145,7 +147,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
     deps.metrics?.buildFinished({
       outcome,
       durationMs,
-      sizeBytes: Buffer.byteLength(text),
+      sizeBytes,
       ...waitMs,
     });
     log.info(
@@ -154,7 +156,7 @@ export const buildConfig = defineJob<BuildPayload, PipelineDeps>({
         hash,
         outcome,
         durationMs,
-        sizeBytes: Buffer.byteLength(text),
+        sizeBytes,
         dropped: dropped.length,
         pushes,
       },
