@@ -17,32 +17,11 @@ export interface JobProducerOptions {
   readonly now?: () => number;
 }
 
-/** Bound on remembered pending adds; expired ones are dropped first. */
-const MAX_PENDING = 10_000;
-
-/** The key under which a coalesced delayed add is remembered; undefined for jobs that cannot be skipped. */
-function pendingKeyOf<P>(
-  name: string,
-  coalesce: JobCoalescing<P> | undefined,
-  payload: P,
-): string | undefined {
-  // `extend` moves the delay on every add (a debounce): each add must reach Redis.
-  if (!coalesce || coalesce.extend || !(coalesce.delayMs && coalesce.delayMs > 0)) return undefined;
-  return `${name}\u0000${coalesce.key(payload)}`;
-}
-
 /** Adds jobs of any definition: validates the payload, applies the definition's options and coalescing. */
 export class JobProducer {
   readonly #options: JobProducerOptions;
   readonly #queues = new Map<string, Queue>();
   readonly #windows = new Map<string, CoalescingWindow>();
-  /**
-   * Coalesced delayed jobs this producer added, until halfway through their delay: a job delayed until then has
-   * not started, so BullMQ's deduplication would drop another add of the same key anyway. Not sending it saves
-   * a script call and an event per add (a push wave asks for one propagation round per proxy). A job deleted
-   * meanwhile (Redis wiped) loses at most that half delay's adds; callers ask again on the next change or check.
-   */
-  readonly #pending = new Map<string, { id: string; until: number }>();
 
   constructor(options: JobProducerOptions) {
     this.#options = options;
@@ -66,23 +45,8 @@ export class JobProducer {
       options.deduplication = { id: key, keepLastIfActive: true, replace };
       if (delayMs > 0) options.delay = delayMs;
     }
-    const pendingKey = pendingKeyOf(definition.name, coalesce, parsed.data);
-    const pending = pendingKey === undefined ? undefined : this.#pending.get(pendingKey);
-    if (pending && this.#now() < pending.until) return pending.id;
     const job = await this.queue(definition.name).add(definition.name, parsed.data, options);
-    if (pendingKey !== undefined && job.id !== undefined && options.delay) {
-      this.#rememberPending(pendingKey, job.id, this.#now() + options.delay / 2);
-    }
     return job.id;
-  }
-
-  #rememberPending(key: string, id: string, until: number): void {
-    if (this.#pending.size >= MAX_PENDING) {
-      const now = this.#now();
-      for (const [k, entry] of this.#pending) if (entry.until <= now) this.#pending.delete(k);
-      if (this.#pending.size >= MAX_PENDING) this.#pending.clear();
-    }
-    this.#pending.set(key, { id, until });
   }
 
   /**
@@ -97,9 +61,6 @@ export class JobProducer {
     const job = await Job.fromId(this.queue(definition.name), id);
     // Promote fails when the job moved on meanwhile (active, done): then nothing is waiting anyway.
     if (job && (await job.isDelayed())) await job.promote().catch(() => {});
-    // Promoted, it may run before half its delay: later adds must reach Redis again.
-    const pendingKey = pendingKeyOf(definition.name, definition.coalesce, definition.payload.parse(payload));
-    if (pendingKey !== undefined) this.#pending.delete(pendingKey);
     return id;
   }
 

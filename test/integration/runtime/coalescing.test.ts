@@ -67,31 +67,4 @@ describe('coalesced jobs', () => {
     expect(seen[0]).toBeGreaterThan(0);
     expect(seen[0]).toBeLessThanOrEqual(200);
   });
-
-  it('keeps repeated adds of a delayed job in the process, and adds again once it may have run', async () => {
-    redis = new Redis(redisUrl());
-    let runs = 0;
-    const status = defineJob({
-      name: 'status-round',
-      role: 'build',
-      payload: z.strictObject({}),
-      coalesce: { key: () => 'round', delayMs: 400 },
-      run: async () => {
-        runs++;
-      },
-    });
-    runtime = testRuntime({ prefix, jobs: [status] });
-    await runtime.start();
-    const ids = new Set<string | undefined>();
-    for (let i = 0; i < 50; i++) ids.add(await runtime.producer.enqueue(status, {}));
-    await eventually(() => runs === 1, { description: 'the one run of the burst' });
-    // One job carried the burst, and Redis saw one add: BullMQ records each add it deduplicates as an event.
-    expect(ids.size).toBe(1);
-    const events = await redis.xrange(`${prefix}:status-round:events`, '-', '+');
-    const deduplicated = events.filter(([, fields]) => fields.includes('deduplicated'));
-    expect(deduplicated).toHaveLength(0);
-    // After the run, an add is sent again: nothing asked for later is lost.
-    await runtime.producer.enqueue(status, {});
-    await eventually(() => runs === 2, { description: 'a second run for the add after the first run' });
-  });
 });
