@@ -154,16 +154,22 @@ describe.skipIf(!podNetwork())('propagation status and the proxy Pod readiness g
   /** Where `desired` points (queue/store/build-store.ts), read from the controller's Redis. */
   const desiredHash = async () => (await redis.hget(`${h.prefix}:desired`, 'hash')) ?? undefined;
   /** The ready addresses of the proxy Service's EndpointSlices, as Kubernetes' EndpointSlice controller wrote them. */
-  const readyProxyAddresses = async () => {
+  const readyProxyEndpoints = async () => {
     const slices = await discovery.listNamespacedEndpointSlice({
       namespace,
       labelSelector: 'kubernetes.io/service-name=kong-proxy',
     });
     return slices.items
       .flatMap((slice) => slice.endpoints ?? [])
-      .filter((endpoint) => endpoint.conditions?.ready !== false)
-      .flatMap((endpoint) => endpoint.addresses);
+      .filter((endpoint) => endpoint.conditions?.ready !== false);
   };
+  const readyProxyAddresses = async () =>
+    (await readyProxyEndpoints()).flatMap((endpoint) => endpoint.addresses);
+  /** The ready endpoints' pods by name: a replacement pod may be given the address its predecessor had. */
+  const readyProxyPods = async () =>
+    (await readyProxyEndpoints()).flatMap((endpoint) =>
+      endpoint.targetRef?.name ? [endpoint.targetRef.name] : [],
+    );
   const kongPods = async () =>
     (await core.listNamespacedPod({ namespace, labelSelector: KONG_SELECTOR })).items.filter(
       (pod) => !pod.metadata?.deletionTimestamp,
@@ -301,13 +307,10 @@ describe.skipIf(!podNetwork())('propagation status and the proxy Pod readiness g
   });
 
   it('a restarted proxy pod stays out of the proxy Service until re-pushed; traffic never meets a proxy without config', async () => {
-    const before = await eventually(
-      async () => {
-        const ready = await readyProxyAddresses();
-        return ready.length === 3 ? ready : undefined;
-      },
-      { timeoutMs: 60_000, description: '3 ready proxy endpoints' },
-    );
+    await eventually(async () => (await readyProxyAddresses()).length === 3, {
+      timeoutMs: 60_000,
+      description: '3 ready proxy endpoints',
+    });
     const tally = { configured: 0, withoutConfig: 0, other: 0, connectionErrors: 0 };
     const withoutConfigSeen: string[] = [];
     let sending = true;
@@ -334,31 +337,33 @@ describe.skipIf(!podNetwork())('propagation status and the proxy Pod readiness g
       // wants: nobody else may open its gate.
       await h.controller!.stop();
       // The restart: the pod is replaced (a new container with an empty Kong); Kubernetes schedules it at once.
-      const [victim] = await kongPods();
+      const podsBefore = await kongPods();
+      const oldUids = new Set(podsBefore.map((pod) => pod.metadata?.uid));
+      const [victim] = podsBefore;
       await core.deleteNamespacedPod({ name: victim!.metadata!.name!, namespace, gracePeriodSeconds: 0 });
       const replacement = await eventually(
         async () => {
           const pods = await kongPods();
-          const fresh = pods.find((pod) => !before.includes(pod.status?.podIP ?? '') && pod.status?.podIP);
+          const fresh = pods.find((pod) => !oldUids.has(pod.metadata?.uid) && pod.status?.podIP);
           return fresh && pods.length === 3 ? fresh : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 200, description: 'the replacement pod running with an IP' },
       );
-      const ip = replacement.status!.podIP!;
-      const served = await eventually(async () => h.proxies().find((proxy) => proxy.address === ip), {
+      const podName = replacement.metadata!.name!;
+      const served = await eventually(async () => h.proxies().find((proxy) => proxy.id === podName), {
         timeoutMs: 60_000,
         description: 'a simulated Kong serving the replacement pod',
       });
       // Out of the ready endpoints while it has no config, however long that lasts …
       const outUntil = Date.now() + 5000;
       while (Date.now() < outUntil) {
-        expect(await readyProxyAddresses()).not.toContain(ip);
+        expect(await readyProxyPods()).not.toContain(podName);
         expect((await served.state()).configPushes).toBe(0);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       // … and in once kong-fleet is back, has pushed it and opened its gate.
       await h.startController({ KONG_FLEET_DRIFT_INTERVAL: '2s' });
-      await eventually(async () => (await readyProxyAddresses()).includes(ip), {
+      await eventually(async () => (await readyProxyPods()).includes(podName), {
         timeoutMs: 90_000,
         intervalMs: 200,
         description: 'the replacement pod a ready endpoint of the proxy Service',
