@@ -40,7 +40,7 @@ export function finalPass(index: Index, now: number | undefined): FinalPass {
         if (unique.checkedAsKey) continue;
         const value = outputValue(index, node, unique.name, unique.reference);
         if (value === null) continue;
-        const key = isPlainObject(value) ? String(value.id) : String(value);
+        const key = pkPart(value);
         const set = sets[u]!;
         if (set.has(key)) {
           // Kong resets the collection's error table on every hit (`errs[entity] = errors[entity] or {}`
@@ -106,6 +106,12 @@ function pkPart(value: unknown): string {
   return isPlainObject(value) ? String(value.id) : String(value);
 }
 
+/** A composite primary key as its parts' ids (or values) joined, as the 201 body keys the entity. */
+function compositeId(index: Index, node: Node): string {
+  const type = node.type;
+  return type.primaryKey.map((k) => pkPart(outputValue(index, node, k, type.foreign.get(k)))).join(':');
+}
+
 /** 1 unless a composite primary key repeats one already counted (the later entity replaces it in the body). */
 function countOnce(compositeIds: Map<EntityType, Set<string>>, index: Index, node: Node): number {
   const type = node.type;
@@ -115,7 +121,7 @@ function countOnce(compositeIds: Map<EntityType, Set<string>>, index: Index, nod
     ids = new Set();
     compositeIds.set(type, ids);
   }
-  const id = type.primaryKey.map((k) => pkPart(outputValue(index, node, k, type.foreign.get(k)))).join(':');
+  const id = compositeId(index, node);
   if (ids.has(id)) return 0;
   ids.add(id);
   return 1;
@@ -145,12 +151,8 @@ export function uniqueKeysOf(index: Index): string[] {
   const keys: string[] = [];
   for (const node of index.order) {
     const type = node.type;
-    if (type.primaryKey.length > 1) {
-      const id = type.primaryKey
-        .map((k) => pkPart(outputValue(index, node, k, type.foreign.get(k))))
-        .join(':');
-      keys.push(`${type.name}\u0000#\u0000${id}`);
-    } else if (!node.randomId)
+    if (type.primaryKey.length > 1) keys.push(`${type.name}\u0000#\u0000${compositeId(index, node)}`);
+    else if (!node.randomId)
       keys.push(`${type.name}\u0000#\u0000${String(node.processed[type.primaryKey[0]!])}`);
     const endpointKey = type.endpointKeyUnique ? node.processed[type.endpointKey!] : undefined;
     if (typeof endpointKey === 'string') keys.push(`${type.name}\u0000=\u0000${endpointKey}`);
@@ -158,9 +160,7 @@ export function uniqueKeysOf(index: Index): string[] {
       if (unique.checkedAsKey) continue;
       const value = outputValue(index, node, unique.name, unique.reference);
       if (value === null) continue;
-      keys.push(
-        `${type.name}\u0000${unique.name}\u0000${isPlainObject(value) ? String(value.id) : String(value)}`,
-      );
+      keys.push(`${type.name}\u0000${unique.name}\u0000${pkPart(value)}`);
     }
   }
   return keys;
